@@ -1,0 +1,65 @@
+/**
+ * Errors are values with a user-facing message (what, where, what to do) and a code tests can assert.
+ * Every problem with a user's input is an {@link LsmiInputError}; anything else is a bug.
+ */
+export type InputErrorCode =
+  | 'NOT_FOUND'
+  | 'NOT_ARROW'
+  | 'NOT_NPZ'
+  | 'TRUNCATED'
+  | 'EMPTY'
+  | 'MISSING_COLUMN'
+  | 'WRONG_TYPE'
+  | 'NULLS'
+  | 'LENGTH_MISMATCH'
+  | 'NON_FINITE'
+  | 'LABEL_RANGE'
+  | 'LOGITS_WIDTH'
+  | 'DUPLICATE_ID'
+  | 'BAD_SPLIT'
+  | 'BAD_METADATA'
+  | 'UNSUPPORTED';
+
+export interface InputErrorDetails {
+  file: string;
+  column?: string;
+  /** First offending rows, 0-based, at most {@link MAX_ROWS_REPORTED}. */
+  rows?: number[];
+}
+
+export const MAX_ROWS_REPORTED = 10;
+
+export class LsmiInputError extends Error {
+  override readonly name = 'LsmiInputError';
+  readonly code: InputErrorCode;
+  readonly file: string;
+  readonly column?: string;
+  readonly rows?: number[];
+
+  constructor(code: InputErrorCode, details: InputErrorDetails, message: string) {
+    const where = details.column ? `${details.file}, column '${details.column}'` : details.file;
+    super(`${where}: ${message}`);
+    this.code = code;
+    this.file = details.file;
+    this.column = details.column;
+    this.rows = details.rows;
+  }
+
+  toJSON(): object {
+    return { name: this.name, code: this.code, file: this.file, column: this.column, rows: this.rows, message: this.message };
+  }
+}
+
+export function isInputError(e: unknown): e is LsmiInputError {
+  return e instanceof LsmiInputError || (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'LsmiInputError');
+}
+
+/** "rows 3, 17 and 40" / "rows 3, 17, ... (12 in all)". */
+export function describeRows(rows: readonly number[], total?: number): string {
+  const shown = rows.slice(0, MAX_ROWS_REPORTED).join(', ');
+  const count = total ?? rows.length;
+  const noun = count === 1 ? 'row' : 'rows';
+  return count > MAX_ROWS_REPORTED || (total !== undefined && total > rows.length)
+    ? `${noun} ${shown}, ... (${count} in all)`
+    : `${noun} ${shown}`;
+}

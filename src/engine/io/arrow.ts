@@ -1,0 +1,306 @@
+/**
+ * Reads an Arrow IPC run file (Feather v2 / `.arrow`; the IPC stream format is accepted too).
+ * Embeddings and logits become {@link Matrix} chunks that are views on the record batches' buffers
+ * (float32, uncompressed) or on the decompressed buffers (LZ4_FRAME, ZSTD). Files above
+ * {@link STREAM_THRESHOLD} bytes are read batch by batch through a file handle, so the 2 GiB limit of
+ * a single Node buffer does not apply.
+ */
+import { promises as fsp } from 'node:fs';
+import {
+  CompressionType,
+  type Data,
+  type DataType,
+  type Field,
+  Message,
+  type RecordBatch,
+  RecordBatchReader,
+  type Schema,
+  Type,
+} from 'apache-arrow';
+import { LsmiInputError, MAX_ROWS_REPORTED } from '../errors';
+import { registerCodecs } from './codecs';
+import { type Matrix, matrixFromChunks } from './matrix';
+import type { ReadOptions, RunData, StandardColumn } from './run';
+import { type RawColumn, type RawRun, validateRun } from './validate';
+
+/** Files at least this large are streamed through a file handle instead of read into one buffer. */
+export const STREAM_THRESHOLD = 1024 ** 3;
+
+const FILE_MAGIC = 'ARROW1';
+
+const ENCODED = new Set(['emb_1', 'emb_2', 'logits_1', 'logits_2', 'logits_12']);
+
+export async function readArrowRun(file: string, options: ReadOptions = {}): Promise<RunData> {
+  registerCodecs();
+  const raw = await readArrowColumns(file, options.streamThreshold);
+  return validateRun(raw, options.columns);
+}
+
+/** Reads every column of the file into {@link RawColumn}s (no validation beyond the container). */
+export async function readArrowColumns(file: string, streamThreshold = STREAM_THRESHOLD): Promise<RawRun> {
+  registerCodecs();
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, 'r');
+  } catch (e) {
+    throw new LsmiInputError('NOT_FOUND', { file }, `cannot open the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+  }
+  let size: number;
+  let streaming = false;
+  try {
+    size = (await handle.stat()).size;
+    await checkContainer(handle, file, size);
+    streaming = size >= streamThreshold;
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+
+  const parts = new Map<string, ColumnParts>();
+  let schema: Schema | undefined;
+  let batches = 0;
+  let compression = 'uncompressed';
+  try {
+    const whole = streaming ? undefined : await readAll(handle, size);
+    const readAt = async (pos: number, n: number): Promise<Uint8Array> => {
+      if (whole) return whole.subarray(pos, pos + n);
+      const b = new Uint8Array(n);
+      await handle.read(b, 0, n, pos);
+      return b;
+    };
+    const reader = whole ? RecordBatchReader.from(whole) : await RecordBatchReader.from(handle);
+    await reader.open();
+    compression = await firstBatchCompression(reader.footer, readAt);
+    if (whole) await handle.close();
+    schema = reader.schema;
+    for (const field of schema.fields) parts.set(field.name, new ColumnParts(field));
+    for await (const batch of reader as AsyncIterable<RecordBatch>) {
+      batches++;
+      for (const field of schema.fields) parts.get(field.name)!.add(batch.getChild(field.name)!.data[0] as Data);
+    }
+  } catch (e) {
+    if (e instanceof LsmiInputError) throw e;
+    throw new LsmiInputError(
+      'TRUNCATED',
+      { file },
+      `the Arrow data could not be decoded (${(e as Error).message}). The file may be truncated or corrupt: export it again.`,
+    );
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+
+  const columns = new Map<string, RawColumn>();
+  for (const [name, p] of parts) columns.set(name, p.finish());
+  const dtypes: Partial<Record<StandardColumn, string>> = {};
+  for (const [name, p] of parts) if (ENCODED.has(name)) dtypes[name as StandardColumn] = p.elementType;
+  const text = schema?.metadata.get('lsmi');
+  return {
+    file,
+    columns,
+    metadata: text !== undefined ? { text, where: "schema metadata 'lsmi'" } : undefined,
+    source: { format: 'arrow', bytes: size, batches, compression, dtypes },
+  };
+}
+
+async function readAll(handle: fsp.FileHandle, size: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(size);
+  let off = 0;
+  while (off < size) {
+    const { bytesRead } = await handle.read(buf, off, size - off, off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
+  }
+  return buf;
+}
+
+async function checkContainer(handle: fsp.FileHandle, file: string, size: number): Promise<void> {
+  if (size === 0) throw new LsmiInputError('EMPTY', { file }, 'the file is empty (0 bytes). It was probably not written completely: export it again.');
+  const head = Buffer.alloc(Math.min(8, size));
+  await handle.read(head, 0, head.length, 0);
+  const ascii = head.toString('latin1');
+  if (ascii.startsWith(FILE_MAGIC)) {
+    const tail = Buffer.alloc(6);
+    if (size >= 12) await handle.read(tail, 0, 6, size - 6);
+    if (size < 12 || tail.toString('latin1') !== FILE_MAGIC) {
+      throw new LsmiInputError(
+        'TRUNCATED',
+        { file },
+        `the file starts like an Arrow IPC file but does not end with its footer (${size} bytes): it is truncated, probably an interrupted write. Export it again.`,
+      );
+    }
+    return;
+  }
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xffffffff) return; // IPC stream format
+  if (ascii.startsWith('FEA1')) {
+    throw new LsmiInputError('NOT_ARROW', { file }, 'this is a Feather v1 file, which is not supported. Rewrite it with pyarrow.feather.write_feather(table, path) (version 2 is the default).');
+  }
+  if (ascii.startsWith('PK')) {
+    throw new LsmiInputError('NOT_ARROW', { file }, 'this is a zip archive, not an Arrow IPC file. If it is a NumPy .npz file, give it the .npz extension.');
+  }
+  const shown = [...head].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  throw new LsmiInputError(
+    'NOT_ARROW',
+    { file },
+    `not an Arrow IPC file (first bytes: ${shown}; expected "ARROW1"). Write runs with lsmi_export.write_run or pyarrow.feather.write_feather.`,
+  );
+}
+
+/** The body compression of the first record batch, read from its header through the file footer. */
+async function firstBatchCompression(
+  footer: { numRecordBatches: number; getRecordBatch(i: number): { offset: number; metaDataLength: number } | null } | null,
+  readAt: (pos: number, n: number) => Promise<Uint8Array>,
+): Promise<string> {
+  const block = footer && footer.numRecordBatches > 0 ? footer.getRecordBatch(0) : null;
+  if (!block) return footer ? 'uncompressed' : 'unknown (IPC stream)';
+  let meta = await readAt(Number(block.offset), block.metaDataLength);
+  const view = new DataView(meta.buffer, meta.byteOffset, meta.byteLength);
+  meta = meta.subarray(view.getUint32(0, true) === 0xffffffff ? 8 : 4);
+  const msg = Message.decode(meta);
+  if (!msg.isRecordBatch()) return 'unknown';
+  const c = (msg.header() as unknown as { compression?: { type: number } | null }).compression;
+  return c == null ? 'uncompressed' : c.type === CompressionType.LZ4_FRAME ? 'lz4' : 'zstd';
+}
+
+/** Accumulates one column over record batches. */
+class ColumnParts {
+  private readonly datas: Data[] = [];
+  constructor(private readonly field: Field) {}
+
+  add(data: Data): void {
+    this.datas.push(data);
+  }
+
+  get elementType(): string {
+    const t = this.field.type as DataType;
+    return t.typeId === Type.FixedSizeList ? describeType((t as DataType & { children: Field[] }).children[0].type) : describeType(t);
+  }
+
+  finish(): RawColumn {
+    const type = this.field.type as DataType;
+    const length = this.datas.reduce((a, d) => a + d.length, 0);
+    const desc = describeType(type);
+    switch (type.typeId) {
+      case Type.Utf8:
+      case Type.LargeUtf8:
+        return { kind: 'strings', length, values: this.datas.flatMap(utf8Values), type: desc };
+      case Type.Dictionary: {
+        const valueType = (type as DataType & { dictionary: DataType }).dictionary;
+        if (valueType.typeId === Type.Utf8 || valueType.typeId === Type.LargeUtf8) {
+          return { kind: 'strings', length, values: this.datas.flatMap(dictionaryValues), type: desc };
+        }
+        return { kind: 'other', length, type: desc };
+      }
+      case Type.Int: {
+        const values = new Float64Array(length);
+        const nulls = new NullCollector();
+        let o = 0;
+        for (const d of this.datas) {
+          const v = d.values as ArrayLike<number | bigint>;
+          const at = d.offset;
+          for (let i = 0; i < d.length; i++) values[o + i] = Number(v[at + i]);
+          nulls.add(d, o);
+          o += d.length;
+        }
+        return { kind: 'ints', length, values, nullRows: nulls.rows, nullCount: nulls.count, type: desc };
+      }
+      case Type.FixedSizeList: {
+        const child = (type as DataType & { children: Field[]; listSize: number });
+        const elem = child.children[0].type as DataType;
+        if (elem.typeId !== Type.Float) {
+          return { kind: 'other', length, type: desc, hint: 'Store embeddings and logits as floats (float32, float16 or float64).' };
+        }
+        const nulls = new NullCollector();
+        const chunks: Float32Array[] = [];
+        let o = 0;
+        for (const d of this.datas) {
+          chunks.push(fixedSizeListFloats(d, child.listSize));
+          nulls.add(d, o);
+          o += d.length;
+        }
+        const m: Matrix = matrixFromChunks(child.listSize, chunks);
+        return { kind: 'matrix', length, m, nullRows: nulls.rows, nullCount: nulls.count, type: desc };
+      }
+      case Type.List:
+      case Type.LargeList:
+        return {
+          kind: 'other',
+          length,
+          type: desc,
+          hint: 'Use a fixed-size list (pyarrow: pa.list_(pa.float32(), d), or lsmi_export.write_run), so every row has the same width.',
+        };
+      case Type.Float:
+        return {
+          kind: 'other',
+          length,
+          type: desc,
+          hint: 'Labels must be integers (cast with labels.astype("int64")); embeddings and logits must be fixed-size lists.',
+        };
+      default:
+        return { kind: 'other', length, type: desc };
+    }
+  }
+}
+
+class NullCollector {
+  count = 0;
+  rows: number[] = [];
+  add(d: Data, rowOffset: number): void {
+    if (!d.nullCount) return;
+    this.count += d.nullCount;
+    for (let i = 0; i < d.length && this.rows.length < MAX_ROWS_REPORTED; i++) if (!d.getValid(i)) this.rows.push(rowOffset + i);
+  }
+}
+
+function utf8Values(d: Data): (string | null)[] {
+  const offsets = d.valueOffsets as Int32Array | BigInt64Array;
+  const bytes = d.values as Uint8Array;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Array<string | null>(d.length);
+  for (let i = 0; i < d.length; i++) {
+    if (d.nullCount && !d.getValid(i)) {
+      out[i] = null;
+      continue;
+    }
+    const a = Number(offsets[d.offset + i]);
+    const b = Number(offsets[d.offset + i + 1]);
+    out[i] = buf.toString('utf8', a, b);
+  }
+  return out;
+}
+
+function dictionaryValues(d: Data): (string | null)[] {
+  const dict = d.dictionary!;
+  const words = dict.data.flatMap(utf8Values);
+  const idx = d.values as ArrayLike<number | bigint>;
+  const out = new Array<string | null>(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = d.nullCount && !d.getValid(i) ? null : words[Number(idx[d.offset + i])];
+  return out;
+}
+
+const f16 = new Float32Array(65536);
+{
+  for (let h = 0; h < 65536; h++) {
+    const s = h & 0x8000 ? -1 : 1;
+    const e = (h >> 10) & 0x1f;
+    const m = h & 0x3ff;
+    f16[h] = e === 0 ? s * m * 2 ** -24 : e === 31 ? (m ? NaN : s * Infinity) : s * (1 + m / 1024) * 2 ** (e - 15);
+  }
+}
+
+/** Float32 values of a FixedSizeList<float> batch: a view for float32, a converted copy otherwise. */
+function fixedSizeListFloats(d: Data, width: number): Float32Array {
+  const child = d.children[0];
+  const start = (d.offset + child.offset) * width;
+  const end = start + d.length * width;
+  const v = child.values as Float32Array | Float64Array | Uint16Array;
+  if (v instanceof Float32Array) return v.subarray(start, end);
+  if (v instanceof Float64Array) return Float32Array.from(v.subarray(start, end));
+  const out = new Float32Array(end - start);
+  for (let i = start; i < end; i++) out[i - start] = f16[v[i]];
+  return out;
+}
+
+function describeType(t: DataType): string {
+  return String(t);
+}
+

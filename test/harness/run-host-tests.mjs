@@ -1,0 +1,60 @@
+// Run an extension's mocha suite (@vscode/test-electron contract: extensionTestsPath exports run()) inside
+// code-server's REAL Node extension host. The extension and the test entry go in the workbench URL's `payload`;
+// the host's console output comes back through window.codeAutomationLog and its exit code through
+// window.codeAutomationExit, which the workbench calls when they exist (Playwright's exposeFunction provides them).
+// Usage: node run-host-tests.mjs <extensionDevelopmentPath> <extensionTestsPath> <workspaceFolder>
+// Env: TEST_TIMEOUT_MS (default 300000), VERBOSE=1 (workbench noise + browser errors), KEEP_TMP=1, CS_PORT.
+import { format } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startCodeServer, launchChromium, openWorkbench } from './lib.mjs';
+
+const args = process.argv.slice(2);
+if (args.length !== 3) {
+  console.error('usage: node run-host-tests.mjs <extensionDevelopmentPath> <extensionTestsPath> <workspaceFolder>');
+  process.exit(2);
+}
+const [devPath, testsPath, workspace] = args.map((p) => path.resolve(p));
+const TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS ?? 300_000);
+const VERBOSE = !!process.env.VERBOSE;
+const NOISE = /^(Resolving connection token|Resolved connection token|Creating a socket|\[Service Worker\]|Updating additional builtin|ChatSessionStore|Creation of workbench contribution|getaddrinfo ENOTFOUND)/;
+const t0 = Date.now();
+const lap = (m) => console.log(`[host-tests ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+
+let exitCode = 1, reported = false, server, browser;
+try {
+  server = await startCodeServer({ workspace });
+  lap(`code-server up on ${server.host}`);
+  browser = await launchChromium(path.join(server.tmp, 'chromium-profile'));
+  const page = browser.pages()[0] ?? await browser.newPage();
+  const done = new Promise((resolve) => {
+    page.exposeFunction('codeAutomationLog', (type, logArgs) => {
+      const line = format(...logArgs);
+      if (/^\d+ passed, \d+ failed/m.test(line)) reported = true;
+      if (!VERBOSE && NOISE.test(line)) return;
+      (type === 'error' ? console.error : console.log)(line);
+    });
+    page.exposeFunction('codeAutomationExit', (code) => resolve(code));
+  });
+  if (VERBOSE) page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+  await openWorkbench(page, { server, workspace, devPath, testsPath, wait: false });
+  lap('workbench opened, tests running in the extension host');
+  let timer;
+  exitCode = await Promise.race([done, new Promise((_, rej) => {
+    timer = setTimeout(() => rej(new Error(`no result after ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+  })]);
+  clearTimeout(timer);
+  lap(`extension host exited with code ${exitCode}`);
+} catch (e) {
+  console.error('[host-tests] error:', e?.stack ?? e);
+  if (server) console.error(`--- code-server log (tail) ---\n${fs.readFileSync(server.logFile, 'utf8').split('\n').slice(-30).join('\n')}`);
+  exitCode = 1;
+} finally {
+  await browser?.close().catch(() => {});
+  await server?.stop();
+}
+if (!reported) {
+  console.log('0 passed, 1 failed'); // the suite never printed its summary (crash, timeout, module not found)
+  if (exitCode === 0) exitCode = 1;
+}
+process.exit(exitCode);

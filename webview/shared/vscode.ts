@@ -1,0 +1,39 @@
+/** The typed bridge to the host: post only protocol messages; state survives reloads. */
+interface VsCodeApi<State, Out> {
+  postMessage(message: Out): void;
+  getState(): State | undefined;
+  setState(state: State): void;
+}
+declare function acquireVsCodeApi<State, Out>(): VsCodeApi<State, Out>;
+
+export function connect<State, Out, In>(onMessage: (m: In) => void): VsCodeApi<State, Out> {
+  const api = acquireVsCodeApi<State, Out>();
+  window.addEventListener('message', (e: MessageEvent<In>) => onMessage(e.data));
+  return api;
+}
+
+/** Builds DOM without innerHTML, so text from run files can never become markup. */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number | boolean | undefined> | null,
+  ...children: (Node | string | null | undefined | false)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === false) continue;
+    el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+export function fmt(x: number, digits = 3): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : String(x);
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) (n /= 1024), u++;
+  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+}
