@@ -17,6 +17,7 @@ LOGITS_COLUMNS = ("logits_1", "logits_2", "logits_12")
 PATH_COLUMNS = ("path_1", "path_2")
 COLUMN_ORDER = ("sample_id", "label", "emb_1", "emb_2") + LOGITS_COLUMNS + PATH_COLUMNS + ("split",)
 REQUIRED_COLUMNS = ("sample_id", "label", "emb_1", "emb_2")
+STRING_COLUMNS = ("sample_id",) + PATH_COLUMNS + ("split",)
 SPLITS = ("train", "val", "test")
 FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 MAX_ROWS = 10  # offending rows kept on an error and shown in its message
@@ -90,8 +91,10 @@ def as_array(value: Any, column: str) -> np.ndarray:
     """Any array-like (numpy array, list, torch-like tensor) as a numpy array."""
     if not isinstance(value, np.ndarray) and hasattr(value, "numpy"):
         value = _tensor_to_numpy(value)
+    # lists of strings stay objects, so that a stray number or None is reported, not stringified
+    strings = column in STRING_COLUMNS and not isinstance(value, np.ndarray)
     try:
-        return np.asarray(value)
+        return np.asarray(value, dtype=object if strings else None)
     except (TypeError, ValueError) as exc:
         _fail("WRONG_TYPE", column, f"cannot be read as an array ({exc}); expected one value (or one "
                                     "row of equal length) per sample")
@@ -142,7 +145,15 @@ def _strings(arr: np.ndarray, column: str, *, nullable: bool, from_int: bool = F
         return arr.astype(str)
     if arr.dtype.kind != "O":
         _fail("WRONG_TYPE", column, f"expected strings, got dtype {arr.dtype}")
-    items = [os.fspath(v) if isinstance(v, os.PathLike) else v for v in arr.tolist()]
+
+    def convert(v: Any) -> Any:
+        if isinstance(v, os.PathLike) and column in PATH_COLUMNS:
+            return os.fspath(v)
+        if from_int and isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return str(v)
+        return v
+
+    items = [convert(v) for v in arr.tolist()]
     nulls = np.array([v is None for v in items], dtype=bool)
     if nulls.any() and not nullable:
         rows = np.flatnonzero(nulls)

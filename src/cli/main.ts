@@ -23,7 +23,11 @@ Options:
   --columns  map standard column names to yours, e.g. --columns emb_1=image_emb,label=y
 `;
 
-export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+export interface Output {
+  write(text: string): unknown;
+}
+
+export async function main(argv: string[], out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {

@@ -228,13 +228,6 @@ class ColumnParts {
           type: desc,
           hint: 'Use a fixed-size list (pyarrow: pa.list_(pa.float32(), d), or lsmi_export.write_run), so every row has the same width.',
         };
-      case Type.Float:
-        return {
-          kind: 'other',
-          length,
-          type: desc,
-          hint: 'Labels must be integers (cast with labels.astype("int64")); embeddings and logits must be fixed-size lists.',
-        };
       default:
         return { kind: 'other', length, type: desc };
     }

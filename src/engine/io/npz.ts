@@ -246,12 +246,9 @@ function toRawColumn(a: NpyArray): RawColumn {
   if (a.shape.length === 1) {
     if (a.kind === 'U' || a.kind === 'S') return { kind: 'strings', length, values: a.data as string[], type };
     if (a.kind === 'i' || a.kind === 'u') return { kind: 'ints', length, values: a.data as Float64Array, nullRows: [], nullCount: 0, type };
-    if (a.kind === 'f') {
-      return { kind: 'other', length, type, hint: 'Labels must be integers (cast with labels.astype("int64")); embeddings and logits must be 2-D (N, d) arrays.' };
-    }
   }
   if (a.shape.length === 2 && a.kind === 'f') {
     return { kind: 'matrix', length, m: denseMatrix(a.shape[0], a.shape[1], a.data as Float32Array), nullRows: [], nullCount: 0, type };
   }
-  return { kind: 'other', length, type, hint: a.shape.length > 2 ? 'Flatten it to 2-D (N, d) first.' : undefined };
+  return { kind: 'other', length, type, hint: a.shape.length > 2 ? 'Flatten it to a 2-D (N, d) array first.' : undefined };
 }

@@ -77,7 +77,7 @@ export function validateRun(raw: RawRun, mapping?: ColumnMapping): RunData {
     const expected = EXPECTED[std];
     const intIds = std === 'sample_id' && col.kind === 'ints';
     if (col.kind !== expected.kind && !intIds) {
-      const hint = col.kind === 'other' && col.hint ? ` ${col.hint}` : '';
+      const hint = ` ${wrongTypeHint(std, col)}`.trimEnd();
       throw new LsmiInputError('WRONG_TYPE', where(std), `has type ${col.type}; expected ${expected.what}.${hint}`);
     }
     if (col.length !== n) {
@@ -272,6 +272,16 @@ export function validateRun(raw: RawRun, mapping?: ColumnMapping): RunData {
     meta,
     source: raw.source,
   };
+}
+
+function wrongTypeHint(std: StandardColumn, col: RawColumn): string {
+  if (col.kind === 'other' && col.hint) return col.hint;
+  if (std === 'label') return 'Labels must be integer class indices: cast them with labels.astype("int64").';
+  if (std.startsWith('emb_') || std.startsWith('logits_')) {
+    return 'Store one fixed-size list of floats per row (pyarrow: pa.list_(pa.float32(), d); numpy: a 2-D (N, d) float array).';
+  }
+  if (std === 'split' || std.startsWith('path_')) return 'Store it as strings.';
+  return '';
 }
 
 function nullRowsOf(col: RawColumn): { count: number; rows: number[] } {
