@@ -105,7 +105,8 @@ def write_run(path: PathLike, *, emb_1: Any, emb_2: Any, labels: Any,
     path = Path(path)
     kind = _kind(path)
     if compression not in COMPRESSIONS:
-        raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}, got {compression!r}")
+        raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}, "
+                         f"got {compression!r}")
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
                                    or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
@@ -202,8 +203,8 @@ def read_run(path: PathLike) -> Dict[str, Any]:
     Parameters
     ----------
     path : str or os.PathLike
-        An ``.arrow`` / ``.feather`` or ``.npz`` run file; for npz the sidecar ``<stem>.json`` is read
-        when present.
+        An ``.arrow`` / ``.feather`` or ``.npz`` run file; for npz the sidecar ``<stem>.json`` is
+        read when present.
 
     Returns
     -------

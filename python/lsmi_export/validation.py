@@ -56,7 +56,7 @@ class RunFormatError(ValueError):
 
 
 def _fail(code: str, column: Optional[str], detail: str, rows: Iterable[int] = ()) -> NoReturn:
-    where = f"metadata field '{column}'" if code == "BAD_METADATA" and column else f"column '{column}'"
+    where = f"metadata field '{column}'" if code == "BAD_METADATA" else f"column '{column}'"
     raise RunFormatError(code, f"{where}: {detail}" if column else detail, column, rows)
 
 
@@ -96,14 +96,15 @@ def as_array(value: Any, column: str) -> np.ndarray:
     try:
         return np.asarray(value, dtype=object if strings else None)
     except (TypeError, ValueError) as exc:
-        _fail("WRONG_TYPE", column, f"cannot be read as an array ({exc}); expected one value (or one "
-                                    "row of equal length) per sample")
+        _fail("WRONG_TYPE", column, f"cannot be read as an array ({exc}); expected one value "
+                                    "(or one row of equal length) per sample")
 
 
 def _float_matrix(arr: np.ndarray, column: str, dtype: Optional[np.dtype]) -> np.ndarray:
     if arr.ndim != 2 or arr.dtype.kind not in "fiu" or arr.shape[1] == 0:
         got = f"a {arr.ndim}-D {arr.dtype} array of shape {arr.shape}"
-        _fail("WRONG_TYPE", column, f"expected a 2-D float array of shape (rows, width >= 1), got {got}")
+        _fail("WRONG_TYPE", column, f"expected a 2-D float array of shape (rows, width >= 1), "
+                                    f"got {got}")
     if dtype is None:
         dtype = arr.dtype if arr.dtype in FLOAT_DTYPES else np.dtype(np.float32)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -112,7 +113,7 @@ def _float_matrix(arr: np.ndarray, column: str, dtype: Optional[np.dtype]) -> np
 
 def _check_finite(arr: np.ndarray, original: np.ndarray, column: str) -> None:
     with np.errstate(all="ignore"):
-        sums = arr.sum(axis=1, dtype=np.float64)  # NaN/Inf survive a row sum; overflow is re-checked
+        sums = arr.sum(axis=1, dtype=np.float64)  # NaN/Inf survive a row sum; overflow: re-checked
     candidates = np.flatnonzero(~np.isfinite(sums))
     if candidates.size == 0:
         return
@@ -157,8 +158,8 @@ def _strings(arr: np.ndarray, column: str, *, nullable: bool, from_int: bool = F
     nulls = np.array([v is None for v in items], dtype=bool)
     if nulls.any() and not nullable:
         rows = np.flatnonzero(nulls)
-        _fail("NULLS", column, f"{_count(rows.size, 'null')}: {_rows_text(rows)}; expected a string "
-                               "in every row", rows)
+        _fail("NULLS", column, f"{_count(rows.size, 'null')}: {_rows_text(rows)}; expected a "
+                               "string in every row", rows)
     wrong = np.flatnonzero([v is not None and not isinstance(v, str) for v in items])
     if wrong.size:
         got = type(items[wrong[0]]).__name__
@@ -183,14 +184,15 @@ def _json_type(value: Any) -> str:
 
 
 def normalize_metadata(metadata: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
-    """Type-check the metadata object and turn it into plain JSON values (fields that are None dropped).
+    """Type-check the metadata object and turn it into plain JSON values; None fields are dropped.
 
-    Checks that need the number of classes (``label_prior`` length) are done in :func:`validate_run`.
+    The check that needs the number of classes (``label_prior`` length) is in :func:`validate_run`.
     """
     if metadata is None:
         return {}
     if not isinstance(metadata, Mapping):
-        _fail("BAD_METADATA", None, f"metadata must be a JSON object, got {type(metadata).__name__}")
+        _fail("BAD_METADATA", None, f"the metadata must be a JSON object, got "
+                                    f"{type(metadata).__name__}")
     meta: Dict[str, Any] = {}
     for field, value in metadata.items():
         if not isinstance(field, str):
@@ -218,8 +220,8 @@ def normalize_metadata(metadata: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
            and not isinstance(meta.get("format_version"), bool), "an integer")
     for field in ("run_name", "architecture", "fusion", "created_by"):
         expect(field, isinstance(meta.get(field), str), "a string")
-    expect("modality_names", strings(meta.get("modality_names")) and len(meta["modality_names"]) == 2,
-           "an array of 2 strings")
+    names = meta.get("modality_names")
+    expect("modality_names", strings(names) and len(names) == 2, "an array of 2 strings")
     expect("class_names", strings(meta.get("class_names")) and len(meta["class_names"]) > 0,
            "a non-empty array of strings")
     expect("extra", isinstance(meta.get("extra"), dict), "an object")
@@ -234,7 +236,8 @@ def normalize_metadata(metadata: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
                                                  "expected probabilities >= 0")
         total = float(np.sum(np.asarray(prior, dtype=np.float64)))
         if abs(total - 1.0) > 1e-6:
-            _fail("BAD_METADATA", "label_prior", f"sums to {total!r}; expected a sum of 1 (within 1e-6)")
+            _fail("BAD_METADATA", "label_prior", f"sums to {total!r}; expected a sum of 1 "
+                                                 "(within 1e-6)")
     return meta
 
 
@@ -248,7 +251,8 @@ def validate_run(columns: Mapping[str, Any], metadata: Optional[Mapping[str, Any
     ----------
     columns : mapping of str to array-like
         Columns named as in the file (``sample_id``, ``label``, ``emb_1``, ...); None means absent.
-        A missing ``sample_id`` becomes ``"0" .. "N-1"``; a single string ``split`` applies to all rows.
+        A missing ``sample_id`` becomes ``"0" .. "N-1"``; a single string ``split`` applies to every
+        row.
     metadata : mapping, optional
         The ``lsmi`` metadata object.
     emb_dtype : numpy dtype or None
@@ -259,8 +263,9 @@ def validate_run(columns: Mapping[str, Any], metadata: Optional[Mapping[str, Any
     Returns
     -------
     columns : dict of str to numpy.ndarray
-        In file order: ``sample_id`` (unicode), ``label`` (int64), embeddings and logits (2-D float,
-        logits float32), ``path_1`` / ``path_2`` (object arrays of str or None), ``split`` (unicode).
+        In file order: ``sample_id`` (unicode), ``label`` (int64), embeddings and logits (2-D
+        float; logits float32), ``path_1`` / ``path_2`` (object arrays of str or None), ``split``
+        (unicode).
     metadata : dict
         Plain JSON values.
 
@@ -321,7 +326,8 @@ def validate_run(columns: Mapping[str, Any], metadata: Optional[Mapping[str, Any
             if width != n_classes:
                 listed = ", ".join(f"{k} {v}" for k, v in widths.items())
                 _fail("LOGITS_WIDTH", name, f"logits widths differ between heads ({listed}); "
-                                            "expected every head to have width C, one logit per class")
+                                            "expected every head to have width C, one logit per "
+                                            "class")
         if class_names is not None and len(class_names) != n_classes:
             _fail("LOGITS_WIDTH", first, f"the logits have width {n_classes} but class_names has "
                                          f"{len(class_names)} names; expected one name per logit")
@@ -332,8 +338,9 @@ def validate_run(columns: Mapping[str, Any], metadata: Optional[Mapping[str, Any
     bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
     if bad.size:
         _fail("LABEL_RANGE", "label", f"{_count(bad.size, 'label')} outside [0, {n_classes}) "
-                                      f"(C = {n_classes} from {source}): {_rows_text(bad, labels)}; "
-                                      f"expected class indices in [0, {n_classes})", bad)
+                                      f"(C = {n_classes} from {source}): "
+                                      f"{_rows_text(bad, labels)}; expected class indices in "
+                                      f"[0, {n_classes})", bad)
     out["label"] = labels.astype(np.int64, copy=False)
     prior = meta.get("label_prior")
     if prior is not None and len(prior) != n_classes:
@@ -346,8 +353,8 @@ def validate_run(columns: Mapping[str, Any], metadata: Optional[Mapping[str, Any
         bad = np.flatnonzero(~((split == "train") | (split == "val") | (split == "test")))
         if bad.size:
             _fail("BAD_SPLIT", "split", f"{_count(bad.size, 'value')} not in train/val/test: "
-                                        f"{_rows_text(bad, split)}; expected 'train', 'val' or 'test'",
-                  bad)
+                                        f"{_rows_text(bad, split)}; expected 'train', 'val' or "
+                                        "'test'", bad)
         out["split"] = split.astype(str)
     return out, meta
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs whatever a fresh machine lacks for building and testing LSMI Explorer, then builds.
+# Idempotent and quick when everything is already there. Needs: node 20+, npm, python3 (+pip), and
+# apt for the real-host test harness (chromium, libkrb5-dev, ripgrep; see test/harness/setup.sh).
+#   bash scripts/setup.sh            everything (what `npm test` / .ci/run need)
+#   bash scripts/setup.sh --no-harness   skip the VS Code + Chromium harness (enough for the CLI)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+t() { echo "[setup $(date +%T)] $*"; }
+
+# Python: numpy + pyarrow for the exporter, the example generator and the test fixtures; pytest
+if ! python3 -c 'import numpy, pyarrow, pytest' 2>/dev/null; then
+  t "pip install numpy pyarrow pytest"
+  python3 -m pip install --quiet --disable-pip-version-check numpy pyarrow pytest \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages numpy pyarrow pytest
+fi
+
+# Node dependencies of the extension (reinstalled when package-lock.json changes)
+stamp=node_modules/.lsmi-lock-stamp
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  t "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$stamp"
+fi
+
+if [ "${1:-}" != "--no-harness" ]; then
+  t "test harness (code-server 4.100.3 + Debian chromium)"
+  bash test/harness/setup.sh
+fi
+
+t "build"
+npm run --silent build

@@ -1,0 +1,93 @@
+// Runs the test suites one after another (2 cores: no parallel code-servers), streams their output,
+// and ends with one total line `N passed, N failed`. A suite that dies without reporting counts as
+// one failure. Usage: node scripts/test-all.mjs [--only engine,python,host,ui]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : null;
+
+/** A throwaway copy of the example workspace, so tests may write into it. */
+function exampleWorkspace() {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'lsmi-example-ws-'));
+  fs.cpSync(path.join(root, 'examples'), ws, { recursive: true });
+  return ws;
+}
+
+const uiTests = () => fs.readdirSync(path.join(root, 'test', 'ui')).filter((f) => f.endsWith('.ui.mjs')).sort().map((f) => path.join('test', 'ui', f));
+
+const suites = [
+  {
+    name: 'engine',
+    cmd: () => ['bash', ['-c', 'npx tsc -p tsconfig.test.json && node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=.test-output/engine.tap out/test/engine/']],
+    counts: () => {
+      const tap = fs.readFileSync(path.join(root, '.test-output', 'engine.tap'), 'utf8');
+      const n = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(tap)?.[1]);
+      return { passed: n('pass'), failed: n('fail') + (n('cancelled') || 0) };
+    },
+  },
+  { name: 'python', cmd: () => ['python3', ['-m', 'pytest', 'python', '-q', '-p', 'no:cacheprovider']], counts: pytestCounts },
+  {
+    name: 'host',
+    cmd: () => ['node', ['test/harness/run-host-tests.mjs', '.', 'out/test/host/index', exampleWorkspace()]],
+    counts: lastSummaryLine,
+  },
+  {
+    name: 'ui',
+    cmd: () => ['node', ['test/harness/run-ui-tests.mjs', '.', exampleWorkspace(), ...uiTests()]],
+    counts: lastSummaryLine,
+  },
+];
+
+function pytestCounts(out) {
+  const line = out.trim().split('\n').reverse().find((l) => /\d+ (passed|failed)/.test(l)) ?? '';
+  const n = (k) => Number(new RegExp(`(\\d+) ${k}`).exec(line)?.[1] ?? 0);
+  return line ? { passed: n('passed'), failed: n('failed') + n('error') } : undefined;
+}
+
+function lastSummaryLine(out) {
+  const m = [...out.matchAll(/^(?:\S+: )?(\d+) passed, (\d+) failed/gm)].pop();
+  return m ? { passed: Number(m[1]), failed: Number(m[2]) } : undefined;
+}
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    let out = '';
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d) => ((out += d), process.stdout.write(d)));
+    child.stderr.on('data', (d) => ((out += d), process.stderr.write(d)));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+fs.mkdirSync(path.join(root, '.test-output'), { recursive: true });
+const results = [];
+for (const s of suites) {
+  if (only && !only.includes(s.name)) continue;
+  console.log(`\n=== ${s.name} ===`);
+  const t0 = Date.now();
+  const [cmd, args] = s.cmd();
+  const { code, out } = await run(cmd, args);
+  let counts;
+  try {
+    counts = s.counts(out);
+  } catch {
+    counts = undefined;
+  }
+  if (!counts || Number.isNaN(counts.passed) || Number.isNaN(counts.failed)) counts = { passed: 0, failed: 1, note: 'no test report' };
+  if (code !== 0 && counts.failed === 0) counts = { ...counts, failed: 1, note: `exit code ${code}` };
+  results.push({ name: s.name, seconds: (Date.now() - t0) / 1000, ...counts });
+}
+
+console.log('\n=== summary ===');
+for (const r of results) {
+  console.log(`${r.name.padEnd(8)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed  ${r.seconds.toFixed(0).padStart(4)} s${r.note ? `  (${r.note})` : ''}`);
+}
+const passed = results.reduce((a, r) => a + r.passed, 0);
+const failed = results.reduce((a, r) => a + r.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
