@@ -262,7 +262,7 @@ def _read_arrow(path: Path) -> Tuple[Dict[str, np.ndarray], Any]:
 
 def _arrow_column(name: str, column: pa.ChunkedArray) -> np.ndarray:
     if column.null_count and name not in PATH_COLUMNS:
-        rows = np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))
+        rows = np.flatnonzero(column.is_null().to_numpy())
         _fail("NULLS", name, f"{column.null_count} nulls (first rows "
                              f"{', '.join(map(str, rows[:10]))}); expected no nulls", rows)
     kind = column.type

@@ -36,7 +36,7 @@ try {
     });
     page.exposeFunction('codeAutomationExit', (code) => resolve(code));
   });
-  if (VERBOSE) page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+  if (VERBOSE) { page.on('pageerror', (e) => console.log('[pageerror]', e.message)); page.on('console', (m) => console.log('[console]', m.type(), m.text().slice(0, 300))); }
   await openWorkbench(page, { server, workspace, devPath, testsPath, wait: false });
   lap('workbench opened, tests running in the extension host');
   let timer;
