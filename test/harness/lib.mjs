@@ -113,6 +113,8 @@ export async function launchChromium(profileDir, viewport = { width: 1280, heigh
   profileDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'lsmi-chromium-'));
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM, headless: true, viewport, args: CHROMIUM_ARGS,
+    // chromium's crash handler would otherwise create ~/.config/chromium/Crash Reports
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(profileDir, 'xdg-config') },
   });
   if (own) context.on('close', () => fs.rmSync(profileDir, { recursive: true, force: true }));
   return context;
@@ -135,12 +137,17 @@ export async function runCommand(page, title, { attempts = 30, timeout = 3_000 }
   const row = page.locator('.quick-input-list .monaco-list-row')
     .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(title)}\\s*$`) }) }).first();
   for (let attempt = 1; ; attempt++) {
+    // keys typed while a webview has focus go to its iframe, so move focus back to the workbench first
+    await page.evaluate(() => document.activeElement?.blur?.());
     await page.keyboard.press('F1');
-    await input.waitFor({ timeout: 20_000 });
-    await input.fill(`>${title}`);
-    try { await row.waitFor({ timeout }); break; } catch (e) {
+    try {
+      await input.waitFor({ timeout: 5_000 });
+      await input.fill(`>${title}`);
+      await row.waitFor({ timeout });
+      break;
+    } catch (e) {
       await page.keyboard.press('Escape');
-      if (attempt >= attempts) throw new Error(`command "${title}" not in the palette after ${attempts} tries`);
+      if (attempt >= attempts) throw new Error(`command "${title}" not found in the palette after ${attempts} tries: ${e.message}`);
       await page.waitForTimeout(1_000);
     }
   }

@@ -27,15 +27,16 @@ try {
   lap(`code-server up on ${server.host}`);
   browser = await launchChromium(path.join(server.tmp, 'chromium-profile'));
   const page = browser.pages()[0] ?? await browser.newPage();
-  const done = new Promise((resolve) => {
-    page.exposeFunction('codeAutomationLog', (type, logArgs) => {
-      const line = format(...logArgs);
-      if (/^\d+ passed, \d+ failed/m.test(line)) reported = true;
-      if (!VERBOSE && NOISE.test(line)) return;
-      (type === 'error' ? console.error : console.log)(line);
-    });
-    page.exposeFunction('codeAutomationExit', (code) => resolve(code));
+  let resolveDone;
+  const done = new Promise((resolve) => { resolveDone = resolve; });
+  // awaited before navigating: a binding exposed while the page loads may never reach it (seen with 1.56)
+  await page.exposeFunction('codeAutomationLog', (type, logArgs) => {
+    const line = format(...logArgs);
+    if (/^\d+ passed, \d+ failed/m.test(line)) reported = true;
+    if (!VERBOSE && NOISE.test(line)) return;
+    (type === 'error' ? console.error : console.log)(line);
   });
+  await page.exposeFunction('codeAutomationExit', (code) => resolveDone(code));
   if (VERBOSE) { page.on('pageerror', (e) => console.log('[pageerror]', e.message)); page.on('console', (m) => console.log('[console]', m.type(), m.text().slice(0, 300))); }
   await openWorkbench(page, { server, workspace, devPath, testsPath, wait: false });
   lap('workbench opened, tests running in the extension host');

@@ -47,8 +47,9 @@ suite('LSMI Explorer in a real extension host', () => {
     assert.equal(result.summary.pathCounts[1], 2000);
     const api = vscode.extensions.getExtension<LsmiExtensionApi>(EXTENSION_ID)!.exports;
     assert.ok(api.openRunPanels().includes(file));
-    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
-    assert.equal(tab?.label, 'LSMI: fmnist-late-fusion.arrow');
+    await waitFor('the panel tab', () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'LSMI: fmnist-late-fusion.arrow' && t.input instanceof vscode.TabInputWebview),
+    );
   });
 
   test('reads the circuit runs (no logits, split column)', async () => {

@@ -1,0 +1,88 @@
+// Run Playwright UI tests against the real VS Code workbench (code-server) with the extension under development.
+// Usage: node run-ui-tests.mjs <extensionDevelopmentPath> <workspaceFolder> <testFile...>
+// A test file is an ESM module exporting
+//   tests = [{ name, fn: async (ctx) => {}, theme?, timeout? }, ...]
+// and optionally userSettings (merged into VS Code user settings), theme (default for its tests), timeout (ms),
+// viewport ({width, height}). Tests of a file share one code-server + chromium + workbench page, one per theme
+// (lib.THEMES.dark / .light / .hc or any theme label), in the order they are listed. ctx holds:
+//   page, context, server, lib (all of lib.mjs), shotDir, workspace, devPath, theme,
+//   errors (lib.collectConsoleErrors of this page), shot(name), runCommand(title), webview(opts).
+// Env: SHOT_DIR (screenshots; default <repo>/.test-output/screenshots), KEEP_TMP=1, CS_PORT.
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import * as lib from './lib.mjs';
+
+const args = process.argv.slice(2);
+if (args.length < 3) {
+  console.error('usage: node run-ui-tests.mjs <extensionDevelopmentPath> <workspaceFolder> <testFile...>');
+  process.exit(2);
+}
+const [devPath, workspace, ...files] = args.map((p) => path.resolve(p));
+const shotDir = lib.SHOT_DIR;
+const t0 = Date.now();
+const secs = (t) => `${((Date.now() - t) / 1000).toFixed(1)}s`;
+let passed = 0, failed = 0;
+
+const indent = (s) => String(s).split('\n').map((l) => `      ${l}`).join('\n');
+function fail(name, err, shot) {
+  failed++;
+  console.log(`  ✖ ${name}\n${indent(err?.stack ?? err)}${shot ? `\n      failure screenshot: ${shot}` : ''}`);
+}
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([promise, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`${what} timed out after ${ms} ms`)), ms); })])
+    .finally(() => clearTimeout(timer));
+}
+
+async function runGroup(file, mod, theme, tests) {
+  const base = path.basename(file).replace(/\.m?js$/, '');
+  console.log(`\n${path.relative(process.cwd(), file)} [${theme}]`);
+  let server, context, page, errors, setupError;
+  try {
+    const t = Date.now();
+    server = await lib.startCodeServer({ workspace, theme, userSettings: mod.userSettings });
+    context = await lib.launchChromium(path.join(server.tmp, 'chromium-profile'), mod.viewport);
+    page = context.pages()[0] ?? await context.newPage();
+    errors = lib.collectConsoleErrors(page);
+    await lib.openWorkbench(page, { server, workspace, devPath });
+    console.log(`  (workbench up in ${secs(t)})`);
+  } catch (e) { setupError = e; }
+  for (const test of tests) {
+    if (setupError) { fail(test.name, setupError); continue; }
+    const t = Date.now();
+    const ctx = {
+      page, context, server, lib, shotDir, workspace, devPath, theme, errors,
+      shot: (name) => lib.screenshot(page, name, { dir: shotDir }),
+      runCommand: (title, opts) => lib.runCommand(page, title, opts),
+      webview: (opts) => lib.webviewFrame(page, opts),
+    };
+    try {
+      await withTimeout(test.fn(ctx), test.timeout ?? mod.timeout ?? 120_000, `test "${test.name}"`);
+      passed++;
+      console.log(`  ✔ ${test.name} (${secs(t)})`);
+    } catch (e) {
+      const shot = await lib.screenshot(page, `${base}--${test.name}--failure`, { dir: shotDir }).catch(() => undefined);
+      fail(`${test.name} (${secs(t)})`, e, shot);
+    }
+  }
+  await context?.close().catch(() => {});
+  await server?.stop();
+}
+
+for (const file of files) {
+  let mod;
+  try {
+    mod = await import(pathToFileURL(file).href);
+    if (!Array.isArray(mod.tests)) throw new Error(`${file} does not export an array "tests"`);
+  } catch (e) { fail(path.basename(file), e); continue; }
+  // group by theme, keeping the order in which themes first appear
+  const groups = new Map();
+  for (const test of mod.tests) {
+    const theme = test.theme ?? mod.theme ?? lib.THEMES.dark;
+    groups.set(theme, [...(groups.get(theme) ?? []), test]);
+  }
+  for (const [theme, tests] of groups) await runGroup(file, mod, theme, tests);
+}
+console.log(`\n(${secs(t0)}, screenshots in ${shotDir})`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
