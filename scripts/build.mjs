@@ -2,6 +2,7 @@
 import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import fs from 'node:fs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const watch = process.argv.includes('--watch');
@@ -16,6 +17,11 @@ const builds = [
   // webview panels: browser, one self-contained script per panel
   { ...common, entryPoints: { run: 'webview/run/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120', loader: { '.css': 'text' } },
 ];
+
+// the wasm backend's binaries travel next to the bundles that compute (see src/engine/compute/backend.ts)
+const wasmSrc = path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+fs.mkdirSync(path.join(root, 'dist', 'wasm'), { recursive: true });
+for (const f of fs.readdirSync(wasmSrc).filter((f) => f.endsWith('.wasm'))) fs.copyFileSync(path.join(wasmSrc, f), path.join(root, 'dist', 'wasm', f));
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -18,6 +18,20 @@ function exampleWorkspace() {
   return ws;
 }
 
+/**
+ * The extension as VS Code loads it, staged in a throwaway folder: package.json, dist/, media/, the
+ * compiled tests and a link to node_modules. The repository itself is not used as the development
+ * extension: the test harness's 300 MB node_modules inside it slows the workbench's scan of the
+ * extension enough that the configured colour theme loses a race (seen: light theme in every run).
+ */
+function stagedExtension() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsmi-ext-'));
+  for (const f of ['package.json', 'README.md', 'LICENSE']) fs.copyFileSync(path.join(root, f), path.join(dir, f));
+  for (const d of ['dist', 'media']) fs.cpSync(path.join(root, d), path.join(dir, d), { recursive: true });
+  for (const d of ['out', 'node_modules']) fs.symlinkSync(path.join(root, d), path.join(dir, d));
+  return dir;
+}
+
 const uiTests = () => fs.readdirSync(path.join(root, 'test', 'ui')).filter((f) => f.endsWith('.ui.mjs')).sort().map((f) => path.join('test', 'ui', f));
 
 const suites = [
@@ -33,12 +47,15 @@ const suites = [
   { name: 'python', cmd: () => ['python3', ['-m', 'pytest', 'python', '-q', '-p', 'no:cacheprovider']], counts: pytestCounts },
   {
     name: 'host',
-    cmd: () => ['node', ['test/harness/run-host-tests.mjs', '.', 'out/test/host/index', exampleWorkspace()]],
+    cmd: () => {
+      const ext = stagedExtension();
+      return ['node', ['test/harness/run-host-tests.mjs', ext, path.join(ext, 'out', 'test', 'host', 'index'), exampleWorkspace()]];
+    },
     counts: lastSummaryLine,
   },
   {
     name: 'ui',
-    cmd: () => ['node', ['test/harness/run-ui-tests.mjs', '.', exampleWorkspace(), ...uiTests()]],
+    cmd: () => ['node', ['test/harness/run-ui-tests.mjs', stagedExtension(), exampleWorkspace(), ...uiTests()]],
     counts: lastSummaryLine,
   },
 ];

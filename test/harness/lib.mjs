@@ -25,6 +25,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const tail = (file, n = 30) => { try { return fs.readFileSync(file, 'utf8').split('\n').slice(-n).join('\n'); } catch { return ''; } };
+const rmrf = (dir) => { try { fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }); } catch {} };
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 async function freePort() {
@@ -38,7 +39,7 @@ async function freePort() {
 // Servers still running when node exits (crash, process.exit) are killed here, with their whole process group.
 const live = new Set();
 process.on('exit', () => { for (const s of live) s.killNow(); });
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130)); // so the 'exit' hook runs
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(128 + os.constants.signals[sig])); // runs the hook
 
 /**
  * Start code-server on 127.0.0.1 with throwaway XDG/user-data/extensions dirs (removed by stop(); KEEP_TMP=1 keeps
@@ -68,7 +69,7 @@ export async function startCodeServer({ port, workspace, userSettings = {}, them
   const exitP = new Promise((r) => cs.once('exit', () => { exited = true; r(); }));
   const cleanup = () => {
     if (process.env.KEEP_TMP) console.log(`[harness] kept ${tmp}`);
-    else fs.rmSync(tmp, { recursive: true, force: true });
+    else rmrf(tmp);
   };
   const server = {
     host, port, tmp, userDataDir, logFile,
@@ -116,7 +117,10 @@ export async function launchChromium(profileDir, viewport = { width: 1280, heigh
     // chromium's crash handler would otherwise create ~/.config/chromium/Crash Reports
     env: { ...process.env, XDG_CONFIG_HOME: path.join(profileDir, 'xdg-config') },
   });
-  if (own) context.on('close', () => fs.rmSync(profileDir, { recursive: true, force: true }));
+  if (own) { // removed once close() has waited for chromium to exit (its 'close' event comes too early)
+    const close = context.close.bind(context);
+    context.close = async (...a) => { try { await close(...a); } finally { rmrf(profileDir); } };
+  }
   return context;
 }
 
@@ -185,14 +189,15 @@ export async function screenshotWebview(page, name, { dir, nth = 0 } = {}) {
   return file;
 }
 
-// Browser messages every run produces that say nothing about the extension under test.
+// Browser errors every run produces that say nothing about the extension under test (matched against text + url).
 export const CONSOLE_NOISE = [
-  /ENOTFOUND/, // gallery query to open-vsx.org, offline
-  /vsda/, // vsda wasm (Microsoft signing module) is not shipped with code-server
-  /Failed to load resource.*(404|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED)/,
-  /marketplace|open-vsx/i,
+  /open-vsx\.org/, // gallery query, offline: ERR_NAME_NOT_RESOLVED / getaddrinfo ENOTFOUND open-vsx.org
+  /vsda/, // vsda.js / vsda_bg.wasm (Microsoft's signing module) are not shipped with code-server: 404
+  /reading 'addBinding'/, // playwright's exposeFunction (host runner) in the workbench's sandboxed iframes
 ];
-const isWebviewUrl = (u = '') => u.includes('/webview/browser/pre/') || u.startsWith('vscode-webview:');
+// Webview documents are written into .../webview/browser/pre/fake.html, so their inline scripts report no URL
+// (stack frames read "<anonymous>"); their resources (asWebviewUri) load from *.vscode-resource.vscode-cdn.net.
+const WEBVIEW_URL = /\/webview\/browser\/pre\/|vscode-resource|vscode-cdn\.net|^vscode-webview:/;
 
 /** Collect console errors and uncaught exceptions of a page (its iframes, webviews included) from now on.
  * Each entry: { kind: 'console'|'pageerror', text, url, webview }, webview = it came from a webview document.
@@ -202,14 +207,15 @@ export function collectConsoleErrors(page) {
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
     const url = msg.location()?.url ?? '';
-    entries.push({ kind: 'console', text: msg.text(), url, webview: isWebviewUrl(url) });
+    entries.push({ kind: 'console', text: msg.text(), url, webview: url === '' || WEBVIEW_URL.test(url) });
   });
   page.on('pageerror', (err) => {
-    const text = `${err.name}: ${err.message}\n${err.stack ?? ''}`;
-    entries.push({ kind: 'pageerror', text, url: '', webview: /\/webview\/browser\/pre\/|vscode-webview:/.test(err.stack ?? '') });
+    const stack = err.stack ?? '';
+    entries.push({ kind: 'pageerror', text: stack || `${err.name}: ${err.message}`, url: '',
+      webview: WEBVIEW_URL.test(stack) || !/https?:\/\//.test(stack) });
   });
   const errors = ({ webviewOnly = false, includeNoise = false } = {}) => entries.filter((e) =>
-    (!webviewOnly || e.webview) && (includeNoise || !CONSOLE_NOISE.some((re) => re.test(e.text))));
+    (!webviewOnly || e.webview) && (includeNoise || !CONSOLE_NOISE.some((re) => re.test(`${e.text} ${e.url}`))));
   return {
     entries, errors,
     clear() { entries.length = 0; },

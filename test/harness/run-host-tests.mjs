@@ -29,7 +29,7 @@ try {
   const page = browser.pages()[0] ?? await browser.newPage();
   let resolveDone;
   const done = new Promise((resolve) => { resolveDone = resolve; });
-  // awaited before navigating: a binding exposed while the page loads may never reach it (seen with 1.56)
+  // awaited before page.goto: exposed while the page loads, codeAutomationExit was never called (tests hung)
   await page.exposeFunction('codeAutomationLog', (type, logArgs) => {
     const line = format(...logArgs);
     if (/^\d+ passed, \d+ failed/m.test(line)) reported = true;
@@ -37,7 +37,10 @@ try {
     (type === 'error' ? console.error : console.log)(line);
   });
   await page.exposeFunction('codeAutomationExit', (code) => resolveDone(code));
-  if (VERBOSE) { page.on('pageerror', (e) => console.log('[pageerror]', e.message)); page.on('console', (m) => console.log('[console]', m.type(), m.text().slice(0, 300))); }
+  if (VERBOSE) {
+    page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+    page.on('console', (m) => m.type() === 'error' && console.log('[console.error]', m.text()));
+  }
   await openWorkbench(page, { server, workspace, devPath, testsPath, wait: false });
   lap('workbench opened, tests running in the extension host');
   let timer;

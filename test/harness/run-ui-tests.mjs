@@ -3,8 +3,9 @@
 // A test file is an ESM module exporting
 //   tests = [{ name, fn: async (ctx) => {}, theme?, timeout? }, ...]
 // and optionally userSettings (merged into VS Code user settings), theme (default for its tests), timeout (ms),
-// viewport ({width, height}). Tests of a file share one code-server + chromium + workbench page, one per theme
-// (lib.THEMES.dark / .light / .hc or any theme label), in the order they are listed. ctx holds:
+// viewport ({width, height}). The tests of a file are grouped by theme (lib.THEMES.dark, the default, / .light / .hc
+// or any theme label; groups in order of first appearance); each group shares one code-server + chromium + workbench
+// page, so a test sees what earlier ones left open. ctx holds:
 //   page, context, server, lib (all of lib.mjs), shotDir, workspace, devPath, theme,
 //   errors (lib.collectConsoleErrors of this page), shot(name), runCommand(title), webview(opts).
 // Env: SHOT_DIR (screenshots; default <repo>/.test-output/screenshots), KEEP_TMP=1, CS_PORT.

@@ -8,17 +8,19 @@ LOG_DIR="${LOG_DIR:-$HERE/../../.test-output}"
 mkdir -p "$LOG_DIR"
 LOG="$(cd "$LOG_DIR" && pwd)/harness-setup.log"
 say() { echo "[harness-setup $(date +%T)] $*"; }
+started=""
+logstart() { [ -n "$started" ] || { : > "$LOG"; started=1; }; }  # the log keeps the last run that did something
 fail() { echo "[harness-setup] FAILED: $*" >&2; [ -s "$LOG" ] && { echo "--- last 40 lines of $LOG ---" >&2; tail -40 "$LOG" >&2; }; exit 1; }
-: > "$LOG"
 
 # 1. Debian packages. chromium: the browser Playwright drives; libkrb5-dev: headers for code-server's
 #    `kerberos` native module; ripgrep: stands in for @vscode/ripgrep's GitHub download (step 2).
 missing=()
-command -v chromium >/dev/null || missing+=(chromium)
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 command -v rg >/dev/null || missing+=(ripgrep)
 [ -f /usr/include/gssapi/gssapi.h ] || missing+=(libkrb5-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   say "apt-get install ${missing[*]}"
+  logstart
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >>"$LOG" 2>&1 \
@@ -51,6 +53,7 @@ if [ ! -s "$RG_TGZ" ]; then
   rm -rf "$seed"
 fi
 
+logstart
 say "npm ci in $HERE (builds code-server's native modules, ~2 min; log: $LOG)"
 # unsafe_perm: code-server's postinstall refuses to run as root without it.
 # yes: node-pty's postinstall runs `npx node-gyp`, which ~/.npmrc's yes=false would cancel.

@@ -1,0 +1,97 @@
+// Playwright tests of the run panel in a real VS Code workbench (code-server) and a real Chromium.
+// Run by scripts/test-all.mjs through test/harness/run-ui-tests.mjs on a throwaway copy of examples/.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { THEMES } from '../harness/lib.mjs';
+
+const PANEL = 'LSMI: fmnist-late-fusion.arrow';
+
+/** The workbench's theme class for each theme, so a screenshot is known to show the theme it names. */
+const THEME_CLASS = { [THEMES.dark]: 'vs-dark', [THEMES.light]: 'vs', [THEMES.hc]: 'hc-black' };
+
+async function expectTheme(page, theme) {
+  const want = THEME_CLASS[theme];
+  const ok = await page
+    .waitForFunction((cls) => document.querySelector('.monaco-workbench')?.classList.contains(cls), want, { timeout: 20_000 })
+    .then(() => true, () => false);
+  const got = await page.locator('.monaco-workbench').getAttribute('class');
+  assert.ok(ok, `workbench should use ${theme} (class ${want}); classes: ${got}`);
+}
+
+/** Command palette → LSMI: Inspect Run File → pick a run in the quick pick → the panel's frame. */
+async function inspectFromPalette(ctx, filter, title) {
+  const { page } = ctx;
+  await ctx.runCommand('LSMI: Inspect Run File');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(filter);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: filter }).first().waitFor();
+  await page.keyboard.press('Enter');
+  return ctx.webview({ title });
+}
+
+async function checkSummary(frame) {
+  assert.equal(await frame.locator('#run-name').textContent({ timeout: 30_000 }), 'fmnist-late-fusion');
+  const facts = await frame.locator('#facts').textContent();
+  assert.match(facts, /Samples2,000/);
+  assert.match(facts, /Classes10/);
+  assert.match(facts, /Modality 1: top halfd = 64 \(Float32\), 2000 files/);
+  assert.match(facts, /Fusionlate/);
+  assert.equal(await frame.locator('#heads tbody tr').count(), 3);
+  assert.match(await frame.locator('#heads tbody tr').nth(2).textContent(), /both \(logits_12\)0\.862/);
+  assert.equal(await frame.locator('#classes tbody tr').count(), 10);
+  assert.match(await frame.locator('#classes tbody tr').nth(9).textContent(), /Ankle boot/);
+}
+
+const themed = (label, theme) => ({
+  name: `the run panel follows the ${label} theme`,
+  theme,
+  fn: async (ctx) => {
+    await expectTheme(ctx.page, theme);
+    const frame = await inspectFromPalette(ctx, 'fmnist-late-fusion', PANEL);
+    await checkSummary(frame);
+    await ctx.shot(`run-panel-${label}`);
+    ctx.errors.assertNone({ webviewOnly: true });
+  },
+});
+
+export const tests = [
+  {
+    name: 'palette → Inspect Run File → quick pick → the run panel shows the example run',
+    theme: THEMES.dark,
+    fn: async (ctx) => {
+      await expectTheme(ctx.page, THEMES.dark);
+      const frame = await inspectFromPalette(ctx, 'fmnist-late-fusion', PANEL);
+      await checkSummary(frame);
+      await ctx.shot('run-panel-dark');
+      ctx.errors.assertNone({ webviewOnly: true });
+    },
+  },
+  {
+    name: 'Reload re-reads the file and renders it again',
+    theme: THEMES.dark,
+    fn: async (ctx) => {
+      const frame = await ctx.webview({ title: PANEL });
+      await frame.locator('#reload').click();
+      await checkSummary(frame);
+    },
+  },
+  {
+    name: 'a malformed run shows its error in the panel and nothing crashes',
+    theme: THEMES.dark,
+    fn: async (ctx) => {
+      fs.writeFileSync(path.join(ctx.workspace, 'broken-run.arrow'), 'sample_id,label\na,1\n');
+      const frame = await inspectFromPalette(ctx, 'broken-run', 'LSMI: broken-run.arrow');
+      const alert = frame.locator('#error');
+      await alert.waitFor({ timeout: 30_000 });
+      assert.match(await alert.textContent(), /NOT_ARROW.*broken-run\.arrow: not an Arrow IPC file/);
+      await ctx.shot('run-panel-error-dark');
+      const again = await inspectFromPalette(ctx, 'fmnist-late-fusion', PANEL);
+      await checkSummary(again);
+      ctx.errors.assertNone({ webviewOnly: true });
+    },
+  },
+  themed('light', THEMES.light),
+  themed('high-contrast', THEMES.hc),
+];
