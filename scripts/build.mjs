@@ -12,6 +12,8 @@ const common = { bundle: true, sourcemap: !production, minify: production, logLe
 const builds = [
   // extension host: Node, CommonJS, `vscode` provided by the host
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  // the estimation worker thread (src/engine/compute/pool.ts starts dist/worker.js)
+  { ...common, entryPoints: ['src/engine/compute/worker.ts'], outfile: 'dist/worker.js', platform: 'node', format: 'cjs', target: 'node20' },
   // the `lsmi` command line
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
   // webview panels: browser, one self-contained script per panel

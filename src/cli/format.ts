@@ -1,4 +1,5 @@
 /** Human-readable rendering for the terminal. */
+import type { ResultsReport } from '../engine/report';
 import type { RunSummary } from '../engine/summary';
 
 export function formatBytes(n: number): string {
@@ -53,5 +54,58 @@ export function formatSummary(s: RunSummary): string {
       ['r', 'l', 'r', 'r'],
     ),
   );
+  return lines.join('\n');
+}
+
+const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+
+export function formatReport(r: ResultsReport): string {
+  const lines: string[] = [];
+  const d = r.dataset;
+  lines.push(`LSMI ${r.run.name}: ${r.run.n} samples, ${r.run.nClasses} classes${r.reused ? '  (reused results)' : ''}`);
+  lines.push('');
+  lines.push(
+    table(
+      [
+        ['nats', 'R (redundancy)', `U1 (${r.run.modalityNames[0]})`, `U2 (${r.run.modalityNames[1]})`, 'S (synergy)'],
+        ['adjusted', f4(d.adjusted.R), f4(d.adjusted.U1), f4(d.adjusted.U2), f4(d.adjusted.S)],
+        ['raw', f4(d.raw.R), f4(d.raw.U1), f4(d.raw.U2), f4(d.raw.S)],
+      ],
+      ['l', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  lines.push(`adjustment: ${d.branch}, adj = ${f4(d.adj)}; prior: ${r.prior.source}`);
+  const headLine = (h: '1' | '2' | '12') => {
+    const x = r.heads[h];
+    return `  head ${h.padEnd(2)}: ${x.source === 'logits' ? 'logits' : `probe (${x.scheme})`}, log-loss ${f4(x.logLoss)}${x.accuracy !== undefined ? `, accuracy ${x.accuracy.toFixed(3)}` : ''}, mean MI ${f4(x.meanMI)}`;
+  };
+  lines.push(headLine('1'), headLine('2'), headLine('12'));
+  for (const m of ['1', '2'] as const) {
+    const x = r.density[m];
+    lines.push(`  density ${m}: ${x.mode} ${x.covariance} K=${x.K}${x.iterations !== undefined ? `, ${x.iterations} iterations${x.converged === false ? ' (not converged)' : ''}` : ''}, mean log-lik ${f4(x.meanLogLik)} on ${x.fitRows} rows`);
+  }
+  lines.push('');
+  lines.push('per class (adjusted means)');
+  lines.push(
+    table(
+      [['class', 'name', 'n', 'R', 'U1', 'U2', 'S'], ...r.perClass.map((c) => [String(c.index), c.name, String(c.n), f4(c.R), f4(c.U1), f4(c.U2), f4(c.S)])],
+      ['r', 'l', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  const names = { r: 'redundant', u1: `unique to ${r.run.modalityNames[0]}`, u2: `unique to ${r.run.modalityNames[1]}`, s: 'synergistic' };
+  for (const c of ['r', 'u1', 'u2', 's'] as const) {
+    lines.push('');
+    lines.push(`most ${names[c]} samples (top ${r.top[c].length} by ${c})`);
+    lines.push(
+      table(
+        [['sample_id', 'class', c, 'r', 'u1', 'u2', 's'], ...r.top[c].map((t) => [t.sample_id, t.class, f4(t.value), f4(t.r), f4(t.u1), f4(t.u2), f4(t.s)])],
+        ['l', 'l', 'r', 'r', 'r', 'r', 'r'],
+      ),
+    );
+  }
+  lines.push('');
+  const t = r.timings;
+  lines.push(`backend: ${r.backend.detail}; time ${t.total !== undefined ? `${t.total.toFixed(1)} s` : 'n/a'}`);
+  lines.push(`results: ${r.results}`);
   return lines.join('\n');
 }

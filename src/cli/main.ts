@@ -2,25 +2,47 @@
  * `lsmi`: the command line on the same engine as the extension.
  * Exit codes: 0 success, 1 a problem with the input (message on stderr), 2 a usage error, 3 a bug.
  */
+import { WorkerPool } from '../engine/compute/pool';
 import { isInputError } from '../engine/errors';
+import type { ProgressEvent } from '../engine/estimate/lsmi';
+import type { SettingsInput } from '../engine/estimate/settings';
 import { readRun } from '../engine/io';
+import { isResultsFile, readResults } from '../engine/io/results';
+import { resultsReport } from '../engine/report';
 import { summarizeRun } from '../engine/summary';
 import { TOOL_VERSION } from '../engine/version';
 import { UsageError, parseArgs, parseColumnMapping } from './args';
-import { formatSummary } from './format';
+import { formatReport, formatSummary } from './format';
 
 const USAGE = `lsmi ${TOOL_VERSION}: per-sample multimodal interactions (LSMI)
 
 Usage:
-  lsmi inspect <run.arrow|run.feather|run.npz> [--json] [--columns STD=NAME,...]
+  lsmi estimate <run> [--out FILE] [--mode em|knife] [--covariance diag|full] [--components K]
+                      [--prior empirical|uniform] [--folds N] [--seed S] [--backend auto|wasm|cpu]
+                      [--top K] [--force] [--json] [--columns STD=NAME,...]
+  lsmi inspect <run-or-results> [--json] [--top K] [--columns STD=NAME,...]
   lsmi --version | --help
 
 Commands:
-  inspect    validate a run file and summarise it (samples, classes, embeddings, heads, splits)
+  estimate   estimate per-sample interactions (r, u1, u2, s) and write <run>.lsmi.arrow beside the run
+             (reused when the run's content, the settings and the tool version are unchanged)
+  inspect    summarise a run file (samples, classes, embeddings, heads) or a results file (.lsmi.arrow)
 
 Options:
-  --json     print one JSON object instead of a table
-  --columns  map standard column names to yours, e.g. --columns emb_1=image_emb,label=y
+  --out          results file (default: <run>.lsmi.arrow)
+  --mode         density model: em (default; Gaussian mixture fitted by EM) or knife (official KNIFE fit)
+  --covariance   diag (default) or full
+  --components   mixture components K (default 5)
+  --prior        label prior: empirical (default; label frequencies, or the run's metadata) or uniform (official)
+  --folds        cross-fitting folds for probes trained where the run has no logits (default 5)
+  --seed         random seed (default 0)
+  --backend      compute backend (default auto: wasm, falling back to cpu)
+  --top          samples listed per component (default 5; --json: 10)
+  --force        estimate again even if a matching results file exists
+  --json         print one JSON object instead of tables
+  --columns      map standard column names to yours, e.g. --columns emb_1=image_emb,label=y
+
+Rows and sample ids are 0-based. Errors go to stderr; exit codes: 1 bad input, 2 bad usage, 130 cancelled.
 `;
 
 export interface Output {
@@ -39,15 +61,23 @@ export async function main(argv: string[], out: Output = process.stdout, err: Ou
       return 0;
     }
     if (command === 'inspect') {
-      const args = parseArgs(rest, { boolean: ['json'], value: ['columns'] });
-      if (args.positional.length !== 1) throw new UsageError('inspect takes exactly one run file');
+      const args = parseArgs(rest, { boolean: ['json'], value: ['columns', 'top'] });
+      if (args.positional.length !== 1) throw new UsageError('inspect takes exactly one run or results file');
+      const json = args.flags.has('json');
+      const file = args.positional[0];
+      if (isResultsFile(file)) {
+        const report = resultsReport(await readResults(file), file, { top: intFlag(args.flags.get('top'), 'top') ?? (json ? 10 : 5) });
+        out.write(json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report) + '\n');
+        return 0;
+      }
       const columnsFlag = args.flags.get('columns');
       const columns = typeof columnsFlag === 'string' ? parseColumnMapping(columnsFlag) : undefined;
-      const run = await readRun(args.positional[0], { columns });
+      const run = await readRun(file, { columns });
       const summary = summarizeRun(run);
-      out.write(args.flags.has('json') ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary) + '\n');
+      out.write(json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary) + '\n');
       return 0;
     }
+    if (command === 'estimate') return await estimate(rest, out, err);
     throw new UsageError(`unknown command '${command}'`);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -61,6 +91,93 @@ export async function main(argv: string[], out: Output = process.stdout, err: Ou
     err.write(`lsmi: internal error: ${(e as Error).stack ?? e}\nPlease report this.\n`);
     return 3;
   }
+}
+
+function intFlag(v: string | true | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v === true || !Number.isInteger(n) || n < 0) throw new UsageError(`--${name} needs a non-negative integer, got '${v}'`);
+  return n;
+}
+
+function choice<T extends string>(v: string | true | undefined, name: string, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (v === true || !allowed.includes(v as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got '${v}'`);
+  return v as T;
+}
+
+async function estimate(argv: string[], out: Output, err: Output): Promise<number> {
+  const args = parseArgs(argv, {
+    boolean: ['json', 'force'],
+    value: ['out', 'mode', 'covariance', 'components', 'prior', 'folds', 'seed', 'backend', 'top', 'columns'],
+  });
+  if (args.positional.length !== 1) throw new UsageError('estimate takes exactly one run file');
+  const f = args.flags;
+  const components = intFlag(f.get('components'), 'components');
+  const folds = intFlag(f.get('folds'), 'folds');
+  if (components !== undefined && components < 1) throw new UsageError('--components must be at least 1');
+  if (folds !== undefined && folds < 2) throw new UsageError('--folds must be at least 2');
+  const settings: SettingsInput = {
+    mode: choice(f.get('mode'), 'mode', ['em', 'knife'] as const),
+    covariance: choice(f.get('covariance'), 'covariance', ['diag', 'full'] as const),
+    components,
+    prior: choice(f.get('prior'), 'prior', ['empirical', 'uniform'] as const),
+    folds,
+    seed: intFlag(f.get('seed'), 'seed'),
+  };
+  const backend = choice(f.get('backend'), 'backend', ['auto', 'wasm', 'cpu'] as const);
+  const columnsFlag = f.get('columns');
+  const json = f.has('json');
+  const file = args.positional[0];
+  const outFile = f.get('out');
+  if (outFile === true) throw new UsageError('--out needs a file name');
+
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const bar = progressBar(err);
+  const pool = new WorkerPool({ size: 1 });
+  try {
+    const result = await pool.estimateFile(
+      file,
+      { out: outFile, settings, backend, reuse: !f.has('force'), columns: typeof columnsFlag === 'string' ? parseColumnMapping(columnsFlag) : undefined },
+      { signal: controller.signal, onProgress: bar.update },
+    );
+    bar.done();
+    const report = resultsReport(result.results, result.out, { top: intFlag(f.get('top'), 'top') ?? (json ? 10 : 5), reused: result.reused });
+    out.write(json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report) + '\n');
+    return 0;
+  } catch (e) {
+    bar.done();
+    if ((e as Error).name === 'AbortError') {
+      err.write('lsmi: cancelled; nothing was written\n');
+      return 130;
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await pool.dispose();
+  }
+}
+
+/** A one-line progress bar on a terminal's stderr; silent when stderr is not a TTY. */
+function progressBar(err: Output): { update: (e: ProgressEvent) => void; done: () => void } {
+  const tty = err === process.stderr && process.stderr.isTTY;
+  if (!tty) return { update: () => undefined, done: () => undefined };
+  let last = '';
+  return {
+    update: (e) => {
+      const width = 30;
+      const filled = Math.round(e.fraction * width);
+      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(e.fraction * 100).toFixed(0).padStart(3)}% ${e.message}`.slice(0, (process.stderr.columns ?? 100) - 1);
+      if (line !== last) err.write(`\r\x1b[K${line}`);
+      last = line;
+    },
+    done: () => {
+      if (last) err.write('\r\x1b[K');
+      last = '';
+    },
+  };
 }
 
 if (require.main === module) {

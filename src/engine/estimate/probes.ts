@@ -135,10 +135,21 @@ export async function fitProbe(
   const adam = new Adam(params, s.weightDecay);
   const pacer = new Pacer(opts.signal);
 
-  const order = Int32Array.from(trainRows);
+  const es = Number(process.env.ES_PATIENCE || 0);
+  let fitRows = trainRows;
+  let valRows = new Int32Array(0);
+  if (es > 0) {
+    const f = stratifiedFolds(trainRows, labels, 10, opts.rng.fork());
+    fitRows = trainRows.filter((_, j) => f[j] !== 0);
+    valRows = trainRows.filter((_, j) => f[j] === 0);
+  }
+  const order = Int32Array.from(fitRows);
   const batch = Math.min(s.batchSize, order.length);
   const buffers = new BatchBuffers(batch, shape);
   const stepsPerEpoch = Math.ceil(order.length / batch);
+  let best = Infinity;
+  let bestParams = params;
+  let since = 0;
   for (let epoch = 0; epoch < s.epochs; epoch++) {
     const lr = s.learningRate * Math.pow(s.gamma, Math.floor(epoch / s.stepSize));
     opts.rng.shuffle(order);
@@ -150,7 +161,17 @@ export async function fitProbe(
       await pacer.tick();
     }
     opts.onProgress?.((epoch + 1) / s.epochs);
+    if (es > 0) {
+      const m = { inputCols, nClasses, hidden: s.hidden, mean, scale, params, trainRows: 0 };
+      const lp = (await scoreRows(m, inputs, labels, valRows)).logProb;
+      let l = 0; for (const v of lp) l -= v; l /= lp.length;
+      if (process.env.ES_LOG) console.log('epoch', epoch, l.toFixed(5));
+      if (l < best - 1e-3) { since = 0; } else since++;
+      if (l < best) { best = l; bestParams = { w1: params.w1.slice(), b1: params.b1.slice(), w2: params.w2.slice(), b2: params.b2.slice(), w3: params.w3.slice(), b3: params.b3.slice() }; }
+      if (since >= es) break;
+    }
   }
+  if (es > 0) Object.assign(params, bestParams);
   return { inputCols, nClasses, hidden: s.hidden, mean, scale, params, trainRows: trainRows.length };
 }
 

@@ -98,6 +98,7 @@ export async function readArrowColumns(file: string, streamThreshold = STREAM_TH
     file,
     columns,
     metadata: text !== undefined ? { text, where: "schema metadata 'lsmi'" } : undefined,
+    schemaMetadata: schema?.metadata ?? new Map(),
     source: { format: 'arrow', bytes: size, batches, compression, dtypes },
   };
 }
@@ -189,6 +190,18 @@ class ColumnParts {
           return { kind: 'strings', length, values: this.datas.flatMap(dictionaryValues), type: desc };
         }
         return { kind: 'other', length, type: desc };
+      }
+      case Type.Float: {
+        const values = new Float64Array(length);
+        const nulls = new NullCollector();
+        let o = 0;
+        for (const d of this.datas) {
+          const v = d.values as Float32Array | Float64Array | Uint16Array;
+          for (let i = 0; i < d.length; i++) values[o + i] = v instanceof Uint16Array ? f16[v[d.offset + i]] : v[d.offset + i];
+          nulls.add(d, o);
+          o += d.length;
+        }
+        return { kind: 'floats', length, values, nullRows: nulls.rows, nullCount: nulls.count, type: desc };
       }
       case Type.Int: {
         const values = new Float64Array(length);

@@ -23,6 +23,7 @@ import {
 export type RawColumn =
   | { kind: 'strings'; length: number; values: (string | null)[]; type: string }
   | { kind: 'ints'; length: number; values: ArrayLike<number>; nullRows: number[]; nullCount: number; type: string }
+  | { kind: 'floats'; length: number; values: Float64Array; nullRows: number[]; nullCount: number; type: string }
   | { kind: 'matrix'; length: number; m: Matrix; nullRows: number[]; nullCount: number; type: string }
   | { kind: 'other'; length: number; type: string; hint?: string };
 
@@ -32,6 +33,8 @@ export interface RawRun {
   columns: Map<string, RawColumn>;
   /** Raw JSON text of the metadata, and where it came from (for messages). */
   metadata?: { text: string; where: string };
+  /** Every schema metadata entry (Arrow only). */
+  schemaMetadata?: Map<string, string>;
   source: RunSource;
 }
 
@@ -296,7 +299,7 @@ function nullRowsOf(col: RawColumn): { count: number; rows: number[] } {
     });
     return { count, rows };
   }
-  if (col.kind === 'ints' || col.kind === 'matrix') return { count: col.nullCount, rows: col.nullRows };
+  if (col.kind === 'ints' || col.kind === 'floats' || col.kind === 'matrix') return { count: col.nullCount, rows: col.nullRows };
   return { count: 0, rows: [] };
 }
 

@@ -94,6 +94,8 @@ interface KernelScales {
   s: Float64Array;
   /** ∂t/∂logvar: 1 − tanh² (or 1), [K, d] */
   dt: Float64Array;
+  /** s / (s + 1e−8), [K, d] */
+  sFrac: Float64Array;
   /** Σ_j log(s_kj + 1e−8) + log_softmax(weigh)_k, [K] */
   base: Float64Array;
   /** softmax(weigh), [K] */
@@ -104,6 +106,7 @@ function kernelScales(p: KnifeParams, useTanh: boolean): KernelScales {
   const { K, d } = p;
   const s = new Float64Array(K * d);
   const dt = new Float64Array(K * d);
+  const sFrac = new Float64Array(K * d);
   const base = new Float64Array(K);
   const pi = new Float64Array(K);
   let wMax = -Infinity;
@@ -119,12 +122,13 @@ function kernelScales(p: KnifeParams, useTanh: boolean): KernelScales {
       const sv = Math.exp(t);
       s[k * d + j] = sv;
       dt[k * d + j] = useTanh ? 1 - t * t : 1;
+      sFrac[k * d + j] = sv / (sv + SCALE_EPS);
       logdet += Math.log(sv + SCALE_EPS);
     }
     base[k] = logdet + p.weigh[k] - logNorm;
     pi[k] = Math.exp(p.weigh[k] - logNorm);
   }
-  return { s, dt, base, pi };
+  return { s, dt, sFrac, base, pi };
 }
 
 /**
@@ -141,34 +145,16 @@ export function knifeLossAndGrads(
 ): { loss: number; grads: KnifeGrads } {
   const { K, d } = p;
   if (!(rows >= 1 && batch.length >= rows * d)) throw new Error(`a KNIFE batch needs ≥ 1 row of ${d} values (got ${batch.length} values for ${rows} rows)`);
-  const { s, dt, base, pi } = kernelScales(p, useTanh);
-  const { means, tri } = p;
-  // Forward, kernel-major so each kernel's triangle stays in cache; keep u and z for the backward.
-  const U = new Float64Array(rows * K * d);
-  const Z = tri ? new Float64Array(rows * K * d) : U;
-  const ll = new Float64Array(rows * K);
-  for (let k = 0; k < K; k++) {
-    const ko = k * d;
-    const to = ko * d;
-    for (let b = 0; b < rows; b++) {
-      const xo = b * d;
-      const uo = (b * K + k) * d;
-      let q = 0;
-      for (let j = 0; j < d; j++) U[uo + j] = (batch[xo + j] - means[ko + j]) * s[ko + j];
-      if (tri) {
-        for (let i = 0; i < d; i++) {
-          const ro = to + i * d;
-          let zi = U[uo + i];
-          for (let j = 0; j < i; j++) zi += tri[ro + j] * U[uo + j];
-          Z[uo + i] = zi;
-          q += zi * zi;
-        }
-      } else {
-        for (let j = 0; j < d; j++) q += U[uo + j] * U[uo + j];
-      }
-      ll[b * K + k] = base[k] - 0.5 * q;
-    }
-  }
+  if ((grads.tri === null) !== (p.tri === null)) throw new Error('KNIFE gradient buffers do not match the model (full vs diagonal)');
+  const sc = kernelScales(p, useTanh);
+  const n = rows * K * d;
+  const work = workspace(2 * n + rows * K + 2 * d);
+  const U = work.subarray(0, n);
+  const Z = p.tri ? work.subarray(n, 2 * n) : U;
+  const ll = work.subarray(2 * n, 2 * n + rows * K);
+  const scratch = work.subarray(2 * n + rows * K);
+  // Kernel-major, so each kernel's triangle stays in cache.
+  for (let k = 0; k < K; k++) forwardKernel(k, p, sc.s, sc.base[k], batch, rows, U, Z, ll);
   // log-sum-exp per row; ll becomes the responsibilities divided by the batch size.
   let sumLogP = 0;
   for (let b = 0; b < rows; b++) {
@@ -180,42 +166,123 @@ export function knifeLossAndGrads(
     sumLogP += lse;
     for (let k = 0; k < K; k++) ll[b * K + k] = Math.exp(ll[b * K + k] - lse) / rows;
   }
-  const loss = 0.5 * d * LOG_2PI - sumLogP / rows;
-  // Backward. With rb = r_k / B: ∂L/∂z_k = rb z_k, ∂L/∂u_k = (I + L_k)ᵀ ∂L/∂z_k, ∂L/∂L_k = ∂L/∂z_k u_kᵀ
-  // (strictly lower), ∂L/∂μ_k = −s_k ⊙ ∂L/∂u_k, ∂L/∂s_k = ∂L/∂u_k ⊙ u_k / s_k − rb / (s_k + 1e−8),
-  // ∂L/∂logvar = s ⊙ ∂L/∂s ⊙ ∂t/∂logvar, ∂L/∂weigh_k = −Σ_b (r_bk − π_k) / B.
-  const gu = new Float64Array(d);
-  const gz = new Float64Array(d);
-  const gT = grads.tri;
   for (let k = 0; k < K; k++) {
-    const ko = k * d;
-    const to = ko * d;
-    let rSum = 0;
-    for (let b = 0; b < rows; b++) {
-      const rb = ll[b * K + k];
-      rSum += rb;
-      const uo = (b * K + k) * d;
-      for (let i = 0; i < d; i++) gz[i] = rb * Z[uo + i];
-      gu.set(gz);
-      if (tri && gT) {
-        for (let i = 1; i < d; i++) {
-          const gzi = gz[i];
-          const ro = to + i * d;
-          for (let j = 0; j < i; j++) {
-            gu[j] += tri[ro + j] * gzi;
-            gT[ro + j] += gzi * U[uo + j];
-          }
+    const rSum = backwardKernel(k, p, sc, ll, rows, U, Z, grads, scratch);
+    grads.weigh[k] -= rSum - sc.pi[k];
+  }
+  return { loss: 0.5 * d * LOG_2PI - sumLogP / rows, grads };
+}
+
+let work = new Float64Array(0);
+
+/** A reused float64 buffer of at least n values for the per-step activations. */
+function workspace(n: number): Float64Array {
+  if (work.length < n) work = new Float64Array(Math.max(n, 2 * work.length));
+  return work;
+}
+
+/**
+ * Forward pass of kernel k over the batch: U[b,k] = u_k, Z[b,k] = z_k (Z may alias U when diagonal)
+ * and ll[b,k] = base_k − ½‖z_k‖².
+ */
+function forwardKernel(
+  k: number,
+  p: KnifeParams,
+  s: Float64Array,
+  base: number,
+  batch: Float32Array,
+  rows: number,
+  U: Float64Array,
+  Z: Float64Array,
+  ll: Float64Array,
+): void {
+  const { K, d, means, tri } = p;
+  const ko = k * d;
+  const to = ko * d;
+  for (let b = 0; b < rows; b++) {
+    const xo = b * d;
+    const uo = (b * K + k) * d;
+    let q = 0;
+    for (let j = 0; j < d; j++) U[uo + j] = (batch[xo + j] - means[ko + j]) * s[ko + j];
+    if (tri !== null) {
+      for (let i = 0; i < d; i++) {
+        const ro = to + i * d;
+        // four accumulators break the dependency chain of the dot product
+        let a0 = U[uo + i];
+        let a1 = 0;
+        let a2 = 0;
+        let a3 = 0;
+        let j = 0;
+        for (; j + 3 < i; j += 4) {
+          a0 += tri[ro + j] * U[uo + j];
+          a1 += tri[ro + j + 1] * U[uo + j + 1];
+          a2 += tri[ro + j + 2] * U[uo + j + 2];
+          a3 += tri[ro + j + 3] * U[uo + j + 3];
+        }
+        for (; j < i; j++) a0 += tri[ro + j] * U[uo + j];
+        const zi = a0 + a1 + (a2 + a3);
+        Z[uo + i] = zi;
+        q += zi * zi;
+      }
+    } else {
+      for (let j = 0; j < d; j++) q += U[uo + j] * U[uo + j];
+    }
+    ll[b * K + k] = base - 0.5 * q;
+  }
+}
+
+/**
+ * Backward pass of kernel k, given resp[b,k] = r_bk / B. With rb = resp[b,k]:
+ * ∂L/∂z_k = rb z_k, ∂L/∂u_k = (I + L_k)ᵀ ∂L/∂z_k, ∂L/∂L_k = ∂L/∂z_k u_kᵀ (strictly lower),
+ * ∂L/∂μ_k = −s_k ⊙ ∂L/∂u_k, ∂L/∂s_k = ∂L/∂u_k ⊙ u_k / s_k − rb / (s_k + 1e−8),
+ * ∂L/∂logvar = s ⊙ ∂L/∂s ⊙ ∂t/∂logvar. Adds into grads; returns Σ_b rb (for ∂L/∂weigh).
+ */
+function backwardKernel(
+  k: number,
+  p: KnifeParams,
+  sc: KernelScales,
+  resp: Float64Array,
+  rows: number,
+  U: Float64Array,
+  Z: Float64Array,
+  grads: KnifeGrads,
+  scratch: Float64Array,
+): number {
+  const { K, d, tri } = p;
+  const { s, dt, sFrac } = sc;
+  const gMeans = grads.means;
+  const gLogvar = grads.logvar;
+  const gT = grads.tri;
+  const ko = k * d;
+  const to = ko * d;
+  let rSum = 0;
+  for (let b = 0; b < rows; b++) {
+    const rb = resp[b * K + k];
+    rSum += rb;
+    const uo = (b * K + k) * d;
+    // scratch[0, d) = ∂L/∂u, scratch[d, 2d) = ∂L/∂z
+    for (let i = 0; i < d; i++) {
+      const g = rb * Z[uo + i];
+      scratch[i] = g;
+      scratch[d + i] = g;
+    }
+    if (tri !== null && gT !== null) {
+      for (let i = 1; i < d; i++) {
+        const gzi = scratch[d + i];
+        const ro = to + i * d;
+        for (let j = 0; j < i; j++) {
+          scratch[j] += tri[ro + j] * gzi;
+          gT[ro + j] += gzi * U[uo + j];
         }
       }
-      for (let j = 0; j < d; j++) {
-        const sv = s[ko + j];
-        grads.means[ko + j] -= sv * gu[j];
-        grads.logvar[ko + j] += (gu[j] * U[uo + j] - (rb * sv) / (sv + SCALE_EPS)) * dt[ko + j];
-      }
     }
-    grads.weigh[k] -= rSum - pi[k];
+    for (let j = 0; j < d; j++) {
+      const gu = scratch[j];
+      gMeans[ko + j] -= s[ko + j] * gu;
+      gLogvar[ko + j] += (gu * U[uo + j] - rb * sFrac[ko + j]) * dt[ko + j];
+    }
   }
-  return { loss, grads };
+  return rSum;
 }
 
 /** Adam exactly as torch.optim.Adam (no weight decay, no amsgrad), state in float64. */
@@ -399,7 +466,7 @@ export async function knifeLogPdf(p: KnifeParams, X: Matrix, useTanh: boolean): 
   };
   try {
     const shiftT = keep(tf.tensor2d(Float32Array.from(shift), [1, d]));
-    let logits: (x: tf.Tensor2D) => tf.Tensor2D;
+    let kernelLogLik: (x: tf.Tensor2D) => tf.Tensor2D; // [n, K]: ll_k per row
     if (!p.tri) {
       const quad = new Float32Array(d * K); // [d, K]: −½ s²
       const lin = new Float32Array(d * K); // [d, K]: μ' s²
@@ -418,7 +485,7 @@ export async function knifeLogPdf(p: KnifeParams, X: Matrix, useTanh: boolean): 
       const quadT = keep(tf.tensor2d(quad, [d, K]));
       const linT = keep(tf.tensor2d(lin, [d, K]));
       const cT = keep(tf.tensor2d(c, [1, K]));
-      logits = (x) => tf.add(tf.add(tf.matMul(tf.square(x), quadT), tf.matMul(x, linT)), cT);
+      kernelLogLik = (x) => tf.add(tf.add(tf.matMul(tf.square(x), quadT), tf.matMul(x, linT)), cT);
     } else {
       const tri = p.tri;
       const Kd = K * d;
@@ -441,12 +508,12 @@ export async function knifeLogPdf(p: KnifeParams, X: Matrix, useTanh: boolean): 
       const cT = keep(tf.tensor2d(c, [1, Kd]));
       const ET = keep(tf.tensor2d(E, [Kd, K]));
       const baseT = keep(tf.tensor2d(Float32Array.from(base), [1, K]));
-      logits = (x) => tf.add(tf.matMul(tf.square(tf.sub(tf.matMul(x, WT), cT)), ET), baseT);
+      kernelLogLik = (x) => tf.add(tf.matMul(tf.square(tf.sub(tf.matMul(x, WT), cT)), ET), baseT);
     }
     const blocks: { start: number; rows: number; data: Float32Array }[] = [];
     forEachBlock(X, scoringChunkRows(p), (start, rows, data) => blocks.push({ start, rows, data }));
     for (const { start, rows, data } of blocks) {
-      const lse = tf.tidy(() => tf.logSumExp(logits(tf.sub(tf.tensor2d(data, [rows, d]), shiftT)), 1));
+      const lse = tf.tidy(() => tf.logSumExp(kernelLogLik(tf.sub(tf.tensor2d(data, [rows, d]), shiftT)), 1));
       const v = await lse.data();
       lse.dispose();
       for (let i = 0; i < rows; i++) out[start + i] = logC + v[i];

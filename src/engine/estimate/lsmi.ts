@@ -1,0 +1,319 @@
+/**
+ * The LSMI pipeline on one run: discriminators → pointwise MI, densities → pointwise entropy,
+ * decomposition → per-sample r, u1, u2, s (spec §1–6). `estimateRun` works on data in memory;
+ * `estimateFile` adds reading, the content hash, reuse of a matching results file and the atomic
+ * write. Runs anywhere Node runs (CLI, tests, worker threads); never imports vscode.
+ */
+import * as fs from 'node:fs';
+import { type BackendInfo, type BackendRequest, initBackend } from '../compute/backend';
+import { readRun } from '../io';
+import type { Matrix } from '../io/matrix';
+import {
+  type ClassSummary,
+  type DensityReport,
+  type HeadReport,
+  type ResultsData,
+  type ResultsMeta,
+  RESULTS_FORMAT_VERSION,
+  fileHash,
+  readResults,
+  resultsPathFor,
+  writeResults,
+} from '../io/results';
+import type { ColumnMapping, Head, RunData } from '../io/run';
+import { Rng } from '../random';
+import { TOOL_VERSION } from '../version';
+import { classMeans, decompose } from './decompose';
+import { fitGmm, gmmLogPdf } from './density/em';
+import { fitKnife, knifeLogPdf } from './density/knife';
+import { logPrior, logSoftmaxAt, pointwiseMI } from './pmi';
+import { crossFitLogProb } from './probes';
+import { type EstimatorSettings, type SettingsInput, resolveSettings } from './settings';
+
+export interface ProgressEvent {
+  /** 'read', 'hash', 'probe 1', 'probe 2', 'probe 12', 'density 1', 'density 2', 'decompose', 'write' */
+  stage: string;
+  /** Overall progress in [0, 1]. */
+  fraction: number;
+  message: string;
+}
+
+export interface EstimateOptions {
+  settings?: SettingsInput;
+  backend?: BackendRequest;
+  signal?: AbortSignal;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+export interface EstimateFileOptions extends EstimateOptions {
+  /** Results path (default: `<run>.lsmi.arrow` beside the run). */
+  out?: string;
+  columns?: ColumnMapping;
+  /** Reuse an existing results file whose input hash, settings and tool version match (default true). */
+  reuse?: boolean;
+}
+
+export interface EstimateFileResult {
+  results: ResultsData;
+  out: string;
+  reused: boolean;
+}
+
+/** Relative cost of each stage, for one overall progress fraction. */
+function plan(run: RunData, s: EstimatorSettings): { stage: string; weight: number }[] {
+  const probe = (h: Head) => (run.logits[h] ? 0.05 : 3);
+  const density = s.mode === 'knife' ? 4 : s.covariance === 'full' ? 3 : 1;
+  return [
+    { stage: 'probe 1', weight: probe('1') },
+    { stage: 'probe 2', weight: probe('2') },
+    { stage: 'probe 12', weight: probe('12') },
+    { stage: 'density 1', weight: density },
+    { stage: 'density 2', weight: density },
+    { stage: 'decompose', weight: 0.05 },
+  ];
+}
+
+class Progress {
+  private readonly offsets = new Map<string, { start: number; weight: number }>();
+  private readonly total: number;
+  constructor(stages: { stage: string; weight: number }[], private readonly sink?: (e: ProgressEvent) => void, private readonly span: [number, number] = [0, 1]) {
+    let at = 0;
+    for (const s of stages) {
+      this.offsets.set(s.stage, { start: at, weight: s.weight });
+      at += s.weight;
+    }
+    this.total = at;
+  }
+  report(stage: string, fraction: number, message: string): void {
+    const o = this.offsets.get(stage);
+    const local = o ? (o.start + o.weight * Math.min(1, Math.max(0, fraction))) / this.total : fraction;
+    this.sink?.({ stage, fraction: this.span[0] + (this.span[1] - this.span[0]) * local, message });
+  }
+}
+
+const HEAD_INPUTS: Record<Head, (run: RunData) => Matrix[]> = {
+  '1': (run) => [run.emb1],
+  '2': (run) => [run.emb2],
+  '12': (run) => [run.emb1, run.emb2],
+};
+
+/**
+ * Estimates per-sample interactions for a run in memory. `inputHash` identifies the input (the
+ * file's content hash) and is recorded with the results.
+ */
+export async function estimateRun(run: RunData, inputHash: string, opts: EstimateOptions = {}, span?: [number, number]): Promise<ResultsData> {
+  const settings = resolveSettings(opts.settings);
+  checkSettings(settings, run);
+  const signal = opts.signal;
+  const timings: Record<string, number> = {};
+  const progress = new Progress(plan(run, settings), opts.onProgress, span);
+  const timed = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      timings[name] = (performance.now() - t0) / 1000;
+    }
+  };
+  const backend: BackendInfo = await timed('backend', () => initBackend(opts.backend ?? 'auto'));
+
+  // label prior
+  const fromMeta = settings.prior === 'empirical' && run.meta.labelPrior;
+  const lp = logPrior(run.labels, run.nClasses, settings.prior, fromMeta || undefined);
+  const priorSource = settings.prior === 'uniform' ? 'uniform' : fromMeta ? 'empirical (run metadata)' : 'empirical (label frequencies)';
+
+  // discriminators: the run's logits, or out-of-sample probes
+  const logProb = {} as Record<Head, Float64Array>;
+  const heads = {} as Record<Head, HeadReport>;
+  for (const h of ['1', '2', '12'] as Head[]) {
+    const stage = `probe ${h}`;
+    signal?.throwIfAborted();
+    const logits = run.logits[h];
+    if (logits) {
+      logProb[h] = await timed(stage, () => logSoftmaxAt(logits, run.labels));
+      heads[h] = { source: 'logits', logLoss: -mean(logProb[h]), accuracy: accuracyOf(logits, run.labels), meanMI: 0 };
+    } else {
+      progress.report(stage, 0, `training the probe for head ${h} (no logits_${h} in the run)`);
+      const fit = await timed(stage, () =>
+        crossFitLogProb(HEAD_INPUTS[h](run), run.labels, run.nClasses, {
+          split: run.split,
+          folds: settings.folds,
+          settings: settings.probe,
+          seed: settings.seed,
+          signal,
+          onProgress: (f) => progress.report(stage, f, `probe for head ${h}`),
+        }),
+      );
+      logProb[h] = fit.logProb;
+      heads[h] = { source: 'probe', scheme: fit.scheme, logLoss: fit.heldOutLogLoss, accuracy: fit.heldOutAccuracy, meanMI: 0 };
+    }
+    progress.report(stage, 1, `head ${h} done`);
+  }
+  const i1 = pointwiseMI(logProb['1'], run.labels, lp);
+  const i2 = pointwiseMI(logProb['2'], run.labels, lp);
+  const i12 = pointwiseMI(logProb['12'], run.labels, lp);
+  heads['1'].meanMI = mean(i1);
+  heads['2'].meanMI = mean(i2);
+  heads['12'].meanMI = mean(i12);
+
+  // densities: h(x) = −log p̂(x) per modality
+  // parity with the official loader: both modalities' KNIFE fits see the same batches
+  const orderRng = new Rng(settings.seed);
+  const batchOrder = settings.mode === 'knife' ? Array.from({ length: settings.knife.epochs }, () => orderRng.permutation(run.n)) : undefined;
+  const density = {} as Record<'1' | '2', DensityReport>;
+  const h = {} as Record<'1' | '2', Float64Array>;
+  for (const m of ['1', '2'] as const) {
+    const stage = `density ${m}`;
+    const X = m === '1' ? run.emb1 : run.emb2;
+    const rng = new Rng(settings.seed * 7919 + (m === '1' ? 1 : 2));
+    signal?.throwIfAborted();
+    progress.report(stage, 0, `fitting the density of modality ${m}`);
+    const onProgress = (f: number) => progress.report(stage, f * 0.9, `density of modality ${m}`);
+    const logp = await timed(stage, async () => {
+      if (settings.mode === 'em') {
+        const gmm = await fitGmm(X, { K: settings.components, covariance: settings.covariance, em: settings.em, rng, signal, onProgress });
+        density[m] = { mode: 'em', covariance: settings.covariance, K: gmm.K, iterations: gmm.iterations, converged: gmm.converged, meanLogLik: gmm.meanLogLik, fitRows: gmm.fitRows };
+        return gmmLogPdf(gmm, X, { signal });
+      }
+      const fit = await fitKnife(X, { K: settings.components, full: settings.covariance === 'full', settings: settings.knife, rng, batchOrder, signal, onProgress });
+      const lp = await knifeLogPdf(fit.params, X, settings.knife.useTanh);
+      density[m] = { mode: 'knife', covariance: settings.covariance, K: settings.components, iterations: settings.knife.epochs, meanLogLik: mean(lp), fitRows: X.rows };
+      return lp;
+    });
+    h[m] = negate(logp);
+    progress.report(stage, 1, `density of modality ${m} done`);
+  }
+
+  // decomposition and aggregates
+  const t0 = performance.now();
+  const dec = decompose({ i1, i2, i12, h1: h['1'], h2: h['2'] });
+  const perClass: ClassSummary[] = [];
+  const cm = (v: Float64Array) => classMeans(v, run.labels, run.nClasses);
+  const [ar, au1, au2, as, rr, ru1, ru2, rs] = [dec.adjusted.r, dec.adjusted.u1, dec.adjusted.u2, dec.adjusted.s, dec.raw.r, dec.raw.u1, dec.raw.u2, dec.raw.s].map(cm);
+  for (let c = 0; c < run.nClasses; c++) {
+    perClass.push({
+      index: c,
+      name: run.meta.classNames[c] ?? String(c),
+      n: ar.n[c],
+      adjusted: { R: ar.mean[c], U1: au1.mean[c], U2: au2.mean[c], S: as.mean[c] },
+      raw: { R: rr.mean[c], U1: ru1.mean[c], U2: ru2.mean[c], S: rs.mean[c] },
+    });
+  }
+  timings.decompose = (performance.now() - t0) / 1000;
+  progress.report('decompose', 1, 'decomposed');
+
+  const meta: ResultsMeta = {
+    formatVersion: RESULTS_FORMAT_VERSION,
+    toolVersion: TOOL_VERSION,
+    createdAt: new Date().toISOString(),
+    run: {
+      file: run.file,
+      name: run.meta.runName,
+      n: run.n,
+      nClasses: run.nClasses,
+      classNames: run.meta.classNames,
+      modalityNames: run.meta.modalityNames,
+      architecture: run.meta.architecture,
+      fusion: run.meta.fusion,
+    },
+    inputHash,
+    settings,
+    priorSource,
+    logPrior: Array.from(lp),
+    backend: { name: backend.name, detail: backend.detail, versions: backend.versions },
+    timings,
+    dataset: { raw: dec.means.raw, adjusted: dec.means.adjusted, branch: dec.branch, adj: dec.adj },
+    perClass,
+    heads,
+    density,
+  };
+  return {
+    meta,
+    sampleIds: run.sampleIds,
+    labels: run.labels,
+    split: run.split,
+    columns: {
+      r: dec.adjusted.r, u1: dec.adjusted.u1, u2: dec.adjusted.u2, s: dec.adjusted.s,
+      r_raw: dec.raw.r, u1_raw: dec.raw.u1, u2_raw: dec.raw.u2, s_raw: dec.raw.s,
+      i1, i2, i12, h1: h['1'], h2: h['2'],
+    },
+  };
+}
+
+/**
+ * Reads a run file, estimates and writes `<run>.lsmi.arrow` atomically — or returns the existing
+ * results when their input hash, settings and tool version match (unless `reuse` is false).
+ */
+export async function estimateFile(file: string, opts: EstimateFileOptions = {}): Promise<EstimateFileResult> {
+  const out = opts.out ?? resultsPathFor(file);
+  const settings = resolveSettings(opts.settings);
+  const t0 = performance.now();
+  opts.onProgress?.({ stage: 'hash', fraction: 0, message: `hashing ${file}` });
+  const inputHash = await fileHash(file).catch(() => undefined);
+  const hashSeconds = (performance.now() - t0) / 1000;
+  if (inputHash && opts.reuse !== false && fs.existsSync(out)) {
+    const existing = await readResults(out).catch(() => undefined);
+    if (existing && existing.meta.inputHash === inputHash && existing.meta.toolVersion === TOOL_VERSION && sameSettings(existing.meta.settings, settings)) {
+      opts.onProgress?.({ stage: 'write', fraction: 1, message: `reused ${out}` });
+      return { results: existing, out, reused: true };
+    }
+  }
+  opts.onProgress?.({ stage: 'read', fraction: 0.01, message: `reading ${file}` });
+  const t1 = performance.now();
+  const run = await readRun(file, { columns: opts.columns });
+  const readSeconds = (performance.now() - t1) / 1000;
+  const results = await estimateRun(run, inputHash ?? 'unknown', { ...opts, settings }, [0.02, 0.98]);
+  results.meta.timings = { hash: hashSeconds, read: readSeconds, ...results.meta.timings };
+  opts.onProgress?.({ stage: 'write', fraction: 0.98, message: `writing ${out}` });
+  const t2 = performance.now();
+  await writeResults(out, results, opts.signal);
+  results.meta.timings.write = (performance.now() - t2) / 1000;
+  results.meta.timings.total = (performance.now() - t0) / 1000;
+  opts.onProgress?.({ stage: 'write', fraction: 1, message: `wrote ${out}` });
+  return { results, out, reused: false };
+}
+
+export function sameSettings(a: EstimatorSettings, b: EstimatorSettings): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+function checkSettings(s: EstimatorSettings, run: RunData): void {
+  const bad = (msg: string) => new RangeError(`invalid setting: ${msg}`);
+  if (s.mode !== 'em' && s.mode !== 'knife') throw bad(`mode must be em or knife, got ${s.mode}`);
+  if (s.covariance !== 'diag' && s.covariance !== 'full') throw bad(`covariance must be diag or full, got ${s.covariance}`);
+  if (!Number.isInteger(s.components) || s.components < 1) throw bad(`components must be a positive integer, got ${s.components}`);
+  if (s.components > run.n) throw bad(`components (${s.components}) exceeds the number of samples (${run.n})`);
+  if (s.prior !== 'empirical' && s.prior !== 'uniform') throw bad(`prior must be empirical or uniform, got ${s.prior}`);
+  if (!Number.isInteger(s.folds) || s.folds < 2) throw bad(`folds must be an integer ≥ 2, got ${s.folds}`);
+  if (!Number.isInteger(s.seed) || s.seed < 0) throw bad(`seed must be a non-negative integer, got ${s.seed}`);
+}
+
+function mean(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
+}
+
+function negate(a: Float64Array): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = -a[i];
+  return out;
+}
+
+function accuracyOf(logits: Matrix, labels: Int32Array): number {
+  let correct = 0;
+  for (const c of logits.chunks) {
+    for (let r = 0; r < c.rows; r++) {
+      let arg = 0;
+      for (let k = 1; k < logits.cols; k++) if (c.data[r * logits.cols + k] > c.data[r * logits.cols + arg]) arg = k;
+      if (arg === labels[c.start + r]) correct++;
+    }
+  }
+  return correct / labels.length;
+}

@@ -1,0 +1,171 @@
+/**
+ * The results file `<run>.lsmi.arrow`: one row per sample (spec §6) and, in the schema metadata key
+ * `lsmi_results`, everything needed to trust and reproduce it: dataset means (raw and adjusted),
+ * the adjustment branch, per-class means, settings, backend, timings, the input's content hash and
+ * the tool version. Written atomically: a temporary file in the same folder, then a rename.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type Data, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray } from 'apache-arrow';
+import type { AdjustBranch, Atoms } from '../estimate/decompose';
+import type { EstimatorSettings } from '../estimate/settings';
+import { LsmiInputError } from '../errors';
+import { readArrowColumns } from './arrow';
+import { SPLITS } from './run';
+
+export const RESULTS_FORMAT_VERSION = 1;
+export const RESULTS_SUFFIX = '.lsmi.arrow';
+
+/** Per-sample columns, in file order. */
+export const RESULT_COLUMNS = ['r', 'u1', 'u2', 's', 'r_raw', 'u1_raw', 'u2_raw', 's_raw', 'i1', 'i2', 'i12', 'h1', 'h2'] as const;
+export type ResultColumn = (typeof RESULT_COLUMNS)[number];
+
+export interface ClassSummary {
+  index: number;
+  name: string;
+  n: number;
+  adjusted: Atoms;
+  raw: Atoms;
+}
+
+export interface HeadReport {
+  /** 'logits' when the run gave them, else how the probe was fitted and scored. */
+  source: 'logits' | 'probe';
+  scheme?: string;
+  /** Mean −log p(y|x) over the analysed samples (out-of-sample for probes). */
+  logLoss: number;
+  accuracy?: number;
+  meanMI: number;
+}
+
+export interface DensityReport {
+  mode: 'em' | 'knife';
+  covariance: 'diag' | 'full';
+  K: number;
+  iterations?: number;
+  converged?: boolean;
+  meanLogLik: number;
+  fitRows: number;
+}
+
+export interface ResultsMeta {
+  formatVersion: number;
+  toolVersion: string;
+  createdAt: string;
+  run: { file: string; name: string; n: number; nClasses: number; classNames: string[]; modalityNames: [string, string]; architecture?: string; fusion?: string };
+  inputHash: string;
+  settings: EstimatorSettings;
+  /** 'empirical (label frequencies)', 'empirical (run metadata)' or 'uniform'. */
+  priorSource: string;
+  logPrior: number[];
+  backend: { name: string; detail: string; versions: Record<string, string> };
+  timings: Record<string, number>;
+  dataset: { raw: Atoms; adjusted: Atoms; branch: AdjustBranch; adj: number };
+  perClass: ClassSummary[];
+  heads: { '1': HeadReport; '2': HeadReport; '12': HeadReport };
+  density: { '1': DensityReport; '2': DensityReport };
+}
+
+export interface ResultsData {
+  meta: ResultsMeta;
+  sampleIds: string[];
+  labels: Int32Array;
+  split?: Uint8Array;
+  columns: Record<ResultColumn, Float64Array>;
+}
+
+export function resultsPathFor(runFile: string): string {
+  return runFile.replace(/\.(arrow|feather|npz)$/i, '') + RESULTS_SUFFIX;
+}
+
+/** sha256 of a file's bytes, streamed (works for files of any size). */
+export async function fileHash(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 << 20 })) h.update(chunk as Buffer);
+  return `sha256:${h.digest('hex')}`;
+}
+
+export function resultsTable(data: ResultsData): Table {
+  const n = data.sampleIds.length;
+  const fields: Field[] = [new Field('sample_id', new Utf8(), false), new Field('label', new Int32(), false)];
+  const children: Data[] = [vectorFromArray(data.sampleIds, new Utf8()).data[0], makeData({ type: new Int32(), length: n, data: data.labels })];
+  if (data.split) {
+    fields.push(new Field('split', new Utf8(), false));
+    children.push(vectorFromArray(Array.from(data.split, (k) => SPLITS[k]), new Utf8()).data[0]);
+  }
+  for (const c of RESULT_COLUMNS) {
+    fields.push(new Field(c, new Float64(), false));
+    children.push(makeData({ type: new Float64(), length: n, data: data.columns[c] }));
+  }
+  const schema = new Schema(fields, new Map([['lsmi_results', JSON.stringify(data.meta)]]));
+  const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, children }));
+  return new Table(schema, [batch]);
+}
+
+/**
+ * Writes the results atomically: a temporary file beside `out`, fsynced, then renamed over it. If
+ * anything fails (or `signal` aborts first), the temporary file is removed and `out` is untouched.
+ */
+export async function writeResults(out: string, data: ResultsData, signal?: AbortSignal): Promise<void> {
+  const bytes = tableToIPC(resultsTable(data), 'file');
+  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    signal?.throwIfAborted();
+    const fh = await fs.promises.open(tmp, 'wx');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    signal?.throwIfAborted();
+    await fs.promises.rename(tmp, out);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** True when the file carries LSMI results metadata (cheap: reads the schema only). */
+export function isResultsFile(file: string): boolean {
+  return file.endsWith(RESULTS_SUFFIX);
+}
+
+/** Reads a results file written by {@link writeResults}. */
+export async function readResults(file: string): Promise<ResultsData> {
+  const raw = await readArrowColumns(file);
+  const damaged = (column: string, what: string) =>
+    new LsmiInputError('WRONG_TYPE', { file, column }, `${what}: the results file is damaged; estimate again.`);
+  const metaText = raw.schemaMetadata?.get('lsmi_results');
+  if (!metaText) {
+    throw new LsmiInputError('BAD_METADATA', { file }, `not an LSMI results file (no 'lsmi_results' metadata). Results files end in ${RESULTS_SUFFIX}.`);
+  }
+  let meta: ResultsMeta;
+  try {
+    meta = JSON.parse(metaText) as ResultsMeta;
+  } catch (e) {
+    throw new LsmiInputError('BAD_METADATA', { file }, `the 'lsmi_results' metadata is not valid JSON (${(e as Error).message}).`);
+  }
+  if (meta.formatVersion > RESULTS_FORMAT_VERSION) {
+    throw new LsmiInputError('BAD_METADATA', { file }, `results format ${meta.formatVersion} is newer than this LSMI Explorer understands (${RESULTS_FORMAT_VERSION}). Update the extension.`);
+  }
+  const columns = {} as Record<ResultColumn, Float64Array>;
+  for (const c of RESULT_COLUMNS) {
+    const col = raw.columns.get(c);
+    if (!col || col.kind !== 'floats') throw damaged(c, col ? `has type ${col.type}, expected float64` : 'column is missing');
+    columns[c] = col.values;
+  }
+  const ids = raw.columns.get('sample_id');
+  const labels = raw.columns.get('label');
+  if (ids?.kind !== 'strings') throw damaged('sample_id', 'expected strings');
+  if (labels?.kind !== 'ints') throw damaged('label', 'expected integers');
+  const split = raw.columns.get('split');
+  return {
+    meta,
+    sampleIds: ids.values as string[],
+    labels: Int32Array.from(labels.values),
+    split: split?.kind === 'strings' ? Uint8Array.from(split.values, (v) => Math.max(0, (SPLITS as readonly string[]).indexOf(v ?? ''))) : undefined,
+    columns,
+  };
+}
