@@ -92,7 +92,6 @@ export class WorkerPool {
       const i = this.idle.indexOf(w);
       if (i >= 0) this.idle.splice(i, 1);
     });
-    w.unref();
     return w;
   }
 

@@ -93,6 +93,9 @@ export interface CrossFitResult {
 /** Cross-fitting needs at least this many samples in every fold. */
 export const MIN_ROWS_PER_FOLD = 5;
 
+/** Rows per tile in the JS transpose of a minibatch. */
+const TRANSPOSE_TILE = 16;
+
 /** Rows per forward pass when scoring. */
 const SCORE_BLOCK_ROWS = 4096;
 
@@ -130,48 +133,28 @@ export async function fitProbe(
 
   const dIn = sum(inputCols);
   const { mean, scale } = standardisation(inputs, trainRows);
+  const invScale = scale.map((v) => 1 / v);
   const shape: Shape = { dIn, hidden: s.hidden, nClasses };
   const params = initParams(shape, opts.rng);
   const adam = new Adam(params, s.weightDecay);
   const pacer = new Pacer(opts.signal);
 
-  const es = Number(process.env.ES_PATIENCE || 0);
-  let fitRows = trainRows;
-  let valRows = new Int32Array(0);
-  if (es > 0) {
-    const f = stratifiedFolds(trainRows, labels, 10, opts.rng.fork());
-    fitRows = trainRows.filter((_, j) => f[j] !== 0);
-    valRows = trainRows.filter((_, j) => f[j] === 0);
-  }
-  const order = Int32Array.from(fitRows);
+  const order = Int32Array.from(trainRows);
   const batch = Math.min(s.batchSize, order.length);
   const buffers = new BatchBuffers(batch, shape);
   const stepsPerEpoch = Math.ceil(order.length / batch);
-  let best = Infinity;
-  let bestParams = params;
-  let since = 0;
   for (let epoch = 0; epoch < s.epochs; epoch++) {
     const lr = s.learningRate * Math.pow(s.gamma, Math.floor(epoch / s.stepSize));
     opts.rng.shuffle(order);
     for (let step = 0; step < stepsPerEpoch; step++) {
       const start = step * batch;
       const rows = order.subarray(start, Math.min(start + batch, order.length));
-      buffers.fill(inputs, labels, rows, mean, scale);
+      buffers.fill(inputs, labels, rows, mean, invScale);
       adam.step(params, batchGradients(params, shape, buffers, rows.length), lr);
       await pacer.tick();
     }
     opts.onProgress?.((epoch + 1) / s.epochs);
-    if (es > 0) {
-      const m = { inputCols, nClasses, hidden: s.hidden, mean, scale, params, trainRows: 0 };
-      const lp = (await scoreRows(m, inputs, labels, valRows)).logProb;
-      let l = 0; for (const v of lp) l -= v; l /= lp.length;
-      if (process.env.ES_LOG) console.log('epoch', epoch, l.toFixed(5));
-      if (l < best - 1e-3) { since = 0; } else since++;
-      if (l < best) { best = l; bestParams = { w1: params.w1.slice(), b1: params.b1.slice(), w2: params.w2.slice(), b2: params.b2.slice(), w3: params.w3.slice(), b3: params.b3.slice() }; }
-      if (since >= es) break;
-    }
   }
-  if (es > 0) Object.assign(params, bestParams);
   return { inputCols, nClasses, hidden: s.hidden, mean, scale, params, trainRows: trainRows.length };
 }
 
@@ -277,10 +260,8 @@ export async function probeGradients(params: ProbeParams, nClasses: number, x: F
   const shape: Shape = { dIn: x.length / rows, hidden: params.b1.length, nClasses };
   const buffers = new BatchBuffers(rows, shape);
   buffers.x.set(x);
-  for (let i = 0; i < rows; i++) {
-    for (let k = 0; k < shape.dIn; k++) buffers.xt[k * rows + i] = x[i * shape.dIn + k];
-    buffers.target[i * nClasses + labels[i]] = 1 / rows;
-  }
+  transpose(x, rows, shape.dIn, buffers.xt);
+  for (let i = 0; i < rows; i++) buffers.target[i * nClasses + labels[i]] = 1 / rows;
   return batchGradients(params, shape, buffers, rows);
 }
 
@@ -368,19 +349,30 @@ class BatchBuffers {
   }
 
   /** Gathers `rows` from the input chunks, standardising on the way. */
-  fill(inputs: Matrix[], labels: Int32Array, rows: Int32Array, mean: Float32Array, scale: Float32Array): void {
+  fill(inputs: Matrix[], labels: Int32Array, rows: Int32Array, mean: Float32Array, invScale: Float32Array): void {
     const { dIn, nClasses } = this.shape;
     const B = rows.length;
-    gatherRows(inputs, rows, mean, scale, this.x);
+    gatherRows(inputs, rows, mean, invScale, this.x);
     const { x, xt, target } = this;
-    for (let i = 0; i < B; i++) for (let k = 0; k < dIn; k++) xt[k * B + i] = x[i * dIn + k];
+    transpose(x, B, dIn, xt);
     target.fill(0, 0, B * nClasses);
     for (let i = 0; i < B; i++) target[i * nClasses + labels[rows[i]]] = 1 / B;
   }
 }
 
-/** Writes the standardised concatenated inputs of `rows` into `out`, row-major. */
-function gatherRows(inputs: Matrix[], rows: Int32Array, mean: Float32Array, scale: Float32Array, out: Float32Array): void {
+/** `out` [cols × rows] = `a` [rows × cols]ᵀ, in tiles of {@link TRANSPOSE_TILE} rows so the writes stay contiguous. */
+function transpose(a: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  for (let i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
+    const i1 = Math.min(i0 + TRANSPOSE_TILE, rows);
+    for (let k = 0; k < cols; k++) {
+      const o = k * rows;
+      for (let i = i0; i < i1; i++) out[o + i] = a[i * cols + k];
+    }
+  }
+}
+
+/** Writes the standardised concatenated inputs of `rows`, `(x − mean) · invScale`, into `out`, row-major. */
+function gatherRows(inputs: Matrix[], rows: Int32Array, mean: Float32Array, invScale: Float32Array, out: Float32Array): void {
   const dIn = mean.length;
   let offset = 0;
   for (const m of inputs) {
@@ -390,7 +382,7 @@ function gatherRows(inputs: Matrix[], rows: Int32Array, mean: Float32Array, scal
       const src = c.data;
       const from = (rows[i] - c.start) * cols;
       const to = i * dIn + offset;
-      for (let k = 0; k < cols; k++) out[to + k] = (src[from + k] - mean[offset + k]) / scale[offset + k];
+      for (let k = 0; k < cols; k++) out[to + k] = (src[from + k] - mean[offset + k]) * invScale[offset + k];
     }
     offset += cols;
   }
@@ -410,32 +402,33 @@ function chunkIndex(m: Matrix, row: number): number {
 
 /** Per-feature mean and standard deviation over `rows` (float64, shifted by the first row for accuracy). */
 function standardisation(inputs: Matrix[], rows: Int32Array): { mean: Float32Array; scale: Float32Array } {
-  const dIn = sum(inputs.map((m) => m.cols));
-  const buf = new Float32Array(dIn);
-  const ones = new Float32Array(dIn).fill(1);
-  const zeros = new Float32Array(dIn);
-  const one = new Int32Array(1);
-  const shift = new Float64Array(dIn);
-  const s1 = new Float64Array(dIn);
-  const s2 = new Float64Array(dIn);
-  for (let i = 0; i < rows.length; i++) {
-    one[0] = rows[i];
-    gatherRows(inputs, one, zeros, ones, buf);
-    if (i === 0) shift.set(buf);
-    for (let k = 0; k < dIn; k++) {
-      const v = buf[k] - shift[k];
-      s1[k] += v;
-      s2[k] += v * v;
-    }
-  }
+  const mean = new Float32Array(sum(inputs.map((m) => m.cols)));
+  const scale = new Float32Array(mean.length);
   const n = rows.length;
-  const mean = new Float32Array(dIn);
-  const scale = new Float32Array(dIn);
-  for (let k = 0; k < dIn; k++) {
-    const m = s1[k] / n;
-    const sd = Math.sqrt(Math.max(0, s2[k] / n - m * m));
-    mean[k] = shift[k] + m;
-    scale[k] = sd > 0 && Number.isFinite(sd) ? sd : 1;
+  let offset = 0;
+  for (const m of inputs) {
+    const cols = m.cols;
+    const first = m.chunks[chunkIndex(m, rows[0])];
+    const shift = Float64Array.from(first.data.subarray((rows[0] - first.start) * cols, (rows[0] - first.start + 1) * cols));
+    const s1 = new Float64Array(cols);
+    const s2 = new Float64Array(cols);
+    for (let i = 0; i < n; i++) {
+      const c = m.chunks[chunkIndex(m, rows[i])];
+      const src = c.data;
+      const from = (rows[i] - c.start) * cols;
+      for (let k = 0; k < cols; k++) {
+        const v = src[from + k] - shift[k];
+        s1[k] += v;
+        s2[k] += v * v;
+      }
+    }
+    for (let k = 0; k < cols; k++) {
+      const mu = s1[k] / n;
+      const sd = Math.sqrt(Math.max(0, s2[k] / n - mu * mu));
+      mean[offset + k] = shift[k] + mu;
+      scale[offset + k] = sd > 0 && Number.isFinite(sd) ? sd : 1;
+    }
+    offset += cols;
   }
   return { mean, scale };
 }
@@ -513,11 +506,12 @@ async function scoreRows(
   const correct = new Uint8Array(rows.length);
   const block = Math.min(SCORE_BLOCK_ROWS, rows.length);
   const x = new Float32Array(block * shape.dIn);
+  const invScale = model.scale.map((v) => 1 / v);
   const w = uploadParams(model.params, shape);
   try {
     for (let start = 0; start < rows.length; start += block) {
       const part = rows.subarray(start, Math.min(start + block, rows.length));
-      gatherRows(inputs, part, model.mean, model.scale, x);
+      gatherRows(inputs, part, model.mean, invScale, x);
       const logits = tf.tidy(() => forward(w, tf.tensor2d(x.subarray(0, part.length * shape.dIn), [part.length, shape.dIn])).logits);
       const z = logits.dataSync();
       logits.dispose();

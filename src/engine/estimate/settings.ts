@@ -60,8 +60,10 @@ export const DEFAULT_SETTINGS: EstimatorSettings = {
   prior: 'empirical',
   folds: 5,
   seed: 0,
-  probe: { hidden: 64, epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 15, gamma: 0.1, weightDecay: 0 },
-  em: { maxIter: 200, tol: 1e-5, varFloor: 1e-6, fitSubsample: 20000 },
+  // Official: batch 32, 30 epochs, lr 1e-3, StepLR(15). Ours reach lower held-out log-loss at about a tenth
+  // of the cost (measurements in probes.ts); `{ epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 15 }` restores it.
+  probe: { hidden: 64, epochs: 5, batchSize: 128, learningRate: 2e-3, stepSize: 3, gamma: 0.1, weightDecay: 0 },
+  em: { maxIter: 200, tol: 1e-4, varFloor: 1e-6, fitSubsample: 20000 },
   knife: { epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 20, gamma: 0.1, useTanh: true, zeroGrad: true },
 };
 

@@ -1,0 +1,136 @@
+/**
+ * Runs one benchmark case in this (fresh) process: end-to-end `estimateFile` on a generated run file,
+ * then scores the results against the oracle's answers. Peak memory is this process's maxRSS, read
+ * right after `estimateFile` returns (before the oracle's files are loaded). Usage:
+ *
+ *   node dist-bench/case.js <case.json> <result.json>
+ *
+ * case.json: { name, dataDir, settings, out }. The result JSON goes to result.json.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { estimateFile } from '../../src/engine/estimate/lsmi';
+import type { SettingsInput } from '../../src/engine/estimate/settings';
+import { STREAM_THRESHOLD } from '../../src/engine/io/arrow';
+
+interface CaseInput {
+  name: string;
+  dataDir: string;
+  settings: SettingsInput;
+  out: string;
+}
+
+const ATOMS = ['R', 'U1', 'U2', 'S'] as const;
+
+async function main(): Promise<void> {
+  const [caseFile, resultFile] = process.argv.slice(2);
+  const c = JSON.parse(fs.readFileSync(caseFile, 'utf8')) as CaseInput;
+  const file = path.join(c.dataDir, 'run.arrow');
+  const fileBytes = fs.statSync(file).size;
+
+  const rssBefore = process.memoryUsage().rss;
+  const stageRss: Record<string, number> = {};
+  const stageOrder: string[] = [];
+  let stage = 'start';
+  const note = (s: string) => {
+    const rss = process.memoryUsage.rss();
+    if (!(s in stageRss)) stageOrder.push(s);
+    stageRss[s] = Math.max(stageRss[s] ?? 0, rss);
+  };
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const { results } = await estimateFile(file, {
+    settings: c.settings,
+    out: c.out,
+    reuse: false,
+    onProgress: (e) => {
+      if (e.stage !== stage) {
+        note(stage); // the last sample of the stage that just ended
+        stage = e.stage;
+        process.stderr.write(`    [${((performance.now() - t0) / 1000).toFixed(1)} s] ${e.stage}: ${e.message}\n`);
+      }
+      note(stage);
+    },
+  });
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  note(stage);
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  const mem = process.memoryUsage();
+
+  // errors against the oracle
+  const oracle = JSON.parse(fs.readFileSync(path.join(c.dataDir, 'oracle.json'), 'utf8'));
+  const rawBuf = fs.readFileSync(path.join(c.dataDir, 'r_raw.f64'));
+  const rOracle = new Float64Array(rawBuf.buffer.slice(rawBuf.byteOffset, rawBuf.byteOffset + rawBuf.byteLength));
+  const rEst = results.columns.r_raw;
+  if (rEst.length !== rOracle.length) throw new Error(`${rEst.length} results rows, oracle has ${rOracle.length}`);
+  const est = results.meta.dataset;
+  const atomErr = (which: 'adjusted' | 'raw') => Math.max(...ATOMS.map((k) => Math.abs(est[which][k] - oracle.atoms[which][k])));
+
+  const result = {
+    name: c.name,
+    n: results.meta.run.n,
+    C: results.meta.run.nClasses,
+    d1: oracle.d1,
+    d2: oracle.d2,
+    fileBytes,
+    batches: oracle.batches,
+    streamed: fileBytes >= STREAM_THRESHOLD,
+    settings: c.settings,
+    resolved: { mode: results.meta.settings.mode, covariance: results.meta.settings.covariance, components: results.meta.settings.components, prior: results.meta.priorSource },
+    wallSeconds: wall,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssBytes: peakRss,
+    rssBeforeBytes: rssBefore,
+    stageRssBytes: Object.fromEntries(stageOrder.map((s) => [s, stageRss[s]])),
+    memoryAtEnd: mem,
+    timings: results.meta.timings,
+    backend: results.meta.backend,
+    heads: results.meta.heads,
+    density: results.meta.density,
+    estimate: { adjusted: est.adjusted, raw: est.raw, branch: est.branch },
+    oracle: oracle.atoms,
+    errors: {
+      maxAtomAdjusted: atomErr('adjusted'),
+      maxAtomRaw: atomErr('raw'),
+      rRawPearson: pearson(rEst, rOracle),
+      rRawMae: mae(rEst, rOracle),
+    },
+  };
+  fs.writeFileSync(resultFile, JSON.stringify(result, null, 2));
+}
+
+function pearson(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+function mae(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return s / a.length;
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);
