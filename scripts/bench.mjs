@@ -8,7 +8,9 @@
 // 4. Prints a table and writes BENCHMARKS.md (a full run) or .bench-data/BENCHMARKS.partial.md
 //    (--quick / --only, unless --write).
 //
-// --generate-only builds and caches the data sets without running anything.
+// --generate-only builds and caches the data sets without running anything. --set '{"em":{"maxIter":50}}'
+// merges settings into every selected case (for exploring; such a run never writes BENCHMARKS.md
+// unless --write). --report-from .bench-data/results-latest.json rewrites the report from saved results.
 // Full runs wait for a quiet machine (1-minute load < 1.0) before each case; --no-wait skips that.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -86,17 +88,19 @@ const TARGETS = [
 // ------------------------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const o = { only: undefined, quick: false, wait: true, write: false, generateOnly: false };
+  const o = { only: undefined, quick: false, wait: true, write: false, generateOnly: false, set: undefined, reportFrom: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--no-wait') o.wait = false;
     else if (a === '--write') o.write = true;
     else if (a === '--generate-only') o.generateOnly = true;
+    else if (a === '--set') o.set = JSON.parse(argv[++i]);
+    else if (a === '--report-from') o.reportFrom = argv[++i];
     else if (a === '--only') o.only = argv[++i]?.split(',').filter(Boolean);
     else if (a.startsWith('--only=')) o.only = a.slice(7).split(',').filter(Boolean);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/bench.mjs [--only NAME,...] [--quick] [--no-wait] [--write] [--generate-only]\ncases: ' + CASES.map((c) => c.name).join(', '));
+      console.log('usage: node scripts/bench.mjs [--only NAME,...] [--quick] [--no-wait] [--write] [--generate-only] [--set JSON] [--report-from results.json]\ncases: ' + CASES.map((c) => c.name).join(', '));
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -128,6 +132,16 @@ async function waitQuiet(maxSeconds, pollSeconds) {
   return { load: l, waited: (Date.now() - t0) / 1000, quiet: false };
 }
 
+/** Routes lsmi.ts's import of the EM density module through scripts/bench/emTimer.ts (fit / score timings). */
+const emTimer = {
+  name: 'em-timer',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/density\/em$/ }, (args) =>
+      args.importer.endsWith(path.join('estimate', 'lsmi.ts')) ? { path: path.join(root, 'scripts', 'bench', 'emTimer.ts') } : undefined,
+    );
+  },
+};
+
 async function build(entries) {
   fs.mkdirSync(OUT, { recursive: true });
   await esbuild.build({
@@ -140,6 +154,7 @@ async function build(entries) {
     target: 'node20',
     sourcemap: true,
     logLevel: 'warning',
+    plugins: [emTimer],
   });
   const wasmSrc = path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
   fs.mkdirSync(path.join(OUT, 'wasm'), { recursive: true });
@@ -274,12 +289,29 @@ function mainTable(results) {
   return rows.join('\n');
 }
 
-const STAGES = ['hash', 'read', 'backend', 'probe 1', 'probe 2', 'probe 12', 'density 1', 'density 2', 'decompose', 'write', 'total'];
+const STAGES = ['hash', 'read', 'backend', 'probe 1', 'probe 2', 'probe 12', 'density 1', 'density 2', 'decompose', 'write'];
 
 function timingsTable(results) {
   const ok = results.filter((r) => !r.failed);
-  const rows = [`| case | ${STAGES.join(' | ')} |`, `| --- | ${STAGES.map(() => '---:').join(' | ')} |`];
-  for (const r of ok) rows.push(`| ${r.name} | ${STAGES.map((s) => f(r.timings[s], 2)).join(' | ')} |`);
+  const rows = [`| case | ${STAGES.join(' | ')} | wall |`, `| --- | ${STAGES.map(() => '---:').join(' | ')} | ---: |`];
+  for (const r of ok) rows.push(`| ${r.name} | ${STAGES.map((s) => f(r.timings[s], 2)).join(' | ')} | ${f(r.wallSeconds, 2)} |`);
+  return rows.join('\n');
+}
+
+function densityTable(results) {
+  const ok = results.filter((r) => !r.failed && r.densityTimings?.length);
+  const rows = ['| case | modality 1: fit s, score s | modality 2: fit s, score s | EM iterations (1 / 2), converged | fit rows | s per iteration (approx.) |', '| --- | --- | --- | --- | ---: | ---: |'];
+  for (const r of ok) {
+    const t = r.densityTimings;
+    const fits = t.filter((x) => x.what === 'fit');
+    const scores = t.filter((x) => x.what === 'score');
+    const d1 = r.density['1'];
+    const d2 = r.density['2'];
+    const perIter = fits.length === 2 && d1.iterations && d2.iterations ? (fits[0].seconds + fits[1].seconds) / (d1.iterations + d2.iterations) : NaN;
+    rows.push(
+      `| ${r.name} | ${f(fits[0]?.seconds, 2)}, ${f(scores[0]?.seconds, 2)} | ${f(fits[1]?.seconds, 2)}, ${f(scores[1]?.seconds, 2)} | ${d1.iterations ?? '–'} / ${d2.iterations ?? '–'}, ${d1.converged ?? '–'} / ${d2.converged ?? '–'} | ${d1.fitRows.toLocaleString('en-US')} | ${f(perIter, 3)} |`,
+    );
+  }
   return rows.join('\n');
 }
 
@@ -326,7 +358,7 @@ function topCosts(results) {
   const lines = [];
   for (const r of results.filter((x) => !x.failed)) {
     const st = Object.entries(r.timings).filter(([k]) => k !== 'total');
-    const total = r.timings.total ?? r.wallSeconds;
+    const total = r.wallSeconds;
     st.sort((a, b) => b[1] - a[1]);
     lines.push(`- ${r.name}: ${st.slice(0, 3).map(([k, v]) => `${k} ${v.toFixed(2)} s (${((100 * v) / total).toFixed(0)} %)`).join(', ')}`);
   }
@@ -393,13 +425,20 @@ estimator and the oracle use the same p(y); "3 given" means the exact posteriors
 written as \`logits_1\`, \`logits_2\`, \`logits_12\` (then only the densities h1, h2 are estimated), "3
 probed" means no logits, so the three probes are trained (cross-fitted) on the embeddings.
 
-### Time per stage (s, from \`results.meta.timings\`)
+### Time per stage (s, from \`results.meta.timings\`; write = the rest of the call after \`timings.total\`)
 
 ${timingsTable(results)}
 
 Largest stages per case:
 
 ${topCosts(results)}
+
+Density stages split into the EM fit and the scoring of every row (timed around \`fitGmm\` and
+\`gmmLogPdf\` in the benchmark bundle). For full covariance the iteration count is that of the full
+phase; a diagonal EM runs first on the same rows (its time is inside "fit", so the per-iteration
+figure is an upper bound there):
+
+${densityTable(results)}
 
 ### Dataset atoms and fit diagnostics
 
@@ -424,11 +463,34 @@ ${notes}
 
 // ------------------------------------------------------------------------------------------------
 
+function writeReport(results, meta, toBenchmarksMd) {
+  console.log('\n' + mainTable(results) + '\n\nTargets:\n' + targetLines(results) + '\n\nTime per stage (s):\n' + timingsTable(results) + '\n\nDensities:\n' + densityTable(results) + '\n');
+  const target = toBenchmarksMd ? path.join(root, 'BENCHMARKS.md') : path.join(DATA, 'BENCHMARKS.partial.md');
+  fs.writeFileSync(target, report(results, meta));
+  console.log(`wrote ${path.relative(root, target)}; data in .bench-data/ (${fmtBytes(dirBytes(DATA))})`);
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.reportFrom) {
+    const saved = JSON.parse(fs.readFileSync(opts.reportFrom, 'utf8'));
+    for (const c of CASES) {
+      const r = saved.results.find((x) => x.name === c.name);
+      if (r?.settings) c.settings = r.settings;
+    }
+    writeReport(saved.results, saved.meta, saved.meta.full || opts.write);
+    return;
+  }
   const t0 = Date.now();
   const selected = CASES.filter((c) => (opts.only ? opts.only.includes(c.name) : opts.quick ? c.quick : true));
-  const full = !opts.only && !opts.quick;
+  const full = !opts.only && !opts.quick && !opts.set;
+  if (opts.set) {
+    for (const c of selected) {
+      const merged = { ...c.settings };
+      for (const [k, v] of Object.entries(opts.set)) merged[k] = v && typeof v === 'object' && !Array.isArray(v) ? { ...(c.settings[k] ?? {}), ...v } : v;
+      c.settings = merged;
+    }
+  }
   await build(opts.generateOnly ? ['generate.ts'] : ['generate.ts', 'case.ts']);
   const st = await run(process.execPath, [path.join(OUT, 'generate.js'), '--selftest']);
   if (st.code !== 0) throw new Error('the generator self-test failed');
@@ -459,12 +521,11 @@ async function main() {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     elapsedMinutes: (Date.now() - t0) / 60000,
     notQuiet,
+    full,
   };
-  console.log('\n' + mainTable(results) + '\n\nTargets:\n' + targetLines(results) + '\n\nTime per stage (s):\n' + timingsTable(results) + '\n');
-  fs.writeFileSync(path.join(DATA, 'results-latest.json'), JSON.stringify({ meta, machine: machine(results.find((r) => !r.failed)?.backend), results }, null, 2));
-  const target = full || opts.write ? path.join(root, 'BENCHMARKS.md') : path.join(DATA, 'BENCHMARKS.partial.md');
-  fs.writeFileSync(target, report(results, meta));
-  console.log(`wrote ${path.relative(root, target)}; data in .bench-data/ (${fmtBytes(dirBytes(DATA))})`);
+  const saved = path.join(DATA, full ? 'results-full.json' : 'results-latest.json');
+  fs.writeFileSync(saved, JSON.stringify({ meta, machine: machine(results.find((r) => !r.failed)?.backend), results }, null, 2));
+  writeReport(results, meta, full || opts.write);
   if (results.some((r) => r.failed)) process.exitCode = 1;
 }
 

@@ -108,7 +108,9 @@ describe('probes', () => {
     const x = rand(B * dIn);
     const labels = Int32Array.from([0, 2, 1, 2, 0]);
 
+    const tensors = tf.memory().numTensors;
     const grads = await probeGradients(params, C, x, labels);
+    assert.equal(tf.memory().numTensors, tensors);
     const eps = 1e-6;
     for (const name of PARAM_NAMES) {
       const p64 = Object.fromEntries(PARAM_NAMES.map((n) => [n, Float64Array.from(params[n])])) as unknown as ProbeParams;

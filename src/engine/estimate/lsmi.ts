@@ -134,18 +134,19 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
       heads[h] = { source: 'logits', logLoss: -mean(logProb[h]), accuracy: accuracyOf(logits, run.labels), meanMI: 0 };
     } else {
       progress.report(stage, 0, `training the probe for head ${h} (no logits_${h} in the run)`);
+      const schedule = probeSchedule(run, settings);
       const fit = await timed(stage, () =>
         crossFitLogProb(HEAD_INPUTS[h](run), run.labels, run.nClasses, {
           split: run.split,
-          folds: settings.folds,
-          settings: settings.probe,
+          folds: schedule.folds,
+          settings: schedule.probe,
           seed: settings.seed,
           signal,
           onProgress: (f) => progress.report(stage, f, `probe for head ${h}`),
         }),
       );
       logProb[h] = fit.logProb;
-      heads[h] = { source: 'probe', scheme: fit.scheme, logLoss: fit.heldOutLogLoss, accuracy: fit.heldOutAccuracy, meanMI: 0 };
+      heads[h] = { source: 'probe', scheme: schedule.large ? `${fit.scheme} (large-N schedule: ${schedule.probe.epochs} epochs)` : fit.scheme, logLoss: fit.heldOutLogLoss, accuracy: fit.heldOutAccuracy, meanMI: 0 };
     }
     progress.report(stage, 1, `head ${h} done`);
   }
@@ -270,6 +271,17 @@ export async function estimateFile(file: string, opts: EstimateFileOptions = {})
   await writeResults(out, results, opts.signal);
   opts.onProgress?.({ stage: 'write', fraction: 1, message: `wrote ${out}` });
   return { results, out, reused: false };
+}
+
+/** The probes' folds and schedule: the settings, or the large-N schedule (see ProbeSettings.largeN). */
+function probeSchedule(run: RunData, s: EstimatorSettings): { folds: number; probe: EstimatorSettings['probe']; large: boolean } {
+  let train = run.n;
+  if (run.split) {
+    train = 0;
+    for (let i = 0; i < run.n; i++) if (run.split[i] === 0) train++;
+  }
+  const large = s.probe.largeN > 0 && (train * (s.folds - 1)) / s.folds > s.probe.largeN;
+  return large ? { folds: 2, probe: { ...s.probe, epochs: 2, stepSize: 1 }, large } : { folds: s.folds, probe: s.probe, large };
 }
 
 export function sameSettings(a: EstimatorSettings, b: EstimatorSettings): boolean {

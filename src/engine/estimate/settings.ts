@@ -13,6 +13,12 @@ export interface ProbeSettings {
   gamma: number;
   /** Adam's L2 weight decay (official: 0). */
   weightDecay: number;
+  /**
+   * Large-N schedule: when a probe would train on more than this many rows, use 2 folds, 2 epochs
+   * and a learning-rate step every epoch (measured at N = 1e5, d = 512: 7× faster and closer to the
+   * exact posterior than 5 folds × 5 epochs). 0 disables it.
+   */
+  largeN: number;
 }
 
 export interface EmSettings {
@@ -60,9 +66,9 @@ export const DEFAULT_SETTINGS: EstimatorSettings = {
   prior: 'empirical',
   folds: 5,
   seed: 0,
-  // Official: batch 32, 30 epochs, lr 1e-3, StepLR(15). Ours reach lower held-out log-loss at about a tenth
-  // of the cost (measurements in probes.ts); `{ epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 15 }` restores it.
-  probe: { hidden: 64, epochs: 5, batchSize: 128, learningRate: 2e-3, stepSize: 3, gamma: 0.1, weightDecay: 0 },
+  // Official: batch 32, 30 epochs, lr 1e-3, StepLR(15). Ours reach as low or lower held-out log-loss at about a
+  // fifteenth of the cost (measurements in probes.ts); `{ epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 15 }` restores it.
+  probe: { hidden: 64, epochs: 5, batchSize: 128, learningRate: 2e-3, stepSize: 3, gamma: 0.1, weightDecay: 0, largeN: 40000 },
   em: { maxIter: 200, tol: 1e-4, varFloor: 1e-6, fitSubsample: 20000 },
   knife: { epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 20, gamma: 0.1, useTanh: true, zeroGrad: true },
 };
