@@ -98,8 +98,11 @@ export function formatReport(r: ResultsReport): string {
     lines.push(`most ${names[c]} samples (top ${r.top[c].length} by ${c})`);
     lines.push(
       table(
-        [['sample_id', 'class', c, 'r', 'u1', 'u2', 's'], ...r.top[c].map((t) => [t.sample_id, t.class, f4(t.value), f4(t.r), f4(t.u1), f4(t.u2), f4(t.s)])],
-        ['l', 'l', 'r', 'r', 'r', 'r', 'r'],
+        [
+          ['sample_id', 'class', ...(['r', 'u1', 'u2', 's'] as const).map((k) => (k === c ? `${k} (sorted)` : k))],
+          ...r.top[c].map((t) => [t.sample_id, t.class, f4(t.r), f4(t.u1), f4(t.u2), f4(t.s)]),
+        ],
+        ['l', 'l', 'r', 'r', 'r', 'r'],
       ),
     );
   }
