@@ -17,7 +17,7 @@ const builds = [
   // the `lsmi` command line
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
   // webview panels: browser, one self-contained script per panel
-  { ...common, entryPoints: { run: 'webview/run/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120', loader: { '.css': 'text' } },
+  { ...common, entryPoints: { run: 'webview/run/main.ts', results: 'webview/results/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120', loader: { '.css': 'text' } },
 ];
 
 // the wasm backend's binaries travel next to the bundles that compute (see src/engine/compute/backend.ts)

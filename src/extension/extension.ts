@@ -1,53 +1,68 @@
 /** The VS Code host: registers commands and panels; all computation lives in src/engine. */
-import * as path from 'node:path';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { RUN_EXTENSIONS } from '../engine/io';
-import { RUN_PANEL_VIEW_TYPE, type RunPanelState } from '../protocol/messages';
+import { RESULTS_SUFFIX, resultsPathFor } from '../engine/io/results';
+import { RESULTS_PANEL_VIEW_TYPE, RUN_PANEL_VIEW_TYPE, type ResultsPanelState, type RunPanelState } from '../protocol/messages';
+import { type EstimateArgs, type EstimateCommandResult, Estimator } from './estimate';
 import { log } from './output';
+import { type OpenResultsResult, ResultsPanel } from './panels/resultsPanel';
 import { type InspectResult, RunPanel } from './panels/runPanel';
+import { activeResultsFile, activeRunFile, pickResultsFile, pickRunFile } from './runFiles';
 
 /** What activate() returns: used by the integration tests, not a public API. */
 export interface LsmiExtensionApi {
   openRunPanels(): string[];
+  openResultsPanels(): string[];
 }
 
 export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
   log().info(`LSMI Explorer activated (VS Code ${vscode.version}, ${vscode.env.appHost})`);
+  const estimator = new Estimator(context.extensionUri);
   context.subscriptions.push(
+    estimator,
     vscode.commands.registerCommand('lsmi.inspectRun', async (uri?: vscode.Uri): Promise<InspectResult | undefined> => {
-      const file = uri?.fsPath ?? (await pickRunFile());
+      const file = uri instanceof vscode.Uri ? uri.fsPath : await pickRunFile();
       if (!file) return undefined;
       return RunPanel.show(context.extensionUri, file);
     }),
+    vscode.commands.registerCommand('lsmi.estimate', (uri?: vscode.Uri, args?: EstimateArgs): Promise<EstimateCommandResult | undefined> =>
+      estimator.command(uri, args),
+    ),
+    vscode.commands.registerCommand('lsmi.openResults', (uri?: vscode.Uri) => openResults(context.extensionUri, uri)),
     vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: RunPanelState | undefined) {
         if (state?.file) RunPanel.restore(panel, context.extensionUri, state);
         else panel.dispose();
       },
     }),
+    vscode.window.registerWebviewPanelSerializer(RESULTS_PANEL_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: ResultsPanelState | undefined) {
+        if (state?.file) ResultsPanel.restore(panel, context.extensionUri, state);
+        else panel.dispose();
+      },
+    }),
   );
-  return { openRunPanels: () => RunPanel.openFiles };
+  return { openRunPanels: () => RunPanel.openFiles, openResultsPanels: () => ResultsPanel.openFiles };
 }
 
 export function deactivate(): void {}
 
-function isRunFile(file: string): boolean {
-  return (RUN_EXTENSIONS as readonly string[]).includes(path.extname(file).toLowerCase()) && !file.endsWith('.lsmi.arrow');
-}
-
-/** The active editor's run file, or one picked from the workspace's run files. */
-async function pickRunFile(): Promise<string | undefined> {
-  const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  const activeUri = active instanceof vscode.TabInputText || active instanceof vscode.TabInputCustom ? active.uri : undefined;
-  if (activeUri && isRunFile(activeUri.fsPath)) return activeUri.fsPath;
-  const found = (await vscode.workspace.findFiles('**/*.{arrow,feather,npz}', '**/node_modules/**', 500)).filter((u) => isRunFile(u.fsPath));
-  if (found.length === 0) {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'LSMI runs': ['arrow', 'feather', 'npz'] } });
-    return picked?.[0]?.fsPath;
+/** LSMI: Open Results — a results file, the results of a run file, of the active run, or picked. */
+async function openResults(extensionUri: vscode.Uri, uri?: vscode.Uri): Promise<OpenResultsResult | undefined> {
+  let file: string | undefined;
+  if (uri instanceof vscode.Uri) file = uri.fsPath.endsWith(RESULTS_SUFFIX) ? uri.fsPath : resultsPathFor(uri.fsPath);
+  else {
+    const run = activeRunFile();
+    file = activeResultsFile() ?? (run ? resultsPathFor(run) : await pickResultsFile());
   }
-  const item = await vscode.window.showQuickPick(
-    found.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(path.dirname(u.fsPath)), file: u.fsPath })),
-    { title: 'LSMI: pick a run file', matchOnDescription: true },
-  );
-  return item?.file;
+  if (!file) return undefined;
+  if (!fs.existsSync(file)) {
+    const error = { code: 'NOT_FOUND', message: `${file}: no results yet. Run "LSMI: Estimate Interactions" on the run first.` };
+    const run = uri instanceof vscode.Uri && !uri.fsPath.endsWith(RESULTS_SUFFIX) ? uri : undefined;
+    void vscode.window.showErrorMessage(`LSMI: ${error.message}`, ...(run ? ['Estimate Interactions'] : [])).then((choice) => {
+      if (choice && run) void vscode.commands.executeCommand('lsmi.estimate', run);
+    });
+    return { ok: false, error };
+  }
+  return ResultsPanel.show(extensionUri, file);
 }

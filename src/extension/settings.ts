@@ -1,5 +1,7 @@
 /** Typed access to the `lsmi.*` settings. */
 import * as vscode from 'vscode';
+import { defaultPoolSize } from '../engine/compute/pool';
+import type { SettingsInput } from '../engine/estimate/settings';
 import { type ColumnMapping, STANDARD_COLUMNS } from '../engine/io/run';
 import { log } from './output';
 
@@ -11,4 +13,32 @@ export function columnMappingSetting(): ColumnMapping | undefined {
     else log().warn(`ignoring lsmi.columns entry ${JSON.stringify(k)}: ${JSON.stringify(v)} (keys: ${STANDARD_COLUMNS.join(', ')})`);
   }
   return Object.keys(mapping).length ? mapping : undefined;
+}
+
+/** The estimator defaults from `lsmi.estimator.*` (unset or invalid values fall back to the engine's defaults). */
+export function estimatorSettings(): SettingsInput {
+  const c = vscode.workspace.getConfiguration('lsmi.estimator');
+  const out: SettingsInput = {};
+  const mode = c.get<string>('mode');
+  if (mode === 'em' || mode === 'knife') out.mode = mode;
+  const cov = c.get<string>('covariance');
+  if (cov === 'diag' || cov === 'full') out.covariance = cov;
+  const prior = c.get<string>('prior');
+  if (prior === 'empirical' || prior === 'uniform') out.prior = prior;
+  const int = (key: string, min: number) => {
+    const v = c.get<number>(key);
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
+    if (v !== undefined && v !== null) log().warn(`ignoring lsmi.estimator.${key} = ${JSON.stringify(v)} (an integer ≥ ${min} is expected)`);
+    return undefined;
+  };
+  out.components = int('components', 1);
+  out.folds = int('folds', 2);
+  out.seed = int('seed', 0);
+  return out;
+}
+
+/** `lsmi.workers`: worker threads for estimations; 0 (default) = available cores − 1. */
+export function workersSetting(): number {
+  const v = vscode.workspace.getConfiguration('lsmi').get<number>('workers') ?? 0;
+  return Number.isInteger(v) && v > 0 ? v : defaultPoolSize();
 }

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LsmiExtensionApi } from '../../src/extension/extension';
+import type { EstimateCommandResult } from '../../src/extension/estimate';
+import type { OpenResultsResult } from '../../src/extension/panels/resultsPanel';
 import type { InspectResult } from '../../src/extension/panels/runPanel';
 
 const EXTENSION_ID = 'lsmi-explorer.lsmi-explorer';
@@ -33,7 +35,7 @@ suite('LSMI Explorer in a real extension host', () => {
 
   test('contributes its commands', async () => {
     const commands = await vscode.commands.getCommands(true);
-    assert.ok(commands.includes('lsmi.inspectRun'));
+    for (const c of ['lsmi.inspectRun', 'lsmi.estimate', 'lsmi.openResults']) assert.ok(commands.includes(c), c);
   });
 
   test('Inspect Run File reads the example run and opens its panel', async () => {
@@ -89,6 +91,107 @@ suite('LSMI Explorer in a real extension host', () => {
       assert.deepEqual(result.summary.dims, [4, 2], 'xor_not_b has d1 = 2, d2 = 4; mapped they swap');
     } finally {
       await config.update('columns', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  // fast settings for the circuit runs, which have no logits (probes are trained)
+  const FAST = { folds: 2, probe: { epochs: 1 }, em: { maxIter: 20 } };
+
+  test('Estimate Interactions writes the results file and opens the results panel', async function () {
+    this.timeout(120_000);
+    const file = path.join(workspaceRoot(), 'circuits', 'xor.arrow');
+    const out = path.join(workspaceRoot(), 'circuits', 'xor.lsmi.arrow');
+    fs.rmSync(out, { force: true });
+    const result = await vscode.commands.executeCommand<EstimateCommandResult>('lsmi.estimate', vscode.Uri.file(file), { preset: 'defaults', settings: FAST });
+    assert.ok(result?.ok, JSON.stringify(result));
+    assert.equal(result.out, out);
+    assert.equal(result.reused, false);
+    assert.ok(fs.existsSync(out), 'the results file exists');
+    const d = result.dataset.adjusted;
+    for (const k of ['R', 'U1', 'U2', 'S'] as const) assert.ok(Number.isFinite(d[k]), `${k} = ${d[k]}`);
+    assert.ok(d.S > d.R, `xor is synergistic: ${JSON.stringify(d)}`);
+    const api = vscode.extensions.getExtension<LsmiExtensionApi>(EXTENSION_ID)!.exports;
+    assert.ok(api.openResultsPanels().includes(out));
+    await waitFor('the results panel tab', () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'LSMI Results: xor' && t.input instanceof vscode.TabInputWebview),
+    );
+    // the same settings again: the results are reused, not recomputed
+    const again = await vscode.commands.executeCommand<EstimateCommandResult>('lsmi.estimate', vscode.Uri.file(file), { preset: 'defaults', settings: FAST, open: false });
+    assert.ok(again?.ok && again.reused, JSON.stringify(again));
+  });
+
+  test('Open Results opens the panel for a results file and for a run file', async () => {
+    const out = path.join(workspaceRoot(), 'circuits', 'xor.lsmi.arrow');
+    assert.ok(fs.existsSync(out), 'written by the previous test');
+    const byResults = await vscode.commands.executeCommand<OpenResultsResult>('lsmi.openResults', vscode.Uri.file(out));
+    assert.ok(byResults?.ok, JSON.stringify(byResults));
+    assert.equal(byResults.n, 4000);
+    const byRun = await vscode.commands.executeCommand<OpenResultsResult>('lsmi.openResults', vscode.Uri.file(path.join(workspaceRoot(), 'circuits', 'xor.arrow')));
+    assert.ok(byRun?.ok && byRun.file === out, JSON.stringify(byRun));
+    const missing = await vscode.commands.executeCommand<OpenResultsResult>('lsmi.openResults', vscode.Uri.file(path.join(workspaceRoot(), 'circuits', 'or.arrow')));
+    assert.ok(missing && !missing.ok);
+    assert.equal(missing.error.code, 'NOT_FOUND');
+  });
+
+  test('a bad run gives { ok: false } with its code and writes no results', async () => {
+    const bad = path.join(workspaceRoot(), 'not-a-run-either.arrow');
+    const out = path.join(workspaceRoot(), 'not-a-run-either.lsmi.arrow');
+    fs.writeFileSync(bad, 'sample_id,label\na,1\n');
+    try {
+      const result = await vscode.commands.executeCommand<EstimateCommandResult>('lsmi.estimate', vscode.Uri.file(bad), { preset: 'defaults', settings: FAST });
+      assert.ok(result && !result.ok, JSON.stringify(result));
+      assert.equal(result.error.code, 'NOT_ARROW');
+      assert.match(result.error.message, /not-a-run-either\.arrow: not an Arrow IPC file/);
+      assert.ok(!fs.existsSync(out), 'no results file');
+      assert.deepEqual(fs.readdirSync(workspaceRoot()).filter((f) => f.endsWith('.tmp')), [], 'no temporary files');
+    } finally {
+      fs.rmSync(bad, { force: true });
+    }
+  });
+
+  test('invalid settings give BAD_SETTINGS, an unknown preset too', async () => {
+    const file = vscode.Uri.file(path.join(workspaceRoot(), 'circuits', 'or.arrow'));
+    const bad = await vscode.commands.executeCommand<EstimateCommandResult>('lsmi.estimate', file, { preset: 'defaults', settings: { covariance: 'banana' } });
+    assert.ok(bad && !bad.ok, JSON.stringify(bad));
+    assert.equal(bad.error.code, 'BAD_SETTINGS');
+    const unknown = await vscode.commands.executeCommand<EstimateCommandResult>('lsmi.estimate', file, { preset: 'nope' });
+    assert.ok(unknown && !unknown.ok);
+    assert.equal(unknown.error.code, 'BAD_SETTINGS');
+    assert.ok(!fs.existsSync(path.join(workspaceRoot(), 'circuits', 'or.lsmi.arrow')));
+  });
+
+  test('cancelling an estimation leaves no results file', async function () {
+    this.timeout(120_000);
+    // a slow setting (KNIFE with many epochs) so the cancellation lands mid-run
+    const file = vscode.Uri.file(path.join(workspaceRoot(), 'circuits', 'xor_not_a.arrow'));
+    const out = path.join(workspaceRoot(), 'circuits', 'xor_not_a.lsmi.arrow');
+    const pending = vscode.commands.executeCommand<EstimateCommandResult>('lsmi.estimate', file, {
+      preset: 'defaults',
+      settings: { mode: 'knife', knife: { epochs: 500 } },
+      open: false,
+      cancelAfterMs: 1500,
+    });
+    const result = await pending;
+    assert.ok(result && !result.ok, JSON.stringify(result));
+    assert.equal(result.error.code, 'CANCELLED');
+    assert.ok(!fs.existsSync(out), 'no results file');
+    assert.deepEqual(fs.readdirSync(path.dirname(out)).filter((f) => f.endsWith('.tmp')), [], 'no temporary files');
+  });
+
+  test('the lsmi.estimator settings are the defaults of Estimate Interactions', async function () {
+    this.timeout(120_000);
+    const config = vscode.workspace.getConfiguration('lsmi.estimator');
+    await config.update('components', 3, vscode.ConfigurationTarget.Workspace);
+    try {
+      const file = vscode.Uri.file(path.join(workspaceRoot(), 'circuits', 'or.arrow'));
+      const result = await vscode.commands.executeCommand<EstimateCommandResult>('lsmi.estimate', file, { preset: 'defaults', settings: FAST, open: false });
+      assert.ok(result?.ok, JSON.stringify(result));
+      const { readResults } = await import('../../src/engine/io/results');
+      const data = await readResults(result.out);
+      assert.equal(data.meta.settings.components, 3);
+      assert.equal(data.meta.settings.folds, 2);
+    } finally {
+      await config.update('components', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 });

@@ -47,6 +47,12 @@ export class RunPanel {
     return [...RunPanel.panels.keys()];
   }
 
+  /** The run file of the active run panel, if one is active. */
+  static activeFile(): string | undefined {
+    for (const [file, p] of RunPanel.panels) if (p.panel.active) return file;
+    return undefined;
+  }
+
   private static title(file: string): string {
     return `LSMI: ${path.basename(file)}`;
   }

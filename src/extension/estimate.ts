@@ -1,0 +1,185 @@
+/**
+ * LSMI: Estimate Interactions. A quick pick of settings (the `lsmi.estimator.*` defaults or a
+ * preset), then the estimation in the extension's one worker pool, with a cancellable progress
+ * notification; the results panel opens when it is done.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { WorkerPool } from '../engine/compute/pool';
+import type { ResultsMeta } from '../engine/io/results';
+import { type SettingsInput, resolveSettings } from '../engine/estimate/settings';
+import { isInputError } from '../engine/errors';
+import type { UserError } from '../protocol/messages';
+import { log } from './output';
+import { ResultsPanel } from './panels/resultsPanel';
+import { toUserError } from './panels/runPanel';
+import { pickRunFile } from './runFiles';
+import { columnMappingSetting, estimatorSettings, workersSetting } from './settings';
+
+export type PresetId = 'defaults' | 'full' | 'uniform' | 'components';
+
+/** The command's optional second argument (tests, other extensions): skips the quick pick. */
+export interface EstimateArgs {
+  preset?: PresetId;
+  /** Overrides on top of the settings and the preset (deep for probe / em / knife). */
+  settings?: SettingsInput;
+  /** Recompute even when matching results exist. */
+  force?: boolean;
+  /** Open the results panel when done (default true). */
+  open?: boolean;
+  /** Tests only: press the notification's Cancel after this many milliseconds. */
+  cancelAfterMs?: number;
+}
+
+export type EstimateCommandResult =
+  | { ok: true; out: string; reused: boolean; dataset: ResultsMeta['dataset'] }
+  | { ok: false; error: UserError };
+
+interface Preset {
+  id: PresetId;
+  label: string;
+  description: string;
+  settings: SettingsInput;
+}
+
+export const PRESETS: Preset[] = [
+  { id: 'defaults', label: 'Estimate with defaults', description: 'the lsmi.estimator.* settings', settings: {} },
+  { id: 'full', label: 'Full covariance', description: 'Gaussian mixtures with full covariance: slower, models correlated dimensions', settings: { covariance: 'full' } },
+  { id: 'uniform', label: 'Uniform prior (official)', description: 'p(y) uniform, as in the official LSMI code', settings: { prior: 'uniform' } },
+  { id: 'components', label: 'More components', description: 'K = 10 mixture components per modality', settings: { components: 10 } },
+];
+
+export class Estimator implements vscode.Disposable {
+  private pool?: WorkerPool;
+  private poolSize = 0;
+  private running = new Set<string>();
+
+  constructor(private readonly extensionUri: vscode.Uri) {}
+
+  /** The one pool, (re)created when `lsmi.workers` changed and nothing is running. */
+  private getPool(): WorkerPool {
+    const size = workersSetting();
+    if (this.pool && this.poolSize !== size && this.running.size === 0) {
+      void this.pool.dispose();
+      this.pool = undefined;
+    }
+    if (!this.pool) {
+      this.pool = new WorkerPool({ size });
+      this.poolSize = size;
+      log().info(`estimation worker pool: ${size} worker${size === 1 ? '' : 's'}`);
+    }
+    return this.pool;
+  }
+
+  async command(uri?: vscode.Uri, args?: EstimateArgs): Promise<EstimateCommandResult | undefined> {
+    // from the explorer's context menu the second argument is the selection (an array of Uris)
+    if (Array.isArray(args) || typeof args !== 'object' || args === null) args = undefined;
+    const file = uri instanceof vscode.Uri ? uri.fsPath : await pickRunFile('LSMI: pick a run to estimate', true);
+    if (!file) return undefined;
+    const base = estimatorSettings();
+    let preset: Preset | undefined;
+    if (args?.preset) {
+      preset = PRESETS.find((p) => p.id === args.preset);
+      if (!preset) return { ok: false, error: { code: 'BAD_SETTINGS', message: `unknown preset ${JSON.stringify(args.preset)} (${PRESETS.map((p) => p.id).join(', ')})` } };
+    } else {
+      const picked = await vscode.window.showQuickPick(
+        PRESETS.map((p) => ({ label: p.label, description: p.description, detail: p.id === 'defaults' ? describe(base) : undefined, preset: p })),
+        { title: `LSMI: estimate interactions on ${path.basename(file)}`, placeHolder: 'Choose the estimator settings' },
+      );
+      if (!picked) return undefined;
+      preset = picked.preset;
+    }
+    const settings = merge(merge(base, preset.settings), args?.settings ?? {});
+    return this.estimate(file, settings, args);
+  }
+
+  private async estimate(file: string, settings: SettingsInput, args?: EstimateArgs): Promise<EstimateCommandResult> {
+    if (this.running.has(file)) {
+      const error = { code: 'BUSY', message: `${file} is already being estimated.` };
+      void vscode.window.showInformationMessage(`LSMI: ${error.message}`);
+      return { ok: false, error };
+    }
+    this.running.add(file);
+    const name = path.basename(file);
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `LSMI: estimating ${name}`, cancellable: true },
+        async (progress, token) => {
+          const controller = new AbortController();
+          const sub = token.onCancellationRequested(() => controller.abort());
+          const timer = args?.cancelAfterMs !== undefined ? setTimeout(() => controller.abort(), args.cancelAfterMs) : undefined;
+          let done = 0;
+          try {
+            return await this.getPool().estimateFile(
+              file,
+              { settings, columns: columnMappingSetting(), reuse: !args?.force },
+              {
+                signal: controller.signal,
+                onProgress: (e) => {
+                  const pct = Math.round(e.fraction * 100);
+                  progress.report({ message: e.message, increment: Math.max(0, pct - done) });
+                  done = Math.max(done, pct);
+                },
+              },
+            );
+          } finally {
+            sub.dispose();
+            clearTimeout(timer);
+          }
+        },
+      );
+      log().info(`${result.reused ? 'reused' : 'wrote'} ${result.out}`);
+      if (args?.open !== false) await ResultsPanel.show(this.extensionUri, result.out);
+      return { ok: true, out: result.out, reused: result.reused, dataset: result.results.meta.dataset };
+    } catch (e) {
+      if ((e as Error)?.name === 'AbortError') {
+        const error = { code: 'CANCELLED', message: `the estimation of ${name} was cancelled; nothing was written.` };
+        log().info(error.message);
+        void vscode.window.showInformationMessage(`LSMI: ${error.message}`);
+        return { ok: false, error };
+      }
+      const error = estimateError(e);
+      log().error(`${error.code}: ${error.message}`);
+      if (!isInputError(e)) log().error((e as Error)?.stack ?? String(e));
+      void vscode.window.showErrorMessage(`LSMI: ${error.message}`);
+      return { ok: false, error };
+    } finally {
+      this.running.delete(file);
+    }
+  }
+
+  dispose(): void {
+    void this.pool?.dispose();
+    this.pool = undefined;
+  }
+}
+
+function estimateError(e: unknown): UserError {
+  const err = e as Error;
+  if (err?.name === 'RangeError' && /^invalid setting/.test(err.message)) return { code: 'BAD_SETTINGS', message: `${err.message}. Check the lsmi.estimator settings.` };
+  return toUserError(e);
+}
+
+function merge(a: SettingsInput, b: SettingsInput): SettingsInput {
+  const defined = <T extends object>(o: T | undefined) => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined));
+  return {
+    ...defined(a),
+    ...defined(b),
+    probe: { ...defined(a.probe), ...defined(b.probe) },
+    em: { ...defined(a.em), ...defined(b.em) },
+    knife: { ...defined(a.knife), ...defined(b.knife) },
+  };
+}
+
+function describe(input: SettingsInput): string {
+  const s = resolveSettings(input);
+  const parts = [
+    s.mode === 'knife' ? 'KNIFE density' : 'EM density',
+    `${s.covariance} covariance`,
+    `K = ${s.components}`,
+    `${s.prior} prior`,
+    `${s.folds} folds`,
+    `seed ${s.seed}`,
+  ];
+  return parts.join(' · ');
+}

@@ -1,0 +1,239 @@
+/**
+ * The results panel: one `<run>.lsmi.arrow` file. The host reads and keeps the whole ResultsData;
+ * the webview receives an overview (means, histograms, per-class means, settings) and requests the
+ * sample rows one page at a time, sorted and filtered here.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { type ResultsData, readResults } from '../../engine/io/results';
+import { SPLITS } from '../../engine/io/run';
+import {
+  type Histogram,
+  RESULTS_PANEL_VIEW_TYPE,
+  type ResultsOverview,
+  type ResultsPanelFromWebview,
+  type ResultsPanelState,
+  type ResultsPanelToWebview,
+  type RowsRequest,
+  SORT_COLUMNS,
+  type SampleRow,
+  type SortColumn,
+  type UserError,
+} from '../../protocol/messages';
+import { log } from '../output';
+import { localRoots, panelHtml } from '../webviewHtml';
+import { toUserError } from './runPanel';
+
+export type OpenResultsResult = { ok: true; file: string; n: number } | { ok: false; error: UserError };
+
+const HIST_BINS = 30;
+const MAX_PAGE = 500;
+
+export class ResultsPanel {
+  private static readonly panels = new Map<string, ResultsPanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private last?: ResultsPanelToWebview;
+  private ready = false;
+  private data?: ResultsData;
+  /** Sorted row orders, per sort column and direction (computed on first use). */
+  private orders = new Map<string, Uint32Array>();
+
+  /** Opens (or reveals and reloads) the panel for a results file. */
+  static async show(extensionUri: vscode.Uri, file: string): Promise<OpenResultsResult> {
+    let panel = ResultsPanel.panels.get(file);
+    if (panel) panel.panel.reveal();
+    else {
+      const p = vscode.window.createWebviewPanel(RESULTS_PANEL_VIEW_TYPE, ResultsPanel.title(file), vscode.ViewColumn.Active, {
+        enableScripts: true,
+        localResourceRoots: localRoots(extensionUri),
+      });
+      panel = new ResultsPanel(p, extensionUri, file);
+    }
+    return panel.load();
+  }
+
+  /** Re-creates a panel after a window reload (see the serializer in extension.ts). */
+  static restore(webviewPanel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: ResultsPanelState): void {
+    webviewPanel.webview.options = { enableScripts: true, localResourceRoots: localRoots(extensionUri) };
+    void new ResultsPanel(webviewPanel, extensionUri, state.file).load();
+  }
+
+  static get openFiles(): string[] {
+    return [...ResultsPanel.panels.keys()];
+  }
+
+  /** The results file of the active results panel, if one is active. */
+  static activeFile(): string | undefined {
+    for (const [file, p] of ResultsPanel.panels) if (p.panel.active) return file;
+    return undefined;
+  }
+
+  private static title(file: string): string {
+    return `LSMI Results: ${path.basename(file).replace(/\.lsmi\.arrow$/, '')}`;
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly file: string,
+  ) {
+    ResultsPanel.panels.set(file, this);
+    panel.title = ResultsPanel.title(file);
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'lsmi.svg');
+    panel.webview.html = panelHtml(panel.webview, extensionUri, 'results', panel.title);
+    panel.webview.onDidReceiveMessage((m: ResultsPanelFromWebview) => this.onMessage(m), undefined, this.disposables);
+    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+  }
+
+  private post(message: ResultsPanelToWebview): void {
+    if (message.type !== 'loading' && message.type !== 'rowsPage') this.last = message;
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private onMessage(m: ResultsPanelFromWebview): void {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        void this.panel.webview.postMessage(this.last ?? ({ type: 'loading', file: this.file } satisfies ResultsPanelToWebview));
+        break;
+      case 'reload':
+        void this.load();
+        break;
+      case 'rows':
+        if (this.data) this.post({ type: 'rowsPage', ...this.page(m.request) });
+        break;
+      case 'revealInExplorer':
+        void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.file));
+        break;
+    }
+  }
+
+  private async load(): Promise<OpenResultsResult> {
+    this.last = undefined;
+    this.post({ type: 'loading', file: this.file });
+    try {
+      const data = await readResults(this.file);
+      this.data = data;
+      this.orders.clear();
+      this.post({ type: 'results', overview: overviewOf(this.file, data) });
+      log().info(`opened results ${this.file}: ${data.sampleIds.length} samples`);
+      return { ok: true, file: this.file, n: data.sampleIds.length };
+    } catch (e) {
+      this.data = undefined;
+      const error = toUserError(e);
+      log().error(`${error.code}: ${error.message}`);
+      this.post({ type: 'error', file: this.file, error });
+      void vscode.window.showErrorMessage(`LSMI: ${error.message}`);
+      return { ok: false, error };
+    }
+  }
+
+  /** One page of rows for a request (sorted, filtered); the request is validated, not trusted. */
+  private page(req: RowsRequest): { request: RowsRequest; total: number; offset: number; rows: SampleRow[] } {
+    const data = this.data!;
+    const sort: SortColumn = (SORT_COLUMNS as readonly string[]).includes(req.sort) ? req.sort : 's';
+    const desc = req.desc !== false;
+    const limit = Math.max(1, Math.min(MAX_PAGE, Math.floor(Number(req.limit) || 50)));
+    const order = this.order(sort, desc);
+    const cls = typeof req.classFilter === 'number' && Number.isInteger(req.classFilter) ? req.classFilter : undefined;
+    const needle = typeof req.search === 'string' ? req.search.trim().toLowerCase() : '';
+    let matching: ArrayLike<number> = order;
+    if (cls !== undefined || needle) {
+      const keep: number[] = [];
+      for (const i of order) {
+        if (cls !== undefined && data.labels[i] !== cls) continue;
+        if (needle && !data.sampleIds[i].toLowerCase().includes(needle)) continue;
+        keep.push(i);
+      }
+      matching = keep;
+    }
+    const total = matching.length;
+    const offset = Math.max(0, Math.min(Math.floor(Number(req.offset) || 0), Math.max(0, total - 1)));
+    const rows: SampleRow[] = [];
+    const c = data.columns;
+    for (let k = offset; k < Math.min(total, offset + limit); k++) {
+      const i = matching[k];
+      rows.push({
+        row: i,
+        sample_id: data.sampleIds[i],
+        label: data.labels[i],
+        className: data.meta.run.classNames[data.labels[i]] ?? String(data.labels[i]),
+        split: data.split ? SPLITS[data.split[i]] : undefined,
+        r: c.r[i], u1: c.u1[i], u2: c.u2[i], s: c.s[i], i1: c.i1[i], i2: c.i2[i], i12: c.i12[i],
+      });
+    }
+    return { request: { ...req, sort, desc, limit, offset }, total, offset, rows };
+  }
+
+  private order(sort: SortColumn, desc: boolean): Uint32Array {
+    const key = `${sort}:${desc}`;
+    let o = this.orders.get(key);
+    if (!o) {
+      const v = this.data!.columns[sort];
+      o = Uint32Array.from({ length: v.length }, (_, i) => i);
+      o.sort((a, b) => (desc ? v[b] - v[a] : v[a] - v[b]) || a - b);
+      this.orders.set(key, o);
+    }
+    return o;
+  }
+
+  private dispose(): void {
+    ResultsPanel.panels.delete(this.file);
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** Histogram over the 1st–99th percentile range; values beyond fall into the edge bins. */
+export function histogramOf(v: Float64Array, bins = HIST_BINS): Histogram {
+  const sorted = Float64Array.from(v).sort();
+  const n = sorted.length;
+  const q = (p: number) => (n ? sorted[Math.min(n - 1, Math.max(0, Math.round(p * (n - 1))))] : 0);
+  let lo = q(0.01);
+  let hi = q(0.99);
+  if (!(hi > lo)) {
+    lo = n ? sorted[0] : 0;
+    hi = n ? sorted[n - 1] : 1;
+    if (!(hi > lo)) hi = lo + 1;
+  }
+  const counts = new Array<number>(bins).fill(0);
+  let below = 0;
+  let above = 0;
+  for (const x of v) {
+    if (x < lo) below++;
+    if (x > hi) above++;
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * bins)));
+    counts[b]++;
+  }
+  return { lo, hi, counts, below, above, min: n ? sorted[0] : 0, max: n ? sorted[n - 1] : 0 };
+}
+
+function overviewOf(file: string, data: ResultsData): ResultsOverview {
+  const { meta } = data;
+  const s = meta.settings;
+  const settings: [string, string][] = [
+    ['Density', `${s.mode === 'em' ? 'Gaussian mixture (EM)' : 'KNIFE'}, ${s.covariance} covariance, K = ${s.components}`],
+    ['Label prior', `${s.prior} — ${meta.priorSource}`],
+    ['Probe folds', String(s.folds)],
+    ['Seed', String(s.seed)],
+    ['Probes', `MLP ${s.probe.hidden} hidden, ${s.probe.epochs} epochs, batch ${s.probe.batchSize}, lr ${s.probe.learningRate}`],
+  ];
+  return {
+    file,
+    runName: meta.run.name,
+    runFile: meta.run.file,
+    n: meta.run.n,
+    classNames: meta.run.classNames,
+    modalityNames: meta.run.modalityNames,
+    architecture: meta.run.architecture,
+    fusion: meta.run.fusion,
+    createdAt: meta.createdAt,
+    toolVersion: meta.toolVersion,
+    dataset: meta.dataset,
+    perClass: meta.perClass,
+    histograms: { r: histogramOf(data.columns.r), u1: histogramOf(data.columns.u1), u2: histogramOf(data.columns.u2), s: histogramOf(data.columns.s) },
+    settings,
+    backend: `${meta.backend.name} (${meta.backend.detail})${meta.timings.total !== undefined ? `, ${meta.timings.total.toFixed(1)} s` : ''}`,
+    heads: (['1', '2', '12'] as const).map((h) => ({ head: h, source: meta.heads[h].scheme ? `${meta.heads[h].source}: ${meta.heads[h].scheme}` : meta.heads[h].source, logLoss: meta.heads[h].logLoss, accuracy: meta.heads[h].accuracy, meanMI: meta.heads[h].meanMI })),
+    hasSplit: !!data.split,
+  };
+}
