@@ -310,9 +310,14 @@ describe('EM Gaussian mixture', () => {
     assert.ok(scores.every(Number.isFinite));
     // the subsample is representative: the held-in and all-rows log-likelihoods are close
     assert.ok(Math.abs(mean(scores) - p.meanLogLik) < 0.15, `all rows ${mean(scores)} vs fitted rows ${p.meanLogLik}`);
-    // diagonal ignores fitSubsample
+    // diagonal has its own limit, diagFitSubsample
     const diag = await fitGmm(X, { K: 3, covariance: 'diag', em: { ...EM, fitSubsample: 500 }, rng: new Rng(13) });
     assert.equal(diag.fitRows, n);
+    const diagSub = await fitGmm(X, { K: 3, covariance: 'diag', em: { ...EM, diagFitSubsample: 800 }, rng: new Rng(13) });
+    assert.equal(diagSub.fitRows, 800);
+    const diagScores = await gmmLogPdf(diagSub, X);
+    assert.equal(diagScores.length, n);
+    assert.ok(Math.abs(mean(diagScores) - diagSub.meanLogLik) < 0.15, `all rows ${mean(diagScores)} vs fitted rows ${diagSub.meanLogLik}`);
   });
 
   it('is deterministic given the seed', async () => {

@@ -24,7 +24,8 @@
  * - Convergence: stop when the mean log-likelihood per row improves by less than `em.tol` nats (or
  *   gets worse), or after `em.maxIter` M-steps. The parameters returned are those whose
  *   log-likelihood was measured last, so `meanLogLik` belongs to them.
- * - Full covariance fits on at most `em.fitSubsample` rows (a seeded subsample): first a diagonal EM
+ * - Diagonal fits use at most `em.diagFitSubsample` rows, full covariance at most `em.fitSubsample`
+ *   (seeded subsamples; every row is scored). Full covariance runs first a diagonal EM
  *   on those rows, then full-covariance EM from there. Scoring always covers every row.
  * - Deterministic given the Rng: it drives the subsamples and the seeding, and tfjs on wasm is
  *   single-threaded.
@@ -64,7 +65,7 @@ export interface GmmParams {
   converged: boolean;
   /** Mean log p̂(x) per row over the fitted rows, in nats. */
   meanLogLik: number;
-  /** Rows the mixture was fitted on (all rows, or the full-covariance subsample). */
+  /** Rows the mixture was fitted on (all rows, or the seeded subsample). */
   fitRows: number;
 }
 
@@ -121,11 +122,13 @@ export async function fitGmm(X: Matrix, opts: FitGmmOptions): Promise<GmmParams>
   if (X.rows < 1 || X.cols < 1) throw new RangeError(`cannot fit a mixture to a ${X.rows}×${X.cols} matrix`);
   if (!(em.varFloor > 0)) throw new RangeError(`em.varFloor must be positive, got ${em.varFloor}`);
   if (!(em.fitSubsample >= 1)) throw new RangeError(`em.fitSubsample must be at least 1, got ${em.fitSubsample}`);
+  if (!(em.diagFitSubsample >= 1)) throw new RangeError(`em.diagFitSubsample must be at least 1, got ${em.diagFitSubsample}`);
   if (!(em.maxIter >= 0)) throw new RangeError(`em.maxIter must be non-negative, got ${em.maxIter}`);
   await initBackend();
   const report = monotone(opts.onProgress);
   await checkpoint(signal);
-  const fitX = covariance === 'full' && X.rows > em.fitSubsample ? gatherRows(X, sampleIndices(X.rows, Math.floor(em.fitSubsample), rng)) : X;
+  const limit = Math.floor(covariance === 'full' ? em.fitSubsample : em.diagFitSubsample);
+  const fitX = X.rows > limit ? gatherRows(X, sampleIndices(X.rows, limit, rng)) : X;
   const seed = gatherRows(fitX, fitX.rows > SEED_ROWS ? sampleIndices(fitX.rows, SEED_ROWS, rng) : null);
   const { center, variance } = columnMoments(seed);
   const floor = varianceFloor(variance, em.varFloor);
