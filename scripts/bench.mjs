@@ -368,8 +368,9 @@ function topCosts(results) {
   return lines.join('\n');
 }
 
-const NOTES_BEGIN = '<!-- notes:begin (kept when the file is regenerated) -->';
-const NOTES_END = '<!-- notes:end -->';
+// Everything from this marker to the end of BENCHMARKS.md is hand-written and kept when the file is regenerated.
+const NOTES_BEGIN = '<!-- notes: everything below this line is hand-written and kept when the file is regenerated -->';
+const OLD_NOTES_BEGIN = '<!-- notes:begin (kept when the file is regenerated) -->';
 
 function report(results, meta) {
   const backend = results.find((r) => !r.failed)?.backend;
@@ -378,13 +379,14 @@ function report(results, meta) {
     .map((c) => `- **${c.name}**: ${c.what}; N = ${c.data.n.toLocaleString('en-US')}, data seed ${c.data.seed}; settings ${JSON.stringify(c.settings)}`)
     .join('\n');
   const loads = results.map((r) => `${r.name} ${r.load?.toFixed(2) ?? '–'}`).join(', ');
-  let notes = `${NOTES_BEGIN}\n${NOTES_END}`;
+  let notes = `${NOTES_BEGIN}\n`;
   const prev = path.join(root, 'BENCHMARKS.md');
   if (fs.existsSync(prev)) {
     const text = fs.readFileSync(prev, 'utf8');
     const a = text.indexOf(NOTES_BEGIN);
-    const b = text.indexOf(NOTES_END);
-    if (a >= 0 && b > a) notes = text.slice(a, b + NOTES_END.length);
+    const old = text.indexOf(OLD_NOTES_BEGIN);
+    if (a >= 0) notes = text.slice(a);
+    else if (old >= 0) notes = `${NOTES_BEGIN}\n${text.slice(old + OLD_NOTES_BEGIN.length).replace('<!-- notes:end -->', '').replace(/^\n+/, '\n')}`;
   }
   return `# LSMI Explorer benchmarks
 
@@ -460,7 +462,7 @@ ${memoryTable(results) ? `### Memory of the large cases\n\n${memoryTable(results
 - The machine's other activity is not controlled beyond waiting for a 1-minute load below 1.0
   before each case.
 
-${notes}
+${notes.trimEnd()}
 `;
 }
 

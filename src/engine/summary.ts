@@ -1,6 +1,6 @@
 /** A compact description of a run: what `lsmi inspect` prints and the run panel shows. */
 import { type Head, HEADS, type RunData, SPLITS } from './io/run';
-import { forEachBlock } from './io/matrix';
+import { type Matrix, forEachBlock } from './io/matrix';
 
 export interface HeadSummary {
   head: Head;
@@ -46,26 +46,7 @@ export function summarizeRun(run: RunData): RunSummary {
   const heads: HeadSummary[] = [];
   for (const head of HEADS) {
     const m = run.logits[head];
-    if (!m) continue;
-    let correct = 0;
-    let loss = 0;
-    forEachBlock(m, 4096, (start, rows, data) => {
-      const c = m.cols;
-      for (let r = 0; r < rows; r++) {
-        const y = run.labels[start + r];
-        let max = -Infinity;
-        let arg = 0;
-        for (let k = 0; k < c; k++) {
-          const v = data[r * c + k];
-          if (v > max) (max = v), (arg = k);
-        }
-        let z = 0;
-        for (let k = 0; k < c; k++) z += Math.exp(data[r * c + k] - max);
-        loss += Math.log(z) + max - data[r * c + y];
-        if (arg === y) correct++;
-      }
-    });
-    heads.push({ head, accuracy: correct / run.n, logLoss: loss / run.n });
+    if (m) heads.push({ head, ...headStats(m, run.labels) });
   }
   const count = (p?: (string | null)[]) => (p ? p.reduce((a, x) => a + (x ? 1 : 0), 0) : undefined);
   return {
@@ -91,4 +72,27 @@ export function summarizeRun(run: RunData): RunSummary {
     splitCounts,
     pathCounts: { 1: count(run.paths1), 2: count(run.paths2) },
   };
+}
+
+/** Accuracy (arg-max = label) and mean cross-entropy −log softmax(logits)[label] of one head. */
+export function headStats(m: Matrix, labels: Int32Array): { accuracy: number; logLoss: number } {
+  let correct = 0;
+  let loss = 0;
+  forEachBlock(m, 4096, (start, rows, data) => {
+    const c = m.cols;
+    for (let r = 0; r < rows; r++) {
+      const y = labels[start + r];
+      let max = -Infinity;
+      let arg = 0;
+      for (let k = 0; k < c; k++) {
+        const v = data[r * c + k];
+        if (v > max) (max = v), (arg = k);
+      }
+      let z = 0;
+      for (let k = 0; k < c; k++) z += Math.exp(data[r * c + k] - max);
+      loss += Math.log(z) + max - data[r * c + y];
+      if (arg === y) correct++;
+    }
+  });
+  return { accuracy: correct / labels.length, logLoss: loss / labels.length };
 }

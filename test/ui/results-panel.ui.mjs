@@ -2,17 +2,9 @@
 // Run by scripts/test-all.mjs through test/harness/run-ui-tests.mjs on a throwaway copy of examples/.
 import assert from 'node:assert/strict';
 import { THEMES } from '../harness/lib.mjs';
+import { expectTheme } from './common.mjs';
 
 const PANEL = 'LSMI Results: fmnist-late-fusion';
-const THEME_CLASS = { [THEMES.dark]: 'vs-dark', [THEMES.light]: 'vs', [THEMES.hc]: 'hc-black' };
-
-async function expectTheme(page, theme) {
-  const want = THEME_CLASS[theme];
-  const ok = await page
-    .waitForFunction((cls) => document.querySelector('.monaco-workbench')?.classList.contains(cls), want, { timeout: 20_000 })
-    .then(() => true, () => false);
-  assert.ok(ok, `workbench should use ${theme} (class ${want})`);
-}
 
 /** Palette → LSMI: Estimate Interactions → pick the run → pick "Estimate with defaults" → the results panel's frame. */
 async function estimateFromPalette(ctx) {

@@ -4,20 +4,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { THEMES } from '../harness/lib.mjs';
+import { expectTheme } from './common.mjs';
 
 const PANEL = 'LSMI: fmnist-late-fusion.arrow';
-
-/** The workbench's theme class for each theme, so a screenshot is known to show the theme it names. */
-const THEME_CLASS = { [THEMES.dark]: 'vs-dark', [THEMES.light]: 'vs', [THEMES.hc]: 'hc-black' };
-
-async function expectTheme(page, theme) {
-  const want = THEME_CLASS[theme];
-  const ok = await page
-    .waitForFunction((cls) => document.querySelector('.monaco-workbench')?.classList.contains(cls), want, { timeout: 20_000 })
-    .then(() => true, () => false);
-  const got = await page.locator('.monaco-workbench').getAttribute('class');
-  assert.ok(ok, `workbench should use ${theme} (class ${want}); classes: ${got}`);
-}
 
 /** Command palette → LSMI: Inspect Run File → pick a run in the quick pick → the panel's frame. */
 async function inspectFromPalette(ctx, filter, title) {

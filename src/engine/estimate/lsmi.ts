@@ -22,6 +22,7 @@ import {
 } from '../io/results';
 import type { ColumnMapping, Head, RunData } from '../io/run';
 import { Rng } from '../random';
+import { headStats } from '../summary';
 import { TOOL_VERSION } from '../version';
 import { classMeans, decompose } from './decompose';
 import { fitGmm, gmmLogPdf } from './density/em';
@@ -131,7 +132,7 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
     const logits = run.logits[h];
     if (logits) {
       logProb[h] = await timed(stage, () => logSoftmaxAt(logits, run.labels));
-      heads[h] = { source: 'logits', logLoss: -mean(logProb[h]), accuracy: accuracyOf(logits, run.labels), meanMI: 0 };
+      heads[h] = { source: 'logits', logLoss: -mean(logProb[h]), accuracy: headStats(logits, run.labels).accuracy, meanMI: 0 };
     } else {
       progress.report(stage, 0, `training the probe for head ${h} (no logits_${h} in the run)`);
       const schedule = probeSchedule(run, settings);
@@ -315,16 +316,4 @@ function negate(a: Float64Array): Float64Array {
   const out = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = -a[i];
   return out;
-}
-
-function accuracyOf(logits: Matrix, labels: Int32Array): number {
-  let correct = 0;
-  for (const c of logits.chunks) {
-    for (let r = 0; r < c.rows; r++) {
-      let arg = 0;
-      for (let k = 1; k < logits.cols; k++) if (c.data[r * logits.cols + k] > c.data[r * logits.cols + arg]) arg = k;
-      if (arg === labels[c.start + r]) correct++;
-    }
-  }
-  return correct / labels.length;
 }

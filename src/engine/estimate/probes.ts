@@ -42,7 +42,7 @@
  * `ones[1,B] · dZ` products rather than axis-0 reductions, which are slow on wasm.
  */
 import { initBackend, tf } from '../compute/backend';
-import type { Matrix } from '../io/matrix';
+import { type Matrix, chunkIndex } from '../io/matrix';
 import { Rng } from '../random';
 import type { ProbeSettings } from './settings';
 
@@ -402,18 +402,6 @@ function gatherRows(inputs: Matrix[], rows: Int32Array, mean: Float32Array, invS
     }
     offset += cols;
   }
-}
-
-function chunkIndex(m: Matrix, row: number): number {
-  const chunks = m.chunks;
-  let lo = 0;
-  let hi = chunks.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (chunks[mid].start <= row) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /** Per-feature mean and standard deviation over `rows` (float64, shifted by the first row for accuracy). */

@@ -32,7 +32,8 @@ export function denseMatrix(rows: number, cols: number, data: Float32Array): Mat
   return { rows, cols, chunks: rows > 0 ? [{ start: 0, rows, data }] : [] };
 }
 
-function chunkOf(m: Matrix, row: number): MatrixChunk {
+/** Index of the chunk that holds `row` (binary search over chunk starts). */
+export function chunkIndex(m: Matrix, row: number): number {
   if (row < 0 || row >= m.rows) throw new RangeError(`row ${row} outside [0, ${m.rows})`);
   const chunks = m.chunks;
   let lo = 0;
@@ -42,7 +43,11 @@ function chunkOf(m: Matrix, row: number): MatrixChunk {
     if (chunks[mid].start <= row) lo = mid;
     else hi = mid - 1;
   }
-  return chunks[lo];
+  return lo;
+}
+
+function chunkOf(m: Matrix, row: number): MatrixChunk {
+  return m.chunks[chunkIndex(m, row)];
 }
 
 /** A view (no copy) on one row. */
