@@ -452,6 +452,12 @@ ${atomsTable(results)}
 ${memoryTable(results) ? `### Memory of the large cases\n\n${memoryTable(results)}\n\nStage RSS values are sampled at progress events only, so they can miss short spikes; the peak is exact.\n` : ''}
 ### Method notes
 
+- Running it: \`npm run bench\` runs every case and rewrites this file (the first run also generates
+  the data, about 1.5 min and 2.9 GiB in \`.bench-data/\`); \`-- --quick\` runs the small cases,
+  \`-- --only NAME,...\` some cases (both write \`.bench-data/BENCHMARKS.partial.md\` instead);
+  \`-- --only NAME --merge\` reruns cases of the last full run and rewrites this file;
+  \`-- --set JSON\` tries other settings; \`-- --report-from FILE\` rewrites a report from saved
+  results; \`-- --no-wait\` skips waiting for a quiet machine.
 - Data: \`scripts/bench/generate.ts\` (demo and circuits from \`src/engine/synthetic.ts\`; the d ≥ C
   Gaussians from \`scripts/bench/gauss.ts\`, whose oracle is self-tested against \`synthetic.ts\`'s
   and against a dense Gaussian log-density at every run). Files are uncompressed Arrow IPC written
