@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { estimateFile } from '../../src/engine/estimate/lsmi';
 import type { SettingsInput } from '../../src/engine/estimate/settings';
 import { STREAM_THRESHOLD } from '../../src/engine/io/arrow';
+import { mae, pearson } from '../../src/engine/synthetic';
 
 interface CaseInput {
   name: string;
@@ -104,33 +105,6 @@ async function main(): Promise<void> {
     },
   };
   fs.writeFileSync(resultFile, JSON.stringify(result, null, 2));
-}
-
-function pearson(a: Float64Array, b: Float64Array): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
-
-function mae(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
-  return s / a.length;
 }
 
 main().then(

@@ -219,3 +219,29 @@ export function toRun(data: SyntheticData, opts: { logits?: OracleTerms; labelPr
     source: { format: 'arrow', bytes: 0, batches: 1, compression: 'none', dtypes: {} },
   };
 }
+
+/** Pearson correlation of two equally long series (NaN when either is constant). */
+export function pearson(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) (ma += a[i]), (mb += b[i]);
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+/** Mean absolute difference of two equally long series. */
+export function mae(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return s / a.length;
+}

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { decompose } from '../../src/engine/estimate/decompose';
 import { estimateRun } from '../../src/engine/estimate/lsmi';
 import type { ResultsData } from '../../src/engine/io/results';
-import { type CircuitName, circuitModel, gaussianModel, oracle, sample, toRun, truePrior } from '../../src/engine/synthetic';
+import { type CircuitName, circuitModel, gaussianModel, mae, oracle, pearson, sample, toRun, truePrior } from '../../src/engine/synthetic';
 
 const POPULATION: Record<CircuitName, [number, number, number, number]> = {
   xor: [0, 0, 0, 0.6931],
@@ -15,30 +15,6 @@ const POPULATION: Record<CircuitName, [number, number, number, number]> = {
   xor_not_a: [0, 0, 0.3466, 0.3465],
   xor_not_b: [0, 0, 0.3466, 0.3466],
 };
-
-function pearson(a: Float64Array, b: Float64Array): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) (ma += a[i]), (mb += b[i]);
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
-
-function mae(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
-  return s / a.length;
-}
 
 const atoms = (r: ResultsData) => {
   const a = r.meta.dataset.adjusted;
