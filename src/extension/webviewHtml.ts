@@ -18,6 +18,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bun
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
     `img-src ${webview.cspSource} data:`,
+    `media-src ${webview.cspSource} data:`,
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');

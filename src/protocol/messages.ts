@@ -79,6 +79,15 @@ export interface ResultsOverview {
   hasSplit: boolean;
 }
 
+/** A value range of one component (a histogram bin); null ends are open. */
+export interface RangeFilter {
+  col: SortColumn;
+  /** Inclusive lower end, or null for no lower end. */
+  lo: number | null;
+  /** Exclusive upper end, or null for no upper end. */
+  hi: number | null;
+}
+
 export interface RowsRequest {
   offset: number;
   limit: number;
@@ -86,8 +95,51 @@ export interface RowsRequest {
   desc: boolean;
   /** Only samples of this class index. */
   classFilter?: number;
+  /** Only samples of this split ('train', 'val', 'test'). */
+  split?: string;
+  /** Only samples whose component lies in this range (e.g. a clicked histogram bin). */
+  range?: RangeFilter;
   /** Case-insensitive substring of sample_id. */
   search?: string;
+  /**
+   * Also report where this results row stands in the filtered, sorted order (to scroll to it); the
+   * page returned then starts at the page that contains it.
+   */
+  focusRow?: number;
+}
+
+export type SampleFileKind = 'image' | 'audio' | 'text';
+
+/** One of a sample's files, as the panel previews it. */
+export interface SampleFilePreview {
+  which: 1 | 2;
+  modality: string;
+  /** The path as written in the run. */
+  raw?: string;
+  /** Resolved absolute path (only when allowed and present). */
+  path?: string;
+  kind?: SampleFileKind;
+  /** image/audio: a data: URI (files up to a size limit). */
+  dataUri?: string;
+  /** text: the first few kilobytes. */
+  text?: string;
+  truncated?: boolean;
+  bytes?: number;
+  /** Why there is no preview (no path, refused, missing, too large). */
+  error?: UserError;
+}
+
+/** Everything the panel shows when a sample row is expanded. */
+export interface SampleDetail {
+  row: number;
+  sample_id: string;
+  label: number;
+  className: string;
+  split?: string;
+  values: Record<SortColumn | 'r_raw' | 'u1_raw' | 'u2_raw' | 's_raw', number>;
+  /** Percentile (0–100) of the sample's r, u1, u2, s, i12 among all samples of the run. */
+  percentiles: Record<'r' | 'u1' | 'u2' | 's' | 'i12', number>;
+  files: SampleFilePreview[];
 }
 
 export interface SampleRow {
@@ -110,7 +162,19 @@ export interface SampleRow {
 export type ResultsPanelToWebview =
   | { type: 'loading'; file: string }
   | { type: 'results'; overview: ResultsOverview }
-  | { type: 'rowsPage'; request: RowsRequest; total: number; offset: number; rows: SampleRow[] }
+  | {
+      type: 'rowsPage';
+      request: RowsRequest;
+      total: number;
+      offset: number;
+      rows: SampleRow[];
+      /** With request.focusRow: its index in the filtered order, or -1 when the filters hide it. */
+      focusIndex?: number;
+    }
+  | { type: 'sampleDetail'; detail: SampleDetail }
+  /** Scroll to and expand this results row (from the status bar, Inspect Sample, a hover). */
+  | { type: 'focusSample'; row: number }
+  | { type: 'notice'; text: string }
   | { type: 'error'; file: string; error: UserError };
 
 /** Results panel: webview → host. */
@@ -118,6 +182,9 @@ export type ResultsPanelFromWebview =
   | { type: 'ready' }
   | { type: 'reload' }
   | { type: 'rows'; request: RowsRequest }
+  | { type: 'sample'; row: number }
+  | { type: 'openSampleFile'; row: number; which: 1 | 2 }
+  | { type: 'revealSampleFile'; row: number; which: 1 | 2 }
   | { type: 'revealInExplorer' };
 
 /** What a results panel persists across reloads. Only `file` is needed to restore it. */
@@ -127,8 +194,14 @@ export interface ResultsPanelState {
   sort?: SortColumn;
   desc?: boolean;
   classFilter?: number;
+  split?: string;
+  range?: RangeFilter;
   search?: string;
   offset?: number;
+  /** The expanded sample (results row). */
+  expanded?: number;
+  /** Categories tab: the component the classes are ranked by. */
+  rankBy?: 'r' | 'u1' | 'u2' | 's';
 }
 
 export const RESULTS_PANEL_VIEW_TYPE = 'lsmi.resultsPanel';

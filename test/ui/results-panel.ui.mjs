@@ -35,18 +35,29 @@ async function checkOverview(frame) {
   assert.match(await frame.locator('#settings').textContent(), /Gaussian mixture \(EM\), diag covariance, K = 5/);
 }
 
+const ROWS = '#samples tbody tr.vrow:not(.loading)';
 const cellValues = (frame, col) =>
-  frame.locator('#samples tbody tr').evaluateAll((rows, k) => rows.map((r) => Number(r.children[k].textContent)), col);
+  frame.locator(ROWS).evaluateAll((rows, k) => rows.map((r) => Number(r.children[k].textContent)), col);
 
 async function columnIndex(frame, name) {
   return frame.locator('#samples thead th').evaluateAll((ths, n) => ths.findIndex((th) => th.textContent.trim().replace(/[▲▼]/g, '').trim() === n), name);
 }
 
+/** Picks an option of a vscode-single-select (its list lives in the element's shadow root). */
+export async function choose(frame, select, text) {
+  await frame.locator(select).click();
+  await frame.locator(`${select} li[role="option"]`, { hasText: text }).first().click();
+}
+
 async function checkSamples(ctx, frame, label) {
   await frame.locator('#tab-samples').click();
-  const rows = frame.locator('#samples tbody tr');
-  await rows.nth(49).waitFor();
-  assert.match(await frame.locator('#page-info').textContent(), /1–50 of 2,000/);
+  const rows = frame.locator(ROWS);
+  await rows.nth(9).waitFor();
+  await frame.locator('#count', { hasText: /^2,000 samples$/ }).waitFor();
+  // virtualized: only the rows in view are in the DOM
+  const inDom = await frame.locator('#samples tbody tr').count();
+  assert.ok(inDom > 5 && inDom < 80, `${inDom} rows in the DOM for 2,000 samples`);
+  assert.equal(await frame.locator('#samples').getAttribute('aria-rowcount'), '2001');
   // sort by u1, then by s (descending)
   await frame.locator('#sort-u1').click();
   await frame.locator('#samples th[data-col="u1"][aria-sort="descending"]').waitFor();
@@ -57,20 +68,67 @@ async function checkSamples(ctx, frame, label) {
   const s = await columnIndex(frame, 's');
   await rows.first().filter({ hasText: 'fmnist-test-01592' }).waitFor();
   await assertSorted(frame, s);
-  // the class filter
-  await frame.locator('#class-filter').selectOption('6');
-  await frame.locator('#page-info', { hasText: 'of 197' }).waitFor();
+  // scroll to the end: the last sample is rendered with its row index
+  await frame.locator('#samples').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await frame.locator('#samples tr.vrow[aria-rowindex="2001"]:not(.loading)').waitFor();
+  await frame.locator('#samples').evaluate((el) => (el.scrollTop = 0));
+  await rows.first().filter({ hasText: 'fmnist-test-01592' }).waitFor();
+  // the class filter (a vscode-single-select)
+  await choose(frame, '#class-filter', '6: Shirt');
+  await frame.locator('#count', { hasText: '197 of 2,000' }).waitFor();
+  await frame.locator('#chip-class', { hasText: 'Shirt' }).waitFor();
   const classes = await rows.evaluateAll((rs) => rs.map((r) => r.children[2].textContent));
   assert.ok(classes.length > 0 && classes.every((c) => c === 'Shirt'), classes.join(','));
   await assertSorted(frame, s);
-  // search by id
-  await frame.locator('#search').fill('0159');
-  await frame.locator('#page-info', { hasText: /of [1-9]$/ }).waitFor();
+  // search by id (a vscode-textfield)
+  await frame.locator('#search input').fill('0159');
+  await frame.locator('#count', { hasText: /^[1-9] of 2,000/ }).waitFor();
   const ids = await rows.evaluateAll((rs) => rs.map((r) => r.children[1].textContent));
   assert.ok(ids.every((id) => id.includes('0159')), ids.join(','));
-  await frame.locator('#search').fill('');
-  await frame.locator('#page-info', { hasText: 'of 197' }).waitFor();
+  await frame.locator('#search input').fill('');
+  await frame.locator('#count', { hasText: '197 of 2,000' }).waitFor();
   await ctx.shot(`results-samples-${label}`);
+  // removing the class chip shows every sample again
+  await frame.locator('#chip-class').click();
+  await frame.locator('#count', { hasText: /^2,000 samples$/ }).waitFor();
+}
+
+/** Top-k one click away, a histogram bin as a filter, a row expanded into its files. */
+async function checkInspect(ctx, frame, label) {
+  await frame.locator('#tab-overview').click();
+  // the S card lists the most synergistic samples
+  await frame.locator('#stat-S').click();
+  await frame.locator('#tab-samples[aria-selected="true"]').waitFor();
+  const rows = frame.locator(ROWS);
+  await rows.first().filter({ hasText: 'fmnist-test-01592' }).waitFor();
+  // expand the top row: both half-images are previewed beside the waterfall
+  await rows.first().click();
+  const detail = frame.locator('#sample-detail[data-row]');
+  await detail.waitFor({ timeout: 15_000 });
+  for (const which of [1, 2]) {
+    const img = frame.locator(`#preview-${which}`);
+    await img.waitFor();
+    const w = await img.evaluate((el) => (el.complete ? el.naturalWidth : new Promise((r) => el.addEventListener('load', () => r(el.naturalWidth)))));
+    assert.ok(w > 0, `preview ${which} decoded`);
+  }
+  assert.match(await frame.locator('#sample-detail .waterfall').getAttribute('aria-label'), /i12 = \d/);
+  assert.equal(await frame.locator('#sample-detail .hbar.mark').count(), 4, 'the sample is marked in all four distributions');
+  assert.equal(await rows.first().getAttribute('aria-expanded'), 'true');
+  await ctx.shot(`results-inspect-${label}`);
+  // open the first file in an editor (VS Code's image preview)
+  await frame.locator('#open-1').click();
+  await ctx.page.locator('.tabs-container .tab', { hasText: 'fmnist-test-01592.png' }).first().waitFor({ timeout: 20_000 });
+  // back to the panel: a histogram bin filters the samples to its range
+  const frame2 = await ctx.webview({ title: PANEL });
+  await frame2.locator('#tab-overview').click();
+  const bin = frame2.locator('#hist-r button.hbar[data-bin="29"]');
+  const n = Number(/: (\d+) samples?/.exec(await bin.getAttribute('aria-label'))[1]);
+  await bin.click();
+  await frame2.locator('#chip-range').waitFor();
+  await frame2.locator('#count', { hasText: `${n.toLocaleString('en-US')} of 2,000` }).waitFor();
+  await frame2.locator('#chip-range').click();
+  await frame2.locator('#count', { hasText: /^2,000 samples$/ }).waitFor();
+  return frame2;
 }
 
 /** The rows arrive from the host after the click: retry until they are sorted (or time out with the last failure). */
@@ -99,8 +157,10 @@ const themed = (label, theme) => ({
     await checkOverview(frame);
     await ctx.shot(`results-overview-${label}`);
     await checkSamples(ctx, frame, label);
-    await frame.locator('#tab-categories').click();
-    await frame.locator('#categories tbody tr').nth(9).waitFor();
+    const again = await checkInspect(ctx, frame, label);
+    await again.locator('#tab-categories').click();
+    await again.locator('#categories tbody tr').nth(9).waitFor();
+    await again.locator('#table3 tr#table3-s td button').first().waitFor();
     await ctx.shot(`results-categories-${label}`);
     ctx.errors.assertNone({ webviewOnly: true });
   },
@@ -116,7 +176,7 @@ export const tests = [
       await frame.locator('#tab-categories').click();
       await frame.locator('#categories tbody tr', { hasText: 'Bag' }).locator('button').click();
       await frame.locator('#tab-samples[aria-selected="true"]').waitFor();
-      await frame.locator('#page-info', { hasText: 'of 194' }).waitFor();
+      await frame.locator('#count', { hasText: '194 of 2,000' }).waitFor();
       await frame.locator('#tab-samples').press('ArrowLeft');
       await frame.locator('#tab-overview[aria-selected="true"]').waitFor();
       assert.ok(await frame.locator('#panel-overview').isVisible());

@@ -1,31 +1,35 @@
-/** Results panel UI: overview, a paged samples table (rows requested from the host) and per-class means. */
+/**
+ * Results panel UI: overview (means, composition, histograms whose bins filter the samples),
+ * a virtualized samples table paged from the host (sort, filter by class, split, value range and
+ * id; top-k per component; rows expand into file previews, a waterfall and percentiles) and the
+ * classes ranked per component (the paper's Table 3).
+ */
 import type {
   AtomValues,
-  Histogram,
+  RangeFilter,
   ResultsOverview,
   ResultsPanelFromWebview,
   ResultsPanelState,
   ResultsPanelToWebview,
   RowsRequest,
+  SampleDetail,
   SampleRow,
   SortColumn,
 } from '../../src/protocol/messages';
+import { ATOMS, atomLabel, binRange, compositionBar, histogramView, legend } from '../shared/charts';
+import { setSelectValue, singleSelect } from '../shared/elements';
+import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
+import { type Column, VirtualTable } from '../shared/virtualTable';
 import { connect, fmt, h } from '../shared/vscode';
 
-const PAGE = 50;
 /** The sortable columns (the protocol's SORT_COLUMNS; webviews import types only). */
 const SORT_COLUMNS: readonly SortColumn[] = ['r', 'u1', 'u2', 's', 'i1', 'i2', 'i12'];
 const app = document.getElementById('app')!;
 const vscode = connect<ResultsPanelState, ResultsPanelFromWebview, ResultsPanelToWebview>(onMessage);
 
 type Tab = NonNullable<ResultsPanelState['tab']>;
+type RankBy = NonNullable<ResultsPanelState['rankBy']>;
 const TABS: [Tab, string][] = [['overview', 'Overview'], ['samples', 'Samples'], ['categories', 'Categories']];
-const ATOMS = [
-  { key: 'R', col: 'r', name: 'Redundancy' },
-  { key: 'U1', col: 'u1', name: 'Uniqueness 1' },
-  { key: 'U2', col: 'u2', name: 'Uniqueness 2' },
-  { key: 'S', col: 's', name: 'Synergy' },
-] as const;
 const COLUMN_HELP: Record<SortColumn, string> = {
   r: 'redundancy', u1: 'uniqueness of modality 1', u2: 'uniqueness of modality 2', s: 'synergy',
   i1: 'pointwise MI of modality 1 with the label', i2: 'pointwise MI of modality 2 with the label', i12: 'pointwise MI of both with the label',
@@ -39,11 +43,15 @@ const BRANCH: Record<string, string> = {
 
 let overview: ResultsOverview | undefined;
 let state: ResultsPanelState = vscode.getState() ?? { file: '' };
-let tbody: HTMLTableSectionElement | undefined;
-let pageInfo: HTMLElement | undefined;
-let prevBtn: HTMLButtonElement | undefined;
-let nextBtn: HTMLButtonElement | undefined;
-let total = 0;
+let table: VirtualTable<SampleRow> | undefined;
+/** Bumped on every query change: pages of older queries are dropped. */
+let queryGen = 0;
+let countInfo: HTMLElement | undefined;
+let chips: HTMLElement | undefined;
+let detailHost: HTMLElement | undefined;
+let selectTab: (t: Tab, focus: boolean) => void = () => {};
+/** A focusSample waiting for the filtered index of its row. */
+let focusing: number | undefined;
 
 function save(patch: Partial<ResultsPanelState>): void {
   state = { ...state, ...patch };
@@ -55,25 +63,51 @@ function onMessage(m: ResultsPanelToWebview): void {
     case 'loading':
       if (state.file !== m.file) state = { file: m.file };
       save({ file: m.file });
+      table = undefined;
       app.replaceChildren(h('p', { class: 'muted', role: 'status' }, `Reading ${m.file}…`));
       break;
-    case 'results':
+    case 'results': {
       if (state.file !== m.overview.file) state = { file: m.overview.file };
       save({ file: m.overview.file });
       overview = m.overview;
       app.replaceChildren(...view(m.overview));
-      requestRows();
+      const expanded = state.expanded;
+      if (expanded !== undefined) focusSample(expanded, false);
+      else table?.reset(state.offset ?? 0);
       break;
-    case 'rowsPage':
-      if (!tbody || !sameQuery(m.request)) return;
-      total = m.total;
-      save({ offset: m.offset });
-      tbody.replaceChildren(...m.rows.map(rowOf));
-      if (m.rows.length === 0) tbody.append(h('tr', null, h('td', { colspan: 11, class: 'muted' }, 'No samples match.')));
-      updatePager(m.offset, m.rows.length);
+    }
+    case 'rowsPage': {
+      const gen = Number((m.request as RowsRequest & { gen?: number }).gen);
+      if (!table || gen !== queryGen) return;
+      table.setPage(m.offset, m.rows, m.total);
+      updateCount(m.total);
+      if (focusing !== undefined && m.request.focusRow === focusing) {
+        const row = focusing;
+        focusing = undefined;
+        if (m.focusIndex !== undefined && m.focusIndex >= 0) table.focusIndex(m.focusIndex, true);
+        else {
+          // the filters hide it: clear them and look again
+          save({ classFilter: undefined, split: undefined, range: undefined, search: undefined });
+          syncControls();
+          focusSample(row, true);
+        }
+      }
+      break;
+    }
+    case 'sampleDetail':
+      if (!overview || !detailHost || table?.expandedRowKey !== m.detail.row) return;
+      detailHost.replaceChildren(detailView(m.detail));
+      table.refresh();
+      break;
+    case 'focusSample':
+      focusSample(m.row, true);
+      break;
+    case 'notice':
+      notice(m.text);
       break;
     case 'error':
       save({ file: m.file });
+      table = undefined;
       app.replaceChildren(
         h('h1', null, 'These results cannot be read'),
         h('div', { class: 'error', role: 'alert', id: 'error' }, h('strong', null, m.error.code), ' ', m.error.message),
@@ -84,23 +118,43 @@ function onMessage(m: ResultsPanelToWebview): void {
   }
 }
 
+function notice(text: string): void {
+  const el = document.getElementById('notice');
+  if (el) el.textContent = text;
+}
+
 function query(): Omit<RowsRequest, 'offset' | 'limit'> {
-  return { sort: state.sort ?? 's', desc: state.desc ?? true, classFilter: state.classFilter, search: state.search || undefined };
+  return { sort: state.sort ?? 's', desc: state.desc ?? true, classFilter: state.classFilter, split: state.split, range: state.range, search: state.search || undefined };
 }
 
-function sameQuery(r: RowsRequest): boolean {
-  const q = query();
-  return r.sort === q.sort && r.desc === q.desc && r.classFilter === q.classFilter && (r.search || undefined) === q.search;
+/** Sends a rows request tagged with the query generation. */
+function fetchRows(offset: number, limit: number, focusRow?: number): void {
+  const request = { ...query(), offset, limit, focusRow, gen: queryGen } as RowsRequest;
+  vscode.postMessage({ type: 'rows', request });
 }
 
-function requestRows(offset = state.offset ?? 0): void {
-  vscode.postMessage({ type: 'rows', request: { ...query(), offset: Math.max(0, offset), limit: PAGE } });
+/** The query changed: start the table over. */
+function requery(): void {
+  queryGen++;
+  save({ offset: 0, expanded: undefined });
+  renderChips();
+  table?.reset(0);
 }
 
-function button(label: string, id: string | undefined, onClick: () => void, attrs: Record<string, string> = {}): HTMLButtonElement {
-  const b = h('button', { type: 'button', id, ...attrs }, label);
-  b.addEventListener('click', onClick);
-  return b;
+/** Switch to the samples, scroll to `row` (a results row) and expand it. */
+function focusSample(row: number, switchTab: boolean): void {
+  if (!table) return;
+  if (switchTab) selectTab('samples', false);
+  queryGen++;
+  renderChips();
+  table.reset(0);
+  focusing = row;
+  save({ expanded: row });
+  fetchRows(0, 100, row);
+}
+
+function updateCount(total: number): void {
+  if (countInfo && overview) countInfo.textContent = total === overview.n ? `${total.toLocaleString('en-US')} samples` : `${total.toLocaleString('en-US')} of ${overview.n.toLocaleString('en-US')} samples`;
 }
 
 // ---------------------------------------------------------------------------------------------- layout
@@ -111,12 +165,12 @@ function view(o: ResultsOverview): Node[] {
     h('button', { type: 'button', role: 'tab', id: `tab-${id}`, 'aria-controls': `panel-${id}`, 'aria-selected': String(id === tab), tabindex: id === tab ? 0 : -1, class: 'tab' }, label),
   );
   const panels = TABS.map(([id]) => {
-    const p = h('section', { role: 'tabpanel', id: `panel-${id}`, 'aria-labelledby': `tab-${id}`, tabindex: 0, hidden: id !== tab });
+    const p = h('section', { role: 'tabpanel', id: `panel-${id}`, 'aria-labelledby': `tab-${id}`, tabindex: id === 'samples' ? -1 : 0, hidden: id !== tab });
     p.append(...(id === 'overview' ? overviewView(o) : id === 'samples' ? samplesView(o) : categoriesView(o)));
     return p;
   });
   const tablist = h('div', { role: 'tablist', 'aria-label': 'Results views', class: 'tablist' }, ...tabs);
-  const select = (id: Tab, focus: boolean) => {
+  selectTab = (id: Tab, focus: boolean) => {
     save({ tab: id });
     tabs.forEach((t, k) => {
       const on = TABS[k][0] === id;
@@ -125,26 +179,21 @@ function view(o: ResultsOverview): Node[] {
       panels[k].hidden = !on;
       if (on && focus) t.focus();
     });
+    if (id === 'samples') table?.refresh();
   };
   tabs.forEach((t, k) => {
-    t.addEventListener('click', () => select(TABS[k][0], false));
+    t.addEventListener('click', () => selectTab(TABS[k][0], false));
     t.addEventListener('keydown', (e) => {
       const n = TABS.length;
       const to = e.key === 'ArrowRight' ? (k + 1) % n : e.key === 'ArrowLeft' ? (k + n - 1) % n : e.key === 'Home' ? 0 : e.key === 'End' ? n - 1 : -1;
       if (to >= 0) {
         e.preventDefault();
-        select(TABS[to][0], true);
+        selectTab(TABS[to][0], true);
       }
     });
   });
-  showClass = (cls: number) => {
-    save({ classFilter: cls, offset: 0 });
-    const sel = document.getElementById('class-filter') as HTMLSelectElement | null;
-    if (sel) sel.value = String(cls);
-    select('samples', true);
-    requestRows(0);
-  };
   const meta = [`${o.n.toLocaleString('en-US')} samples`, `${o.classNames.length} classes`, `modalities: 1 = ${o.modalityNames[0]}, 2 = ${o.modalityNames[1]}`];
+  if (o.architecture) meta.push(o.architecture);
   if (o.fusion) meta.push(`${o.fusion} fusion`);
   return [
     h('header', null,
@@ -153,38 +202,52 @@ function view(o: ResultsOverview): Node[] {
       h('p', { class: 'muted path', title: o.file }, o.file)),
     tablist,
     ...panels,
+    h('p', { id: 'notice', class: 'notice', role: 'status', 'aria-live': 'polite' }),
   ];
 }
 
-let showClass: (cls: number) => void = () => {};
+/** Show the samples: filtered by class / range, sorted by a component (top-k). */
+function showSamples(patch: Partial<ResultsPanelState>): void {
+  save(patch);
+  syncControls();
+  selectTab('samples', false);
+  requery();
+  table?.el.focus({ preventScroll: true });
+}
 
 // ---------------------------------------------------------------------------------------------- overview
 
 function atomTooltip(o: ResultsOverview, key: keyof AtomValues): string {
   const d = o.dataset;
-  return `${key}: adjusted ${fmt(d.adjusted[key], 4)} nats, raw ${fmt(d.raw[key], 4)} nats\nadjustment: ${BRANCH[d.branch] ?? d.branch}; adj = ${fmt(d.adj, 4)}`;
-}
-
-function atomLabel(o: ResultsOverview, key: keyof AtomValues): string {
-  return key === 'U1' ? `Unique to ${o.modalityNames[0]}` : key === 'U2' ? `Unique to ${o.modalityNames[1]}` : key === 'R' ? 'Redundancy' : 'Synergy';
+  return `${key}: adjusted ${fmt(d.adjusted[key], 4)} nats, raw ${fmt(d.raw[key], 4)} nats\nadjustment: ${BRANCH[d.branch] ?? d.branch}; adj = ${fmt(d.adj, 4)}\nClick to list the samples with the highest ${key.toLowerCase()}.`;
 }
 
 function overviewView(o: ResultsOverview): Node[] {
   const d = o.dataset.adjusted;
   const stats = h('div', { class: 'stats', id: 'dataset' },
-    ...ATOMS.map((a) =>
-      h('div', { class: `stat stat-${a.col}`, id: `stat-${a.key}`, title: atomTooltip(o, a.key), tabindex: 0, 'aria-label': `${a.key}, ${atomLabel(o, a.key)}: ${fmt(d[a.key], 4)} nats (raw ${fmt(o.dataset.raw[a.key], 4)})` },
-        h('div', { class: 'stat-key' }, a.key),
-        h('div', { class: 'stat-value' }, fmt(d[a.key], 4)),
-        h('div', { class: 'stat-name muted' }, atomLabel(o, a.key)))));
-  const nodes: Node[] = [
+    ...ATOMS.map((a) => {
+      const card = h('button', { type: 'button', class: `stat stat-${a.col}`, id: `stat-${a.key}`, title: atomTooltip(o, a.key), 'aria-label': `${a.key}, ${atomLabel(o.modalityNames, a.key)}: ${fmt(d[a.key], 4)} nats (raw ${fmt(o.dataset.raw[a.key], 4)}). Show the top samples by ${a.col}.` },
+        h('span', { class: 'stat-key' }, a.key),
+        h('span', { class: 'stat-value' }, fmt(d[a.key], 4)),
+        h('span', { class: 'stat-name muted' }, atomLabel(o.modalityNames, a.key)));
+      card.addEventListener('click', () => showSamples({ sort: a.col, desc: true }));
+      return card;
+    }));
+  return [
     h('h2', { id: 'dataset-h' }, 'Dataset interactions (nats, adjusted)'),
     stats,
     compositionBar(d, 'composition', 'Composition of the label information'),
-    legend(o),
-    h('p', { class: 'muted small' }, `Adjustment: ${BRANCH[o.dataset.branch] ?? o.dataset.branch} (adj = ${fmt(o.dataset.adj, 4)}). Hover a value for its raw mean.`),
+    legend(o.modalityNames),
+    h('p', { class: 'muted small' }, `Adjustment: ${BRANCH[o.dataset.branch] ?? o.dataset.branch} (adj = ${fmt(o.dataset.adj, 4)}). Hover a value for its raw mean; click it for the top samples.`),
     h('h2', { id: 'hist-h' }, 'Per-sample distributions'),
-    h('div', { class: 'hists' }, ...ATOMS.map((a) => histogramView(a.col, `${a.col} — ${atomLabel(o, a.key).toLowerCase()}`, o.histograms[a.col]))),
+    h('p', { class: 'muted small' }, 'Click a bar to list the samples in that range.'),
+    h('div', { class: 'hists' }, ...ATOMS.map((a) =>
+      histogramView(a.col, `${a.col} — ${atomLabel(o.modalityNames, a.key).toLowerCase()}`, o.histograms[a.col], {
+        onBin: (k) => {
+          const r = binRange(o.histograms[a.col], k);
+          showSamples({ range: { col: a.col, lo: r.lo, hi: r.hi }, sort: a.col, desc: true });
+        },
+      }))),
     h('h2', { id: 'heads-h' }, 'Discriminators'),
     h('table', { id: 'heads' },
       h('thead', null, h('tr', null, ...['head', 'source'].map((t) => h('th', { scope: 'col' }, t)), ...['accuracy', 'log-loss', 'mean MI'].map((t) => h('th', { scope: 'col', class: 'num' }, t)))),
@@ -200,102 +263,130 @@ function overviewView(o: ResultsOverview): Node[] {
       ...[...o.settings, ['Backend', o.backend], ['Run file', o.runFile], ['Estimated', `${o.createdAt} with LSMI Explorer ${o.toolVersion}`]].flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
     h('div', { class: 'actions' },
       button('Reload', 'reload', () => vscode.postMessage({ type: 'reload' })),
-      button('Reveal in Explorer', 'reveal', () => vscode.postMessage({ type: 'revealInExplorer' }))),
+      button('Reveal in Explorer', 'reveal', () => vscode.postMessage({ type: 'revealInExplorer' }), 'Reveal the results file in the Explorer', true)),
   ];
-  return nodes;
-}
-
-/** Stacked bar of the positive parts of R, U1, U2, S (shares of their sum). */
-function compositionBar(a: AtomValues, id: string | undefined, label: string): HTMLElement {
-  const parts = ATOMS.map((x) => Math.max(0, a[x.key]));
-  const sum = parts.reduce((s, v) => s + v, 0) || 1;
-  let used = 0;
-  const widths = parts.map((v, k) => {
-    const w = k === parts.length - 1 ? Math.max(0, 100 - used) : Math.round((100 * v) / sum);
-    used += w;
-    return v > 0 ? w : 0;
-  });
-  const text = ATOMS.map((x, k) => `${x.key} ${Math.round((100 * parts[k]) / sum)}%`).join(', ');
-  return h('div', { class: 'composition', id, role: 'img', 'aria-label': `${label}: ${text}`, title: text },
-    ...ATOMS.map((x, k) => (widths[k] > 0 ? h('div', { class: `seg seg-${x.col} w${Math.min(100, widths[k])}` }) : null)));
-}
-
-function legend(o: ResultsOverview): HTMLElement {
-  return h('ul', { class: 'legend', 'aria-hidden': 'true' }, ...ATOMS.map((a) => h('li', null, h('span', { class: `swatch seg-${a.col}` }), `${a.key} ${atomLabel(o, a.key).toLowerCase()}`)));
-}
-
-function histogramView(col: string, caption: string, hist: Histogram): HTMLElement {
-  const max = Math.max(...hist.counts, 1);
-  const width = (hist.hi - hist.lo) / hist.counts.length;
-  const bars = hist.counts.map((c, k) => {
-    const pct = c === 0 ? 0 : Math.max(1, Math.round((100 * c) / max));
-    const a = hist.lo + k * width;
-    return h('div', { class: `hbar seg-${col} h${pct}`, title: `[${fmt(a)}, ${fmt(a + width)}): ${c} sample${c === 1 ? '' : 's'}` });
-  });
-  const beyond = hist.below + hist.above;
-  return h('figure', { class: 'hist-figure', id: `hist-${col}` },
-    h('figcaption', null, caption),
-    h('div', { class: 'hist', role: 'img', 'aria-label': `Histogram of ${col}: ${hist.counts.length} bins from ${fmt(hist.lo)} to ${fmt(hist.hi)} nats, tallest bin ${max} samples` }, ...bars),
-    h('div', { class: 'hist-axis muted' }, h('span', null, fmt(hist.lo, 2)), h('span', null, fmt(hist.hi, 2))),
-    h('div', { class: 'muted small' }, `range ${fmt(hist.min, 2)} … ${fmt(hist.max, 2)}${beyond ? `; ${beyond} beyond the 1–99% range in the edge bins` : ''}`));
 }
 
 // ---------------------------------------------------------------------------------------------- samples
 
+function syncControls(): void {
+  setSelectValue('class-filter', state.classFilter === undefined ? '' : String(state.classFilter));
+  setSelectValue('split-filter', state.split ?? '');
+  const search = document.getElementById('search') as (HTMLElement & { value: string }) | null;
+  if (search && search.value !== (state.search ?? '')) search.value = state.search ?? '';
+  refreshHeaders();
+}
+
+function rangeText(r: RangeFilter): string {
+  if (r.lo === null && r.hi !== null) return `${r.col} < ${fmt(r.hi)}`;
+  if (r.hi === null && r.lo !== null) return `${r.col} ≥ ${fmt(r.lo)}`;
+  return `${fmt(r.lo ?? -Infinity)} ≤ ${r.col} < ${fmt(r.hi ?? Infinity)}`;
+}
+
+function renderChips(): void {
+  if (!chips || !overview) return;
+  const o = overview;
+  const list: [string, string, Partial<ResultsPanelState>][] = [];
+  if (state.range) list.push(['range', rangeText(state.range), { range: undefined }]);
+  if (state.classFilter !== undefined) list.push(['class', `class ${o.classNames[state.classFilter] ?? state.classFilter}`, { classFilter: undefined }]);
+  if (state.split) list.push(['split', `split ${state.split}`, { split: undefined }]);
+  if (state.search) list.push(['search', `id contains "${state.search}"`, { search: undefined }]);
+  chips.replaceChildren(...list.map(([id, text, clear]) => {
+    const b = h('button', { type: 'button', class: 'chip', id: `chip-${id}`, title: `Remove the filter ${text}`, 'aria-label': `Remove filter: ${text}` }, text, h('span', { 'aria-hidden': 'true' }, ' ✕'));
+    b.addEventListener('click', () => {
+      save(clear);
+      syncControls();
+      requery();
+    });
+    return b;
+  }));
+}
+
 function samplesView(o: ResultsOverview): Node[] {
-  const classSel = h('select', { id: 'class-filter', 'aria-label': 'Filter by class' },
-    h('option', { value: '' }, 'All classes'),
-    ...o.classNames.map((name, k) => h('option', { value: String(k) }, `${k}: ${name}`)));
-  classSel.value = state.classFilter === undefined ? '' : String(state.classFilter);
-  classSel.addEventListener('change', () => {
-    save({ classFilter: classSel.value === '' ? undefined : Number(classSel.value), offset: 0 });
-    requestRows(0);
-  });
-  const search = h('input', { type: 'search', id: 'search', placeholder: 'sample_id contains…', 'aria-label': 'Search sample ids', value: state.search ?? '' });
+  const classSel = singleSelect('class-filter', 'Filter by class', [['', 'All classes'], ...o.classNames.map((name, k): [string, string] => [String(k), `${k}: ${name}`])],
+    state.classFilter === undefined ? '' : String(state.classFilter), (v) => {
+      save({ classFilter: v === '' ? undefined : Number(v) });
+      requery();
+    });
+  const splitSel = o.hasSplit
+    ? singleSelect('split-filter', 'Filter by split', [['', 'All splits'], ['train', 'train'], ['val', 'val'], ['test', 'test']], state.split ?? '', (v) => {
+        save({ split: v || undefined });
+        requery();
+      })
+    : null;
+  const search = h('vscode-textfield', { id: 'search', placeholder: 'sample_id contains…', 'aria-label': 'Search sample ids', value: state.search ?? '' }) as HTMLElement & { value: string };
   let timer: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      save({ search: search.value, offset: 0 });
-      requestRows(0);
+      if ((search.value || undefined) === (state.search || undefined)) return;
+      save({ search: search.value || undefined });
+      requery();
     }, 200);
   });
-  prevBtn = button('Previous', 'prev-page', () => requestRows((state.offset ?? 0) - PAGE), { 'aria-label': 'Previous page' });
-  nextBtn = button('Next', 'next-page', () => requestRows((state.offset ?? 0) + PAGE), { 'aria-label': 'Next page' });
-  pageInfo = h('span', { id: 'page-info', class: 'muted', role: 'status' }, '');
+  const tops = h('div', { class: 'tops', role: 'group', 'aria-label': 'Top samples per component' },
+    h('span', { class: 'muted' }, 'Top'),
+    ...ATOMS.map((a) => button(a.col, `top-${a.col}`, () => showSamples({ sort: a.col, desc: true }), `Most ${a.name.toLowerCase()} first (sort by ${a.col}, descending)`, true)));
+  countInfo = h('span', { id: 'count', class: 'muted', role: 'status' }, '');
+  chips = h('div', { class: 'chips', id: 'filters', 'aria-label': 'Active filters' });
 
-  const sortHeader = (c: SortColumn) => {
-    const active = (state.sort ?? 's') === c;
-    const desc = state.desc ?? true;
-    const b = h('button', { type: 'button', class: 'sort', id: `sort-${c}`, title: `Sort by ${c}: ${COLUMN_HELP[c]}` }, c, h('span', { class: 'sort-mark', 'aria-hidden': 'true' }, active ? (desc ? ' ▼' : ' ▲') : ''));
+  const sortHeader = (c: SortColumn): HTMLElement => {
+    const b = h('button', { type: 'button', class: 'sort', id: `sort-${c}`, title: `Sort by ${c}: ${COLUMN_HELP[c]}` }, c, h('span', { class: 'sort-mark', 'aria-hidden': 'true' }, ''));
     b.addEventListener('click', () => {
-      // read the current sort at click time (it changes after this header was built)
       const now = (state.sort ?? 's') === c;
-      save({ sort: c, desc: now ? !(state.desc ?? true) : true, offset: 0 });
+      save({ sort: c, desc: now ? !(state.desc ?? true) : true });
       refreshHeaders();
-      requestRows(0);
+      requery();
     });
-    return h('th', { scope: 'col', class: 'num', 'aria-sort': active ? (desc ? 'descending' : 'ascending') : 'none', 'data-col': c }, b);
+    return b;
   };
-  tbody = h('tbody', null);
-  const table = h('table', { id: 'samples', class: 'samples', 'aria-label': 'Samples' },
-    h('thead', null, h('tr', null,
-      h('th', { scope: 'col', class: 'num' }, 'row'),
-      h('th', { scope: 'col' }, 'sample_id'),
-      h('th', { scope: 'col' }, 'class'),
-      ...(o.hasSplit ? [h('th', { scope: 'col' }, 'split')] : []),
-      ...SORT_COLUMNS.map(sortHeader))),
-    tbody);
+  const columns: Column<SampleRow>[] = [
+    { cls: 'c-row', header: 'row', num: true, cell: (r) => String(r.row), cellClass: () => 'muted' },
+    { cls: 'c-id', header: 'sample_id', cell: (r) => r.sample_id, cellClass: () => 'mono' },
+    { cls: 'c-class', header: 'class', cell: (r) => r.className },
+    ...(o.hasSplit ? [{ cls: 'c-split', header: 'split', cell: (r: SampleRow) => r.split ?? '' }] : []),
+    ...SORT_COLUMNS.map((c): Column<SampleRow> => ({
+      cls: 'c-num', header: sortHeader(c), num: true, key: c, cell: (r) => fmt(r[c]), cellClass: (r) => (r[c] < 0 ? 'negative' : ''),
+      sort: () => ((state.sort ?? 's') === c ? ((state.desc ?? true) ? 'descending' : 'ascending') : 'none'),
+    })),
+  ];
+  table = new VirtualTable<SampleRow>({
+    id: 'samples',
+    label: 'Samples: arrow keys move, Enter expands a sample',
+    columns,
+    key: (r) => r.row,
+    fetch: (offset, limit) => fetchRows(offset, limit),
+    describe: (r) => `${r.sample_id}, ${r.className}: r ${fmt(r.r)}, u1 ${fmt(r.u1)}, u2 ${fmt(r.u2)}, s ${fmt(r.s)}`,
+    onExpand: (r) => {
+      save({ expanded: r?.row });
+      if (!r) return (detailHost = undefined);
+      detailHost = h('div', { class: 'detail-host' }, detailPlaceholder(r.sample_id));
+      vscode.postMessage({ type: 'sample', row: r.row });
+      return detailHost;
+    },
+  });
+  queueMicrotask(() => {
+    refreshHeaders();
+    renderChips();
+  });
   return [
     h('h2', { id: 'samples-h', class: 'visually-hidden' }, 'Samples'),
     h('div', { class: 'controls' },
-      h('label', { for: 'class-filter' }, 'Class '), classSel,
-      h('label', { for: 'search' }, 'Search '), search,
-      h('span', { class: 'spacer' }),
-      prevBtn, pageInfo, nextBtn),
-    h('div', { class: 'table-wrap' }, table),
-    h('p', { class: 'muted small' }, 'Values in nats; r, u1, u2, s adjusted. Click a column header to sort.'),
+      classSel, splitSel, search, tops, h('span', { class: 'spacer' }), countInfo),
+    chips,
+    table.el,
+    h('p', { class: 'muted small' }, 'Values in nats; r, u1, u2, s adjusted. Click a column header to sort; click a row (or Enter) to inspect the sample and open its files.'),
   ];
+}
+
+function detailView(d: SampleDetail): HTMLElement {
+  const o = overview!;
+  return sampleView(d, {
+    modalityNames: o.modalityNames,
+    histograms: o.histograms,
+    open: (row, which) => vscode.postMessage({ type: 'openSampleFile', row, which }),
+    reveal: (row, which) => vscode.postMessage({ type: 'revealSampleFile', row, which }),
+  });
 }
 
 function refreshHeaders(): void {
@@ -309,45 +400,82 @@ function refreshHeaders(): void {
   }
 }
 
-function rowOf(r: SampleRow): HTMLTableRowElement {
-  return h('tr', null,
-    h('td', { class: 'num muted' }, String(r.row)),
-    h('td', { class: 'mono' }, r.sample_id),
-    h('td', null, r.className),
-    ...(overview?.hasSplit ? [h('td', null, r.split ?? '')] : []),
-    ...SORT_COLUMNS.map((c) => h('td', { class: `num${r[c] < 0 ? ' negative' : ''}` }, fmt(r[c]))));
-}
-
-function updatePager(offset: number, shown: number): void {
-  if (!pageInfo || !prevBtn || !nextBtn) return;
-  pageInfo.textContent = total === 0 ? '0 samples' : `${(offset + 1).toLocaleString('en-US')}–${(offset + shown).toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;
-  prevBtn.disabled = offset <= 0;
-  nextBtn.disabled = offset + shown >= total;
-}
-
 // ---------------------------------------------------------------------------------------------- categories
 
+const RANK_HELP: Record<RankBy, string> = { r: 'redundancy', u1: 'uniqueness of modality 1', u2: 'uniqueness of modality 2', s: 'synergy' };
+const KEY_OF: Record<RankBy, keyof AtomValues> = { r: 'R', u1: 'U1', u2: 'U2', s: 'S' };
+
 function categoriesView(o: ResultsOverview): Node[] {
+  const body = h('div', { id: 'categories-body' });
+  const render = () => body.replaceChildren(...rankedView(o, state.rankBy ?? 's'));
+  const rankButtons = ATOMS.map((a) => {
+    const b = h('button', { type: 'button', class: 'chip-toggle', id: `rank-${a.col}`, 'aria-pressed': String((state.rankBy ?? 's') === a.col), title: `Rank classes by ${a.name.toLowerCase()}` }, a.key);
+    b.addEventListener('click', () => {
+      save({ rankBy: a.col });
+      for (const x of ATOMS) document.getElementById(`rank-${x.col}`)?.setAttribute('aria-pressed', String(x.col === a.col));
+      render();
+    });
+    return b;
+  });
+  render();
   return [
-    h('h2', { id: 'categories-h' }, 'Per-class means (nats, adjusted)'),
-    h('table', { id: 'categories', class: 'bars' },
+    h('h2', { id: 'table3-h' }, 'Which classes rely on which interaction'),
+    table3(o),
+    h('h2', { id: 'categories-h' }, 'Classes ranked'),
+    h('div', { class: 'controls', role: 'group', 'aria-label': 'Rank classes by' }, h('span', { class: 'muted' }, 'Rank by'), ...rankButtons),
+    body,
+    legend(o.modalityNames),
+    h('p', { class: 'muted small' }, 'Per-class means in nats (adjusted). Click a class to list its samples.'),
+  ];
+}
+
+/** The paper's Table 3: per component, the classes with the highest mean. */
+function table3(o: ResultsOverview): HTMLElement {
+  const top = 3;
+  return h('table', { id: 'table3', class: 'table3' },
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'component'), h('th', { scope: 'col' }, `top ${top} classes (mean, nats)`), h('th', { scope: 'col' }, 'lowest'))),
+    h('tbody', null, ...ATOMS.map((a) => {
+      const ranked = [...o.perClass].sort((x, y) => y.adjusted[a.key] - x.adjusted[a.key]);
+      const link = (c: (typeof o.perClass)[number]) => {
+        const b = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${a.name.toLowerCase()} first` }, `${c.name} (${fmt(c.adjusted[a.key])})`);
+        b.addEventListener('click', () => showSamples({ classFilter: c.index, sort: a.col, desc: true, range: undefined }));
+        return b;
+      };
+      const join = (cs: (typeof o.perClass)[number][]) => cs.map((c, k) => h('span', { class: 'nowrap' }, link(c), k < cs.length - 1 ? ', ' : ''));
+      return h('tr', { id: `table3-${a.col}` },
+        h('th', { scope: 'row' }, h('span', { class: `swatch seg-${a.col}` }), `${a.key} ${atomLabel(o.modalityNames, a.key).toLowerCase()}`),
+        h('td', null, ...join(ranked.slice(0, top))),
+        h('td', { class: 'muted' }, ...join(ranked.slice(-1))));
+    })));
+}
+
+function rankedView(o: ResultsOverview, by: RankBy): Node[] {
+  const key = KEY_OF[by];
+  const ranked = [...o.perClass].sort((x, y) => y.adjusted[key] - x.adjusted[key]);
+  const share = (a: AtomValues) => {
+    const pos = ATOMS.reduce((s, x) => s + Math.max(0, a[x.key]), 0);
+    return pos > 0 ? Math.max(0, a[key]) / pos : 0;
+  };
+  return [
+    h('table', { id: 'categories', class: 'bars', 'aria-label': `Classes ranked by ${RANK_HELP[by]}` },
       h('thead', null, h('tr', null,
-        h('th', { scope: 'col', class: 'num' }, '#'),
+        h('th', { scope: 'col', class: 'num' }, 'rank'),
         h('th', { scope: 'col' }, 'class'),
         h('th', { scope: 'col', class: 'num' }, 'n'),
-        ...ATOMS.map((a) => h('th', { scope: 'col', class: 'num' }, a.key)),
+        ...ATOMS.map((a) => h('th', { scope: 'col', class: `num${a.col === by ? ' ranked' : ''}` }, a.key)),
+        h('th', { scope: 'col', class: 'num' }, `${key} share`),
         h('th', { scope: 'col' }, 'composition'))),
-      h('tbody', null, ...o.perClass.map((c) => {
-        const show = button(c.name, undefined, () => showClass(c.index), { class: 'link', title: `Show the samples of ${c.name}` });
-        return h('tr', null,
-          h('td', { class: 'num' }, String(c.index)),
+      h('tbody', null, ...ranked.map((c, k) => {
+        const show = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${RANK_HELP[by]} first` }, c.name);
+        show.addEventListener('click', () => showSamples({ classFilter: c.index, sort: by, desc: true, range: undefined }));
+        return h('tr', { 'data-class': c.index },
+          h('td', { class: 'num muted' }, String(k + 1)),
           h('td', null, show),
           h('td', { class: 'num' }, String(c.n)),
-          ...ATOMS.map((a) => h('td', { class: `num${c.adjusted[a.key] < 0 ? ' negative' : ''}`, title: `raw ${fmt(c.raw[a.key], 4)}` }, fmt(c.adjusted[a.key]))),
+          ...ATOMS.map((a) => h('td', { class: `num${c.adjusted[a.key] < 0 ? ' negative' : ''}${a.col === by ? ' ranked' : ''}`, title: `raw ${fmt(c.raw[a.key], 4)}` }, fmt(c.adjusted[a.key]))),
+          h('td', { class: 'num' }, `${Math.round(100 * share(c.adjusted))}%`),
           h('td', { class: 'bar-cell' }, compositionBar(c.adjusted, undefined, `${c.name} composition`)));
       }))),
-    legend(o),
-    h('p', { class: 'muted small' }, 'Click a class to list its samples.'),
   ];
 }
 

@@ -234,6 +234,8 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
     sampleIds: run.sampleIds,
     labels: run.labels,
     split: run.split,
+    paths1: run.paths1,
+    paths2: run.paths2,
     columns: {
       r: dec.adjusted.r, u1: dec.adjusted.u1, u2: dec.adjusted.u2, s: dec.adjusted.s,
       r_raw: dec.raw.r, u1_raw: dec.raw.u1, u2_raw: dec.raw.u2, s_raw: dec.raw.s,

@@ -72,6 +72,12 @@ export interface ResultsData {
   sampleIds: string[];
   labels: Int32Array;
   split?: Uint8Array;
+  /**
+   * The run's path_1 / path_2 (sample files, as written in the run: relative paths are relative to
+   * the run file's folder); null where a sample has none. Absent when the run had no such column.
+   */
+  paths1?: (string | null)[];
+  paths2?: (string | null)[];
   columns: Record<ResultColumn, Float64Array>;
 }
 
@@ -93,6 +99,11 @@ export function resultsTable(data: ResultsData): Table {
   if (data.split) {
     fields.push(new Field('split', new Utf8(), false));
     children.push(vectorFromArray(Array.from(data.split, (k) => SPLITS[k]), new Utf8()).data[0]);
+  }
+  for (const [name, values] of [['path_1', data.paths1], ['path_2', data.paths2]] as const) {
+    if (!values) continue;
+    fields.push(new Field(name, new Utf8(), true));
+    children.push(vectorFromArray(values, new Utf8()).data[0]);
   }
   for (const c of RESULT_COLUMNS) {
     fields.push(new Field(c, new Float64(), false));
@@ -161,7 +172,13 @@ export async function readResults(file: string): Promise<ResultsData> {
   if (ids?.kind !== 'strings') throw damaged('sample_id', 'expected strings');
   if (labels?.kind !== 'ints') throw damaged('label', 'expected integers');
   const split = raw.columns.get('split');
+  const pathsOf = (name: string) => {
+    const col = raw.columns.get(name);
+    return col?.kind === 'strings' ? col.values.map((v) => (v === '' ? null : v)) : undefined;
+  };
   return {
+    paths1: pathsOf('path_1'),
+    paths2: pathsOf('path_2'),
     meta,
     sampleIds: ids.values as string[],
     labels: Int32Array.from(labels.values),

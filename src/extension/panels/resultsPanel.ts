@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type ResultsData, readResults } from '../../engine/io/results';
+import type { ResultsData } from '../../engine/io/results';
 import { SPLITS } from '../../engine/io/run';
 import {
   type Histogram,
@@ -21,6 +21,9 @@ import {
   type UserError,
 } from '../../protocol/messages';
 import { log } from '../output';
+import { loadResults } from '../resultsStore';
+import { sampleDetail } from '../sampleDetail';
+import { openSampleFile, resolveSampleFile, revealSampleFile } from '../sampleLinks';
 import { localRoots, panelHtml } from '../webviewHtml';
 import { toUserError } from './runPanel';
 
@@ -37,6 +40,9 @@ export class ResultsPanel {
   private data?: ResultsData;
   /** Sorted row orders, per sort column and direction (computed on first use). */
   private orders = new Map<string, Uint32Array>();
+  /** A row to scroll to once the webview has the results (revealSample before the panel was ready). */
+  private pendingFocus?: number;
+  private loading?: Promise<OpenResultsResult>;
 
   /** Opens (or reveals and reloads) the panel for a results file. */
   static async show(extensionUri: vscode.Uri, file: string): Promise<OpenResultsResult> {
@@ -56,6 +62,23 @@ export class ResultsPanel {
   static restore(webviewPanel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: ResultsPanelState): void {
     webviewPanel.webview.options = { enableScripts: true, localResourceRoots: localRoots(extensionUri) };
     void new ResultsPanel(webviewPanel, extensionUri, state.file).load();
+  }
+
+  /**
+   * Opens the results and scrolls to and expands one sample (status bar, Inspect Sample, hovers).
+   */
+  static async revealSample(extensionUri: vscode.Uri, file: string, row: number): Promise<OpenResultsResult> {
+    let panel = ResultsPanel.panels.get(file);
+    let result: OpenResultsResult;
+    if (panel?.data && !panel.loading) {
+      panel.panel.reveal();
+      result = { ok: true, file, n: panel.data.sampleIds.length };
+    } else {
+      result = await ResultsPanel.show(extensionUri, file);
+      panel = ResultsPanel.panels.get(file);
+    }
+    if (result.ok && panel) panel.focus(row);
+    return result;
   }
 
   static get openFiles(): string[] {
@@ -86,8 +109,35 @@ export class ResultsPanel {
   }
 
   private post(message: ResultsPanelToWebview): void {
-    if (message.type !== 'loading' && message.type !== 'rowsPage') this.last = message;
+    if (message.type === 'results' || message.type === 'error') this.last = message;
     if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private focus(row: number): void {
+    if (!this.data || row < 0 || row >= this.data.sampleIds.length) return;
+    if (this.ready && this.last?.type === 'results') void this.panel.webview.postMessage({ type: 'focusSample', row } satisfies ResultsPanelToWebview);
+    else this.pendingFocus = row;
+  }
+
+  private flushFocus(): void {
+    if (this.pendingFocus !== undefined && this.ready && this.last?.type === 'results') {
+      const row = this.pendingFocus;
+      this.pendingFocus = undefined;
+      void this.panel.webview.postMessage({ type: 'focusSample', row } satisfies ResultsPanelToWebview);
+    }
+  }
+
+  /** Resolves, checks and opens (or reveals) one of a sample's files; refusals become messages. */
+  private async sampleFile(row: number, which: 1 | 2, action: 'open' | 'reveal'): Promise<void> {
+    if (!this.data || !Number.isInteger(row) || row < 0 || row >= this.data.sampleIds.length || (which !== 1 && which !== 2)) return;
+    const resolved = resolveSampleFile(this.file, this.data, row, which);
+    if (!resolved.ok) {
+      void vscode.window.showWarningMessage(`LSMI: ${resolved.error.message}`);
+      this.post({ type: 'notice', text: resolved.error.message });
+      return;
+    }
+    log().info(`${action} ${resolved.path} (path_${which} of sample ${this.data.sampleIds[row]})`);
+    await (action === 'open' ? openSampleFile(resolved.path) : revealSampleFile(resolved.path));
   }
 
   private onMessage(m: ResultsPanelFromWebview): void {
@@ -95,6 +145,7 @@ export class ResultsPanel {
       case 'ready':
         this.ready = true;
         void this.panel.webview.postMessage(this.last ?? ({ type: 'loading', file: this.file } satisfies ResultsPanelToWebview));
+        this.flushFocus();
         break;
       case 'reload':
         void this.load();
@@ -102,20 +153,44 @@ export class ResultsPanel {
       case 'rows':
         if (this.data) this.post({ type: 'rowsPage', ...this.page(m.request) });
         break;
+      case 'sample': {
+        const data = this.data;
+        const row = m.row;
+        if (!data || !Number.isInteger(row) || row < 0 || row >= data.sampleIds.length) break;
+        void sampleDetail(this.file, data, row).then((detail) => {
+          if (this.data === data) this.post({ type: 'sampleDetail', detail });
+        });
+        break;
+      }
+      case 'openSampleFile':
+        void this.sampleFile(m.row, m.which, 'open');
+        break;
+      case 'revealSampleFile':
+        void this.sampleFile(m.row, m.which, 'reveal');
+        break;
       case 'revealInExplorer':
         void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.file));
         break;
     }
   }
 
-  private async load(): Promise<OpenResultsResult> {
+  private load(): Promise<OpenResultsResult> {
+    const p = this.doLoad().finally(() => {
+      if (this.loading === p) this.loading = undefined;
+    });
+    this.loading = p;
+    return p;
+  }
+
+  private async doLoad(): Promise<OpenResultsResult> {
     this.last = undefined;
     this.post({ type: 'loading', file: this.file });
     try {
-      const data = await readResults(this.file);
+      const data = await loadResults(this.file);
       this.data = data;
       this.orders.clear();
       this.post({ type: 'results', overview: overviewOf(this.file, data) });
+      this.flushFocus();
       log().info(`opened results ${this.file}: ${data.sampleIds.length} samples`);
       return { ok: true, file: this.file, n: data.sampleIds.length };
     } catch (e) {
@@ -129,7 +204,7 @@ export class ResultsPanel {
   }
 
   /** One page of rows for a request (sorted, filtered); the request is validated, not trusted. */
-  private page(req: RowsRequest): { request: RowsRequest; total: number; offset: number; rows: SampleRow[] } {
+  private page(req: RowsRequest): { request: RowsRequest; total: number; offset: number; rows: SampleRow[]; focusIndex?: number } {
     const data = this.data!;
     const sort: SortColumn = (SORT_COLUMNS as readonly string[]).includes(req.sort) ? req.sort : 's';
     const desc = req.desc !== false;
@@ -137,18 +212,37 @@ export class ResultsPanel {
     const order = this.order(sort, desc);
     const cls = typeof req.classFilter === 'number' && Number.isInteger(req.classFilter) ? req.classFilter : undefined;
     const needle = typeof req.search === 'string' ? req.search.trim().toLowerCase() : '';
+    const split = typeof req.split === 'string' && data.split ? SPLITS.indexOf(req.split as (typeof SPLITS)[number]) : -1;
+    const range = req.range && (SORT_COLUMNS as readonly string[]).includes(req.range.col) ? req.range : undefined;
+    const rv = range ? data.columns[range.col] : undefined;
+    const rlo = typeof range?.lo === 'number' ? range.lo : -Infinity;
+    const rhi = typeof range?.hi === 'number' ? range.hi : Infinity;
     let matching: ArrayLike<number> = order;
-    if (cls !== undefined || needle) {
+    if (cls !== undefined || needle || split >= 0 || rv) {
       const keep: number[] = [];
       for (const i of order) {
         if (cls !== undefined && data.labels[i] !== cls) continue;
+        if (split >= 0 && data.split![i] !== split) continue;
+        if (rv && !(rv[i] >= rlo && rv[i] < rhi)) continue;
         if (needle && !data.sampleIds[i].toLowerCase().includes(needle)) continue;
         keep.push(i);
       }
       matching = keep;
     }
     const total = matching.length;
-    const offset = Math.max(0, Math.min(Math.floor(Number(req.offset) || 0), Math.max(0, total - 1)));
+    let focusIndex: number | undefined;
+    let requested = Math.floor(Number(req.offset) || 0);
+    if (typeof req.focusRow === 'number') {
+      focusIndex = -1;
+      for (let k = 0; k < total; k++) {
+        if (matching[k] === req.focusRow) {
+          focusIndex = k;
+          break;
+        }
+      }
+      if (focusIndex >= 0) requested = focusIndex - (focusIndex % limit);
+    }
+    const offset = Math.max(0, Math.min(requested, Math.max(0, total - 1)));
     const rows: SampleRow[] = [];
     const c = data.columns;
     for (let k = offset; k < Math.min(total, offset + limit); k++) {
@@ -162,7 +256,7 @@ export class ResultsPanel {
         r: c.r[i], u1: c.u1[i], u2: c.u2[i], s: c.s[i], i1: c.i1[i], i2: c.i2[i], i12: c.i12[i],
       });
     }
-    return { request: { ...req, sort, desc, limit, offset }, total, offset, rows };
+    return { request: { ...req, sort, desc, limit, offset }, total, offset, rows, focusIndex };
   }
 
   private order(sort: SortColumn, desc: boolean): Uint32Array {

@@ -1,0 +1,101 @@
+/**
+ * One copy of each results file in the extension host, shared by the results panel, the compare
+ * panel, the status bar and the hover: read once, re-read when the file changes on disk. Also the
+ * indexes that go from a sample file or a sample_id back to its row.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type ResultsData, readResults } from '../engine/io/results';
+
+interface Entry {
+  mtimeMs: number;
+  size: number;
+  data: Promise<ResultsData>;
+  byFile?: Map<string, number>;
+  byId?: Map<string, number>;
+}
+
+const cache = new Map<string, Entry>();
+
+/** The results in `file`, from the cache when the file has not changed since it was read. */
+export async function loadResults(file: string): Promise<ResultsData> {
+  const st = await fs.promises.stat(file);
+  const hit = cache.get(file);
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.data;
+  const entry: Entry = { mtimeMs: st.mtimeMs, size: st.size, data: readResults(file) };
+  cache.set(file, entry);
+  entry.data.catch(() => {
+    if (cache.get(file) === entry) cache.delete(file);
+  });
+  return entry.data;
+}
+
+/** The results already read (no disk access), or undefined. */
+export function cachedResults(file: string): Promise<ResultsData> | undefined {
+  return cache.get(file)?.data;
+}
+
+export function forgetResults(file: string): void {
+  cache.delete(file);
+}
+
+export function cachedResultFiles(): string[] {
+  return [...cache.keys()];
+}
+
+/** The folder that relative sample paths are resolved against: the run's (= the results file's). */
+export function sampleBase(resultsFile: string): string {
+  return path.dirname(resultsFile);
+}
+
+/**
+ * The row of the sample whose path_1 or path_2 is `absPath` (resolved against the results file's
+ * folder), or undefined. The index is built on first use.
+ */
+export async function rowOfSampleFile(resultsFile: string, absPath: string): Promise<{ row: number; which: 1 | 2 } | undefined> {
+  const data = await loadResults(resultsFile);
+  const entry = cache.get(resultsFile)!;
+  if (!entry.byFile) {
+    const m = new Map<string, number>();
+    const base = sampleBase(resultsFile);
+    const add = (paths: (string | null)[] | undefined, which: 1 | 2) => {
+      paths?.forEach((p, row) => {
+        if (p) {
+          const key = path.resolve(base, p);
+          if (!m.has(key)) m.set(key, row * 2 + (which - 1));
+        }
+      });
+    };
+    add(data.paths1, 1);
+    add(data.paths2, 2);
+    entry.byFile = m;
+  }
+  const hit = entry.byFile.get(path.resolve(absPath));
+  return hit === undefined ? undefined : { row: hit >> 1, which: ((hit & 1) + 1) as 1 | 2 };
+}
+
+/** The row of a sample_id, or undefined. */
+export async function rowOfSampleId(resultsFile: string, id: string): Promise<number | undefined> {
+  const data = await loadResults(resultsFile);
+  const entry = cache.get(resultsFile)!;
+  if (!entry.byId) {
+    const m = new Map<string, number>();
+    data.sampleIds.forEach((s, row) => {
+      if (!m.has(s)) m.set(s, row);
+    });
+    entry.byId = m;
+  }
+  return entry.byId.get(id);
+}
+
+/** Rank of `x` among `values` as a percentile in [0, 100] (share of values ≤ x). */
+export function percentileOf(sortedValues: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sortedValues.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sortedValues[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return sortedValues.length ? (100 * lo) / sortedValues.length : 0;
+}
