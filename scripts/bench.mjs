@@ -71,6 +71,17 @@ const CASES = [
   },
 ];
 
+// The GPU benchmark (issue #6): `npm run bench -- --gpu-large [--backend webgpu|tensorflow-gpu|wasm]`.
+// Not part of the full run (8 GiB of data, and meant for a machine with a GPU). Results go to
+// .bench-data/results-gpu-large.json and the console, never to BENCHMARKS.md by themselves.
+// `--n N` shrinks it for a smoke test; `--set JSON` merges settings as for the other cases.
+const GPU_LARGE = {
+  name: 'gpu-large',
+  what: 'Gaussian, e_y in 1024 dims per modality, block-correlated noise (8×8 blocks), ρ=0.5; exact posteriors as logits; full covariance',
+  data: gauss({ C: 10, d: 1024, n: 1000000, seed: 61, logits: true, block: 8, mixSeed: 7 }),
+  settings: { components: 10, covariance: 'full', em: { fitSubsample: 20000 } },
+};
+
 const TARGETS = [
   {
     name: 'diag-1e5-d512',
@@ -100,10 +111,13 @@ function parseArgs(argv) {
     else if (a === '--set') o.set = JSON.parse(argv[++i]);
     else if (a === '--report-from') o.reportFrom = argv[++i];
     else if (a === '--merge') o.merge = true;
+    else if (a === '--gpu-large') o.gpuLarge = true;
+    else if (a === '--backend') o.backend = argv[++i];
+    else if (a === '--n') o.n = Number(argv[++i]);
     else if (a === '--only') o.only = argv[++i]?.split(',').filter(Boolean);
     else if (a.startsWith('--only=')) o.only = a.slice(7).split(',').filter(Boolean);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/bench.mjs [--only NAME,...] [--quick] [--no-wait] [--write] [--generate-only] [--set JSON] [--report-from results.json] [--merge]\ncases: ' + CASES.map((c) => c.name).join(', '));
+      console.log('usage: node scripts/bench.mjs [--only NAME,...] [--quick] [--no-wait] [--write] [--generate-only] [--set JSON] [--report-from results.json] [--merge] [--backend NAME]\n       node scripts/bench.mjs --gpu-large [--backend webgpu|tensorflow-gpu|wasm|cpu] [--n N] [--set JSON]\ncases: ' + CASES.map((c) => c.name).join(', '));
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -225,7 +239,7 @@ async function runCase(c, dir) {
   const tmp = fs.mkdtempSync(path.join(DATA, 'tmp-'));
   const caseFile = path.join(tmp, 'case.json');
   const resultFile = path.join(tmp, 'result.json');
-  fs.writeFileSync(caseFile, JSON.stringify({ name: c.name, dataDir: dir, settings: c.settings, out: path.join(tmp, `${c.name}.lsmi.arrow`) }));
+  fs.writeFileSync(caseFile, JSON.stringify({ name: c.name, dataDir: dir, settings: c.settings, backend: c.backend, out: path.join(tmp, `${c.name}.lsmi.arrow`) }));
   const env = { ...process.env, LSMI_WASM_DIR: path.join(OUT, 'wasm') };
   const t0 = Date.now();
   const { code, signal } = await run(process.execPath, [path.join(OUT, 'case.js'), caseFile, resultFile], { env, timeoutSeconds: 3600 });
@@ -492,6 +506,7 @@ async function main() {
     writeReport(saved.results, saved.meta, saved.meta.full || opts.write);
     return;
   }
+  if (opts.gpuLarge) return runGpuLarge(opts);
   const t0 = Date.now();
   const selected = CASES.filter((c) => (opts.only ? opts.only.includes(c.name) : opts.quick ? c.quick : true));
   const full = !opts.only && !opts.quick && !opts.set;
@@ -504,6 +519,7 @@ async function main() {
       c.settings = merged;
     }
   }
+  if (opts.backend) for (const c of selected) c.backend = opts.backend;
   await build(opts.generateOnly ? ['generate.ts'] : ['generate.ts', 'case.ts']);
   const st = await run(process.execPath, [path.join(OUT, 'generate.js'), '--selftest']);
   if (st.code !== 0) throw new Error('the generator self-test failed');
@@ -551,6 +567,29 @@ async function main() {
   fs.writeFileSync(saved, JSON.stringify({ meta, machine: machine(results.find((r) => !r.failed)?.backend), results }, null, 2));
   writeReport(results, meta, full || opts.write);
   if (results.some((r) => r.failed)) process.exitCode = 1;
+}
+
+async function runGpuLarge(opts) {
+  const n = opts.n || GPU_LARGE.data.n;
+  const c = { ...GPU_LARGE, name: n === GPU_LARGE.data.n ? GPU_LARGE.name : `${GPU_LARGE.name}-n${n}`, data: { ...GPU_LARGE.data, n }, backend: opts.backend ?? 'webgpu' };
+  if (opts.set) c.settings = { ...c.settings, ...Object.fromEntries(Object.entries(opts.set).map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) ? { ...(c.settings[k] ?? {}), ...v } : v])) };
+  await build(opts.generateOnly ? ['generate.ts'] : ['generate.ts', 'case.ts']);
+  const dir = await ensureData(c);
+  if (opts.generateOnly) return;
+  process.stderr.write(`running ${c.name} on ${c.backend} (N = ${n}, d = ${c.data.d}, ${c.settings.covariance} covariance, K = ${c.settings.components})\n`);
+  const r = await runCase(c, dir);
+  const file = path.join(DATA, 'results-gpu-large.json');
+  fs.writeFileSync(file, JSON.stringify({ meta: { command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, date: new Date().toISOString() }, machine: machine(r.backend), results: [r] }, null, 2));
+  if (r.failed) {
+    process.stderr.write(`${c.name} FAILED: ${r.failed}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const stages = Object.entries(r.timings).map(([k, v]) => `${k} ${Number(v).toFixed(1)} s`).join(', ');
+  console.log(`${c.name}: ${r.wallSeconds.toFixed(1)} s wall, ${r.cpuSeconds.toFixed(1)} s CPU, peak ${fmtBytes(r.peakRssBytes)} (file ${fmtBytes(r.fileBytes)})`);
+  console.log(`backend: ${r.backend.name}: ${r.backend.detail}`);
+  console.log(`stages: ${stages}`);
+  console.log(`max |Δatom| ${f(r.errors.maxAtomAdjusted, 4)}, r_raw Pearson ${f(r.errors.rRawPearson, 4)}, MAE ${f(r.errors.rRawMae, 4)}; saved ${path.relative(root, file)}`);
 }
 
 main().catch((e) => {

@@ -14,10 +14,13 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   // the estimation worker thread (src/engine/compute/pool.ts starts dist/worker.js)
   { ...common, entryPoints: ['src/engine/compute/worker.ts'], outfile: 'dist/worker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  // the GPU process (src/engine/compute/gpu-process.ts forks dist/gpu-worker.js); `webgpu` (Dawn) and
+  // @tensorflow/tfjs-node-gpu are native and optional: found at run time (gpu-locate.ts), never bundled
+  { ...common, entryPoints: ['src/engine/compute/gpu-worker.ts'], outfile: 'dist/gpu-worker.js', platform: 'node', format: 'cjs', target: 'node20', external: ['webgpu', '@tensorflow/tfjs-node-gpu'] },
   // the `lsmi` command line
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
   // webview panels: browser, one self-contained script per panel
-  { ...common, entryPoints: { run: 'webview/run/main.ts', results: 'webview/results/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120', loader: { '.css': 'text' } },
+  { ...common, entryPoints: { run: 'webview/run/main.ts', results: 'webview/results/main.ts', compare: 'webview/compare/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120', loader: { '.css': 'text' } },
 ];
 
 // the wasm backend's binaries travel next to the bundles that compute (see src/engine/compute/backend.ts)

@@ -23,6 +23,13 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   cp package-lock.json "$stamp"
 fi
 
+# WebGPU tests: a Dawn-compatible Vulkan driver (Mesa lavapipe 25 from bookworm-backports) in ./.lavapipe,
+# without touching the system's Mesa. Where that cannot be installed (no apt / not root) the `webgpu`
+# test suite fails and says so; nothing else depends on it.
+if ! bash scripts/setup-lavapipe.sh; then
+  t "WARNING: lavapipe not installed: the webgpu test suite will FAIL on this machine (see above)"
+fi
+
 if [ "${1:-}" != "--no-harness" ]; then
   t "test harness (code-server 4.100.3 + Debian chromium)"
   bash test/harness/setup.sh

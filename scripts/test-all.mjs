@@ -1,6 +1,6 @@
 // Runs the test suites one after another (2 cores: no parallel code-servers), streams their output,
 // and ends with one total line `N passed, N failed`. A suite that dies without reporting counts as
-// one failure. Usage: node scripts/test-all.mjs [--only engine,python,host,ui]
+// one failure. Usage: node scripts/test-all.mjs [--only engine,python,webgpu,host,ui]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,7 +32,8 @@ function stagedExtension() {
   return dir;
 }
 
-const uiTests = () => fs.readdirSync(path.join(root, 'test', 'ui')).filter((f) => f.endsWith('.ui.mjs')).sort().map((f) => path.join('test', 'ui', f));
+// UI_ONLY=results-panel runs only the UI files whose names contain it (while working on one panel)
+const uiTests = () => fs.readdirSync(path.join(root, 'test', 'ui')).filter((f) => f.endsWith('.ui.mjs') && f.includes(process.env.UI_ONLY ?? '')).sort().map((f) => path.join('test', 'ui', f));
 
 const suites = [
   {
@@ -45,6 +46,23 @@ const suites = [
     },
   },
   { name: 'python', cmd: () => ['python3', ['-m', 'pytest', 'python', '-q', '-p', 'no:cacheprovider']], counts: pytestCounts },
+  {
+    // the engine on WebGPU: Dawn (npm `webgpu`) over Mesa lavapipe from scripts/setup-lavapipe.sh; webgpu.test.ts
+    // (webgpu = wasm per sample, a fidelity subset, killing the webgpu process) and golden.test.ts with
+    // LSMI_BACKEND=webgpu. Without .lavapipe this suite FAILS (loudly), it never passes silently.
+    name: 'webgpu',
+    cmd: () => [
+      'bash',
+      [
+        '-c',
+        'if [ ! -f .lavapipe/env.sh ]; then echo "webgpu suite: .lavapipe/env.sh is missing: run scripts/setup-lavapipe.sh (Debian, root)" >&2; exit 1; fi; ' +
+          'source .lavapipe/env.sh && npx tsc -p tsconfig.test.json && LSMI_WEBGPU_SUITE=1 LSMI_BACKEND=webgpu node --test --test-reporter=spec --test-reporter-destination=stdout ' +
+          '--test-reporter=tap --test-reporter-destination=.test-output/webgpu.tap out/test/engine/webgpu.test.js out/test/engine/golden.test.js',
+      ],
+    ],
+    counts: () => tapCounts('webgpu.tap'),
+  },
+
   {
     name: 'host',
     retries: 1,
@@ -61,6 +79,12 @@ const suites = [
     counts: lastSummaryLine,
   },
 ];
+
+function tapCounts(file) {
+  const tap = fs.readFileSync(path.join(root, '.test-output', file), 'utf8');
+  const n = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(tap)?.[1]);
+  return { passed: n('pass'), failed: n('fail') + (n('cancelled') || 0) };
+}
 
 function pytestCounts(out) {
   const line = out.trim().split('\n').reverse().find((l) => /\d+ (passed|failed)/.test(l)) ?? '';

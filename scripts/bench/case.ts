@@ -9,6 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type BackendRequest, isGpuBackend } from '../../src/engine/compute/backend-request';
+import { registerGpuBackends } from '../../src/engine/compute/gpu-backends';
 import { estimateFile } from '../../src/engine/estimate/lsmi';
 import type { SettingsInput } from '../../src/engine/estimate/settings';
 import { STREAM_THRESHOLD } from '../../src/engine/io/arrow';
@@ -18,6 +20,8 @@ interface CaseInput {
   name: string;
   dataDir: string;
   settings: SettingsInput;
+  /** Backend (default auto: wasm). GPU backends run in this process (a benchmark needs no isolation). */
+  backend?: BackendRequest;
   out: string;
 }
 
@@ -26,6 +30,7 @@ const ATOMS = ['R', 'U1', 'U2', 'S'] as const;
 async function main(): Promise<void> {
   const [caseFile, resultFile] = process.argv.slice(2);
   const c = JSON.parse(fs.readFileSync(caseFile, 'utf8')) as CaseInput;
+  if (isGpuBackend(c.backend)) registerGpuBackends();
   const file = path.join(c.dataDir, 'run.arrow');
   const fileBytes = fs.statSync(file).size;
 
@@ -43,6 +48,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const { results } = await estimateFile(file, {
     settings: c.settings,
+    backend: c.backend,
     out: c.out,
     reuse: false,
     onProgress: (e) => {

@@ -2,6 +2,7 @@
  * `lsmi`: the command line on the same engine as the extension.
  * Exit codes: 0 success, 1 a problem with the input (message on stderr), 2 a usage error, 3 a bug.
  */
+import { BACKEND_REQUESTS } from '../engine/compute/backend-request';
 import { WorkerPool } from '../engine/compute/pool';
 import { isInputError } from '../engine/errors';
 import type { ProgressEvent } from '../engine/estimate/lsmi';
@@ -12,21 +13,28 @@ import { resultsReport } from '../engine/report';
 import { summarizeRun } from '../engine/summary';
 import { TOOL_VERSION } from '../engine/version';
 import { UsageError, parseArgs, parseColumnMapping } from './args';
+import { COMPARE_HELP, COMPARE_USAGE, compareCommand } from './compare';
+import { EXPORT_HELP, EXPORT_USAGE, exportCommand } from './export';
 import { formatReport, formatSummary } from './format';
 
 const USAGE = `lsmi ${TOOL_VERSION}: per-sample multimodal interactions (LSMI)
 
 Usage:
   lsmi estimate <run> [--out FILE] [--mode em|knife] [--covariance diag|full] [--components K]
-                      [--prior empirical|uniform] [--folds N] [--seed S] [--backend auto|wasm|cpu]
+                      [--prior empirical|uniform] [--folds N] [--seed S]
+                      [--backend auto|webgpu|tensorflow-gpu|wasm|cpu]
                       [--top K] [--force] [--json] [--columns STD=NAME,...]
   lsmi inspect <run-or-results> [--json] [--top K] [--columns STD=NAME,...]
+${COMPARE_USAGE}
+${EXPORT_USAGE}
   lsmi --version | --help
 
 Commands:
   estimate   estimate per-sample interactions (r, u1, u2, s) and write <run>.lsmi.arrow beside the run
              (reused when the run's content, the settings and the tool version are unchanged)
   inspect    summarise a run file (samples, classes, embeddings, heads) or a results file (.lsmi.arrow)
+${COMPARE_HELP}
+${EXPORT_HELP}
 
 Options:
   --out          results file (default: <run>.lsmi.arrow)
@@ -36,11 +44,27 @@ Options:
   --prior        label prior: empirical (default; label frequencies, or the run's metadata) or uniform (official)
   --folds        cross-fitting folds for probes trained where the run has no logits (default 5)
   --seed         random seed (default 0)
-  --backend      compute backend (default auto: wasm, falling back to cpu)
+  --backend      compute backend: auto (default: a GPU backend when one is installed and usable, else
+                 wasm, then cpu), webgpu, tensorflow-gpu (CUDA 11.2), wasm or cpu. GPU backends run in a
+                 separate process; if they fail, the run falls back to wasm and says why.
+                 LSMI_BACKEND_PATH: a folder with webgpu / @tensorflow/tfjs-node-gpu installed
   --top          samples listed per component (default 5; --json: 10)
   --force        estimate again even if a matching results file exists
   --json         print one JSON object instead of tables
   --columns      map standard column names to yours, e.g. --columns emb_1=image_emb,label=y
+
+Compare and export options:
+  --baseline     the run the others are compared with: its run name, label, file or 0-based position (default: the first)
+  --top          (compare) classes and samples listed (default 5; --json: 10); (export) keep the first K rows
+  --out          (export) the file to write (a folder with --partition)
+  --format       (export) csv or arrow (default: from the --out extension, else csv)
+  --class, --split, --search   (export) keep these classes (names or indices, comma-separated), this split,
+                 sample ids containing this text
+  --sort, --order  (export) sort by a column (or, for several runs, by Δ of r, u1, u2 or s in --run), desc|asc|abs
+  --run          (export) the run for --sort / --partition among several results files
+  --partition, --quantiles  (export) split the samples at these quantiles of a component: low/mid/high id lists
+  --delta        (export --partition) partition by Δ = run − baseline instead of the run's values
+  --weights      (export) per-sample interaction weights for training code
 
 Rows and sample ids are 0-based. Errors go to stderr; exit codes: 1 bad input, 2 bad usage, 130 cancelled.
 `;
@@ -78,6 +102,8 @@ export async function main(argv: string[], out: Output = process.stdout, err: Ou
       return 0;
     }
     if (command === 'estimate') return await estimate(rest, out, err);
+    if (command === 'compare') return await compareCommand(rest, out);
+    if (command === 'export') return await exportCommand(rest, out);
     throw new UsageError(`unknown command '${command}'`);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -125,7 +151,7 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
     folds,
     seed: intFlag(f.get('seed'), 'seed'),
   };
-  const backend = choice(f.get('backend'), 'backend', ['auto', 'wasm', 'cpu'] as const);
+  const backend = choice(f.get('backend'), 'backend', BACKEND_REQUESTS);
   const columnsFlag = f.get('columns');
   const json = f.has('json');
   const file = args.positional[0];
@@ -141,7 +167,7 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
     const result = await pool.estimateFile(
       file,
       { out: outFile, settings, backend, reuse: !f.has('force'), columns: typeof columnsFlag === 'string' ? parseColumnMapping(columnsFlag) : undefined },
-      { signal: controller.signal, onProgress: bar.update },
+      { signal: controller.signal, onProgress: bar.update, onFallback: (reason) => (bar.done(), err.write(`lsmi: GPU backend not used: ${reason}; computing on wasm\n`)) },
     );
     bar.done();
     const report = resultsReport(result.results, result.out, { top: intFlag(f.get('top'), 'top') ?? (json ? 10 : 5), reused: result.reused });

@@ -18,7 +18,11 @@ export type InputErrorCode =
   | 'DUPLICATE_ID'
   | 'BAD_SPLIT'
   | 'BAD_METADATA'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  // comparing runs (src/engine/compare.ts)
+  | 'NOT_RESULTS'
+  | 'CLASS_MISMATCH'
+  | 'LABEL_MISMATCH';
 
 export interface InputErrorDetails {
   file: string;

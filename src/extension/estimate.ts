@@ -14,7 +14,7 @@ import { log } from './output';
 import { ResultsPanel } from './panels/resultsPanel';
 import { toUserError } from './panels/runPanel';
 import { pickRunFile } from './runFiles';
-import { columnMappingSetting, estimatorSettings, workersSetting } from './settings';
+import { backendPathSetting, backendSetting, columnMappingSetting, estimatorSettings, workersSetting } from './settings';
 
 export type PresetId = 'defaults' | 'full' | 'uniform' | 'components';
 
@@ -52,6 +52,7 @@ export const PRESETS: Preset[] = [
 export class Estimator implements vscode.Disposable {
   private pool?: WorkerPool;
   private poolSize = 0;
+  private poolBackendPath: string | undefined;
   private running = new Set<string>();
 
   constructor(private readonly extensionUri: vscode.Uri) {}
@@ -59,13 +60,15 @@ export class Estimator implements vscode.Disposable {
   /** The one pool, (re)created when `lsmi.workers` changed and nothing is running. */
   private getPool(): WorkerPool {
     const size = workersSetting();
-    if (this.pool && this.poolSize !== size && this.running.size === 0) {
+    const backendPath = backendPathSetting();
+    if (this.pool && (this.poolSize !== size || this.poolBackendPath !== backendPath) && this.running.size === 0) {
       void this.pool.dispose();
       this.pool = undefined;
     }
     if (!this.pool) {
-      this.pool = new WorkerPool({ size });
+      this.pool = new WorkerPool({ size, backendPath });
       this.poolSize = size;
+      this.poolBackendPath = backendPath;
       log().info(`estimation worker pool: ${size} worker${size === 1 ? '' : 's'}`);
     }
     return this.pool;
@@ -112,9 +115,13 @@ export class Estimator implements vscode.Disposable {
           try {
             return await this.getPool().estimateFile(
               file,
-              { settings, columns: columnMappingSetting(), reuse: !args?.force },
+              { settings, columns: columnMappingSetting(), reuse: !args?.force, backend: backendSetting() },
               {
                 signal: controller.signal,
+                onFallback: (reason) => {
+                  log().warn(`GPU backend not used for ${name}: ${reason}; computing on wasm`);
+                  void vscode.window.showWarningMessage(`LSMI: GPU backend not used (${reason}). Computing on wasm.`);
+                },
                 onProgress: (e) => {
                   const pct = Math.round(e.fraction * 100);
                   progress.report({ message: e.message, increment: Math.max(0, pct - done) });
@@ -129,6 +136,9 @@ export class Estimator implements vscode.Disposable {
         },
       );
       log().info(`${result.reused ? 'reused' : 'wrote'} ${result.out}`);
+      const backend = result.results.meta.backend;
+      log().info(`backend${result.reused ? ' (of the reused results)' : ''}: ${backend.detail}`);
+      vscode.window.setStatusBarMessage(`LSMI: ${name} computed on ${backend.name}`, 15000);
       if (args?.open !== false) await ResultsPanel.show(this.extensionUri, result.out);
       return { ok: true, out: result.out, reused: result.reused, dataset: result.results.meta.dataset };
     } catch (e) {

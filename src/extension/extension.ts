@@ -2,17 +2,29 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { RESULTS_SUFFIX, resultsPathFor } from '../engine/io/results';
-import { RESULTS_PANEL_VIEW_TYPE, RUN_PANEL_VIEW_TYPE, type ResultsPanelState, type RunPanelState } from '../protocol/messages';
+import { COMPARE_PANEL_VIEW_TYPE, type ComparePanelState, RESULTS_PANEL_VIEW_TYPE, RUN_PANEL_VIEW_TYPE, type ResultsPanelState, type RunPanelState } from '../protocol/messages';
 import { type EstimateArgs, type EstimateCommandResult, Estimator } from './estimate';
 import { log } from './output';
+import { openSampleFileCommand } from './sampleCommands';
+import { registerExportCommands } from './exportCommands';
+import { compareRunsCommand } from './compareCommand';
+import { ComparePanel } from './panels/comparePanel';
 import { type OpenResultsResult, ResultsPanel } from './panels/resultsPanel';
 import { type InspectResult, RunPanel } from './panels/runPanel';
 import { activeResultsFile, activeRunFile, pickResultsFile, pickRunFile } from './runFiles';
+import { registerInspectSample } from './inspectSample';
+import { type RunsViewApi, registerRunsView, runUriOf } from './runsTree';
+import { type SampleStatusApi, registerSampleStatus } from './sampleStatus';
 
 /** What activate() returns: used by the integration tests, not a public API. */
 export interface LsmiExtensionApi {
   openRunPanels(): string[];
   openResultsPanels(): string[];
+  openComparePanels(): string[][];
+  /** The "LSMI Runs" view. */
+  runs: RunsViewApi;
+  /** The status bar item of the active tab's sample file. */
+  sampleStatus: SampleStatusApi;
 }
 
 export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
@@ -20,15 +32,26 @@ export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
   const estimator = new Estimator(context.extensionUri);
   context.subscriptions.push(
     estimator,
-    vscode.commands.registerCommand('lsmi.inspectRun', async (uri?: vscode.Uri): Promise<InspectResult | undefined> => {
-      const file = uri instanceof vscode.Uri ? uri.fsPath : await pickRunFile();
+    vscode.commands.registerCommand('lsmi.inspectRun', async (arg?: unknown): Promise<InspectResult | undefined> => {
+      const uri = runUriOf(arg);
+      const file = uri ? uri.fsPath : await pickRunFile();
       if (!file) return undefined;
       return RunPanel.show(context.extensionUri, file);
     }),
-    vscode.commands.registerCommand('lsmi.estimate', (uri?: vscode.Uri, args?: EstimateArgs): Promise<EstimateCommandResult | undefined> =>
-      estimator.command(uri, args),
+    // from the runs view the first argument is a tree item (its resourceUri is the run file)
+    vscode.commands.registerCommand('lsmi.estimate', (uri?: unknown, args?: EstimateArgs): Promise<EstimateCommandResult | undefined> =>
+      estimator.command(runUriOf(uri), args),
     ),
-    vscode.commands.registerCommand('lsmi.openResults', (uri?: vscode.Uri) => openResults(context.extensionUri, uri)),
+    vscode.commands.registerCommand('lsmi.openResults', (uri?: unknown) => openResults(context.extensionUri, runUriOf(uri))),
+    vscode.commands.registerCommand('lsmi.openSampleFile', openSampleFileCommand),
+    ...registerExportCommands(),
+    vscode.commands.registerCommand('lsmi.compareRuns', (a?: unknown, b?: unknown) => compareRunsCommand(context.extensionUri, a, b)),
+    vscode.window.registerWebviewPanelSerializer(COMPARE_PANEL_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: ComparePanelState | undefined) {
+        if (state?.files?.length) ComparePanel.restore(panel, context.extensionUri, state);
+        else panel.dispose();
+      },
+    }),
     vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: RunPanelState | undefined) {
         if (state?.file) RunPanel.restore(panel, context.extensionUri, state);
@@ -42,7 +65,10 @@ export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
       },
     }),
   );
-  return { openRunPanels: () => RunPanel.openFiles, openResultsPanels: () => ResultsPanel.openFiles };
+  registerInspectSample(context);
+  const runs = registerRunsView(context);
+  const sampleStatus = registerSampleStatus(context);
+  return { openRunPanels: () => RunPanel.openFiles, openResultsPanels: () => ResultsPanel.openFiles, openComparePanels: () => ComparePanel.openSets, runs, sampleStatus };
 }
 
 export function deactivate(): void {}

@@ -1,5 +1,6 @@
 /** Typed access to the `lsmi.*` settings. */
 import * as vscode from 'vscode';
+import { type BackendRequest, isBackendRequest } from '../engine/compute/backend-request';
 import { defaultPoolSize } from '../engine/compute/pool';
 import type { SettingsInput } from '../engine/estimate/settings';
 import { type ColumnMapping, STANDARD_COLUMNS } from '../engine/io/run';
@@ -41,4 +42,18 @@ export function estimatorSettings(): SettingsInput {
 export function workersSetting(): number {
   const v = vscode.workspace.getConfiguration('lsmi').get<number>('workers') ?? 0;
   return Number.isInteger(v) && v > 0 ? v : defaultPoolSize();
+}
+
+/** `lsmi.backend`: auto (default) | webgpu | tensorflow-gpu | wasm | cpu. */
+export function backendSetting(): BackendRequest {
+  const v = vscode.workspace.getConfiguration('lsmi').get<string>('backend') ?? 'auto';
+  if (isBackendRequest(v)) return v;
+  log().warn(`ignoring lsmi.backend = ${JSON.stringify(v)} (auto, webgpu, tensorflow-gpu, wasm or cpu)`);
+  return 'auto';
+}
+
+/** `lsmi.backendPath`: a folder where the optional GPU packages are installed; undefined when unset. */
+export function backendPathSetting(): string | undefined {
+  const v = vscode.workspace.getConfiguration('lsmi').get<string>('backendPath');
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }

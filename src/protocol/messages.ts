@@ -185,6 +185,7 @@ export type ResultsPanelFromWebview =
   | { type: 'sample'; row: number }
   | { type: 'openSampleFile'; row: number; which: 1 | 2 }
   | { type: 'revealSampleFile'; row: number; which: 1 | 2 }
+  | { type: 'export'; request: ExportRequest; query: Omit<RowsRequest, 'offset' | 'limit'> }
   | { type: 'revealInExplorer' };
 
 /** What a results panel persists across reloads. Only `file` is needed to restore it. */
@@ -205,3 +206,88 @@ export interface ResultsPanelState {
 }
 
 export const RESULTS_PANEL_VIEW_TYPE = 'lsmi.resultsPanel';
+
+// ---------------------------------------------------------------------------------------------
+// Compare panel (2–8 results files joined on sample_id). The host holds the Comparison; the
+// webview gets a summary and asks for movers pages, scatters and sample details.
+// Numbers that are missing (a run lacks a sample) arrive as null (NaN does not survive JSON).
+
+export const COMPARE_PANEL_VIEW_TYPE = 'lsmi.comparePanel';
+
+export type CompareComponentName = 'r' | 'u1' | 'u2' | 's';
+export type MoverComponentName = CompareComponentName | 'any';
+export type MoverOrderName = 'abs' | 'gain' | 'loss';
+
+export interface MoversRequest {
+  /** The run compared with the baseline. */
+  run: number;
+  component: MoverComponentName;
+  order: MoverOrderName;
+  offset: number;
+  limit: number;
+  classFilter?: number;
+  split?: string;
+  search?: string;
+  /** Query generation (pages of older queries are dropped by the webview). */
+  gen: number;
+}
+
+export interface ScatterRequest {
+  component: CompareComponentName;
+  x: number;
+  y: number;
+  classFilter?: number;
+  split?: string;
+  search?: string;
+}
+
+/** What the compare panel shows when a sample is expanded: the results-style detail of one run plus every run's values. */
+export interface CompareSampleDetail {
+  index: number;
+  /** Detail (files, waterfall, percentiles) in `detailRun`. */
+  detail?: SampleDetail;
+  detailRun: number;
+  runs: { run: number; label: string; present: boolean; value: Record<SortColumn, number | null>; delta: Record<CompareComponentName, number | null> }[];
+  error?: UserError;
+}
+
+/** Export requests from a panel: the current filtered view, a quantile partition, interaction weights. */
+export type ExportRequest =
+  | { kind: 'view'; format: 'csv' | 'arrow' }
+  | { kind: 'partition' }
+  | { kind: 'weights' };
+
+/** Compare panel: host → webview. `summary` is the engine's ComparisonSummary (JSON-safe). */
+export type ComparePanelToWebview =
+  | { type: 'loading'; files: string[] }
+  | { type: 'comparison'; files: string[]; summary: import('../engine/compare').ComparisonSummary }
+  | { type: 'moversPage'; request: MoversRequest; page: import('../engine/compare').MoversPage }
+  | { type: 'scatter'; request: ScatterRequest; scatter: import('../engine/compare').Scatter }
+  | { type: 'sampleDetail'; detail: CompareSampleDetail }
+  | { type: 'notice'; text: string }
+  | { type: 'error'; files: string[]; error: UserError };
+
+/** Compare panel: webview → host. */
+export type ComparePanelFromWebview =
+  | { type: 'ready' }
+  | { type: 'reload' }
+  | { type: 'setBaseline'; run: number }
+  | { type: 'movers'; request: MoversRequest }
+  | { type: 'scatter'; request: ScatterRequest }
+  | { type: 'sample'; index: number; run: number }
+  | { type: 'openSampleFile'; index: number; which: 1 | 2 }
+  | { type: 'revealSampleFile'; index: number; which: 1 | 2 }
+  | { type: 'export'; request: ExportRequest; movers?: Omit<MoversRequest, 'offset' | 'limit' | 'gen'> };
+
+export interface ComparePanelState {
+  files: string[];
+  baseline?: number;
+  run?: number;
+  component?: MoverComponentName;
+  order?: MoverOrderName;
+  classFilter?: number;
+  split?: string;
+  search?: string;
+  scatterComponent?: CompareComponentName;
+  expanded?: number;
+}

@@ -27,8 +27,16 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-export function fmt(x: number, digits = 3): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : String(x);
+/** A number with fixed digits; missing values (null, NaN) as an em dash. */
+export function fmt(x: number | null | undefined, digits = 3): string {
+  return typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : x === null || x === undefined || Number.isNaN(x) ? '—' : String(x);
+}
+
+/** A signed difference: +0.123 / −0.123. */
+export function fmtDelta(x: number | null | undefined, digits = 3): string {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return '—';
+  const s = Math.abs(x).toFixed(digits);
+  return Number(s) === 0 ? s : `${x > 0 ? '+' : '−'}${s}`;
 }
 
 export function formatBytes(n: number): string {

@@ -1,19 +1,24 @@
 /** A worker thread of the engine's pool: runs one estimation at a time, posts progress. */
 import { parentPort } from 'node:worker_threads';
 import { estimateFile } from '../estimate/lsmi';
-import type { FromWorker, ToWorker } from './protocol';
+import { ignoreEnvBackend, setBackendNote } from './backend';
+import { type FromWorker, type ToWorker, serializeError } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
+ignoreEnvBackend(); // the pool has applied LSMI_BACKEND already
 
 port.on('message', async (m: ToWorker) => {
   const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+  const { backendNote, ...options } = m.options;
+  setBackendNote(backendNote);
   try {
-    const result = await estimateFile(m.file, { ...m.options, onProgress: (event) => post({ type: 'progress', id: m.id, event }) });
+    const result = await estimateFile(m.file, { ...options, onProgress: (event) => post({ type: 'progress', id: m.id, event }) });
     const transfer = Object.values(result.results.columns).map((a) => a.buffer as ArrayBuffer);
     post({ type: 'done', id: m.id, result }, transfer);
   } catch (e) {
-    const err = e as Error & { code?: string; file?: string; column?: string; rows?: number[] };
-    post({ type: 'error', id: m.id, error: { name: err.name, message: err.message, stack: err.stack, code: err.code, file: err.file, column: err.column, rows: err.rows } });
+    post({ type: 'error', id: m.id, error: serializeError(e) });
+  } finally {
+    setBackendNote(undefined);
   }
 });

@@ -258,6 +258,9 @@ export async function estimateFile(file: string, opts: EstimateFileOptions = {})
   if (inputHash && opts.reuse !== false && fs.existsSync(out)) {
     const existing = await readResults(out).catch(() => undefined);
     if (existing && existing.meta.inputHash === inputHash && existing.meta.toolVersion === TOOL_VERSION && sameSettings(existing.meta.settings, settings)) {
+      // the run was touched but its content is the same: mark the results as current again
+      const now = new Date();
+      await fs.promises.utimes(out, now, now).catch(() => undefined);
       opts.onProgress?.({ stage: 'write', fraction: 1, message: `reused ${out}` });
       return { results: existing, out, reused: true };
     }

@@ -163,7 +163,7 @@ export async function fitProbe(
       const start = step * batch;
       const rows = order.subarray(start, Math.min(start + batch, order.length));
       buffers.fill(inputs, labels, rows, mean, invScale);
-      adam.step(params, batchGradients(params, shape, buffers, rows.length), lr);
+      adam.step(params, await batchGradients(params, shape, buffers, rows.length), lr);
       await pacer.tick();
     }
     opts.onProgress?.((epoch + 1) / s.epochs);
@@ -320,8 +320,9 @@ function forward(w: ParamTensors, x: tf.Tensor2D) {
  *   dZ2 = (dZ3 W3ᵀ) ⊙ [Z2 > 0]          gW2 = A1ᵀ dZ2    gb2 = 1ᵀ dZ2
  *   dZ1 = (dZ2 W2ᵀ) ⊙ [Z1 > 0]          gW1 = Xᵀ dZ1     gb1 = 1ᵀ dZ1
  */
-function batchGradients(params: ProbeParams, shape: Shape, b: BatchBuffers, rows: number): ProbeParams {
+async function batchGradients(params: ProbeParams, shape: Shape, b: BatchBuffers, rows: number): Promise<ProbeParams> {
   const { dIn, nClasses } = shape;
+  // one tensor, read back once and asynchronously: the webgpu backend has no synchronous read in Node
   const grads = tf.tidy(() => {
     const w = uploadParams(params, shape);
     const x = tf.tensor2d(b.x.subarray(0, rows * dIn), [rows, dIn]);
@@ -332,20 +333,26 @@ function batchGradients(params: ProbeParams, shape: Shape, b: BatchBuffers, rows
     const dz3 = tf.sub(tf.mul(tf.softmax(f.logits), 1 / rows), target);
     const dz2 = tf.mul(tf.matMul(dz3, tf.transpose(w.w3)), tf.step(f.z2));
     const dz1 = tf.mul(tf.matMul(dz2, tf.transpose(w.w2)), tf.step(f.z1));
-    return [
-      tf.matMul(xt, dz1),
-      tf.matMul(ones, dz1),
-      tf.matMul(tf.transpose(f.a1), dz2),
-      tf.matMul(ones, dz2),
-      tf.matMul(tf.transpose(f.a2), dz3),
-      tf.matMul(ones, dz3),
-    ];
+    return tf.concat(
+      [
+        tf.matMul(xt, dz1),
+        tf.matMul(ones, dz1),
+        tf.matMul(tf.transpose(f.a1), dz2),
+        tf.matMul(ones, dz2),
+        tf.matMul(tf.transpose(f.a2), dz3),
+        tf.matMul(ones, dz3),
+      ].map((g) => tf.reshape(g, [-1])),
+    );
   });
+  const flat = (await grads.data()) as Float32Array;
+  grads.dispose();
   const out = {} as ProbeParams;
-  PARAM_NAMES.forEach((name, i) => {
-    out[name] = grads[i].dataSync() as Float32Array;
-  });
-  tf.dispose(grads);
+  let at = 0;
+  for (const name of PARAM_NAMES) {
+    const n = params[name].length;
+    out[name] = flat.slice(at, at + n);
+    at += n;
+  }
   return out;
 }
 
@@ -517,7 +524,7 @@ async function scoreRows(
       const part = rows.subarray(start, Math.min(start + block, rows.length));
       gatherRows(inputs, part, model.mean, invScale, x);
       const logits = tf.tidy(() => forward(w, tf.tensor2d(x.subarray(0, part.length * shape.dIn), [part.length, shape.dIn])).logits);
-      const z = logits.dataSync();
+      const z = await logits.data();
       logits.dispose();
       for (let i = 0; i < part.length; i++) {
         const o = i * C;

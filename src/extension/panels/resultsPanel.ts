@@ -15,13 +15,13 @@ import {
   type ResultsPanelState,
   type ResultsPanelToWebview,
   type RowsRequest,
-  SORT_COLUMNS,
   type SampleRow,
-  type SortColumn,
   type UserError,
 } from '../../protocol/messages';
 import { log } from '../output';
 import { loadResults } from '../resultsStore';
+import { RowsQuery } from '../rowsQuery';
+import { exportResultsFromPanel } from '../exportCommands';
 import { sampleDetail } from '../sampleDetail';
 import { openSampleFile, resolveSampleFile, revealSampleFile } from '../sampleLinks';
 import { localRoots, panelHtml } from '../webviewHtml';
@@ -38,8 +38,8 @@ export class ResultsPanel {
   private last?: ResultsPanelToWebview;
   private ready = false;
   private data?: ResultsData;
-  /** Sorted row orders, per sort column and direction (computed on first use). */
-  private orders = new Map<string, Uint32Array>();
+  /** Sorted orders and filtered selections of the rows (computed on first use). */
+  private query?: RowsQuery;
   /** A row to scroll to once the webview has the results (revealSample before the panel was ready). */
   private pendingFocus?: number;
   private loading?: Promise<OpenResultsResult>;
@@ -168,6 +168,9 @@ export class ResultsPanel {
       case 'revealSampleFile':
         void this.sampleFile(m.row, m.which, 'reveal');
         break;
+      case 'export':
+        if (this.data && this.query) void exportResultsFromPanel(this.file, this.data, m.request, this.query.rows(m.query));
+        break;
       case 'revealInExplorer':
         void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.file));
         break;
@@ -188,7 +191,7 @@ export class ResultsPanel {
     try {
       const data = await loadResults(this.file);
       this.data = data;
-      this.orders.clear();
+      this.query = new RowsQuery(data);
       this.post({ type: 'results', overview: overviewOf(this.file, data) });
       this.flushFocus();
       log().info(`opened results ${this.file}: ${data.sampleIds.length} samples`);
@@ -206,29 +209,9 @@ export class ResultsPanel {
   /** One page of rows for a request (sorted, filtered); the request is validated, not trusted. */
   private page(req: RowsRequest): { request: RowsRequest; total: number; offset: number; rows: SampleRow[]; focusIndex?: number } {
     const data = this.data!;
-    const sort: SortColumn = (SORT_COLUMNS as readonly string[]).includes(req.sort) ? req.sort : 's';
-    const desc = req.desc !== false;
+    const { sort, desc } = RowsQuery.sortOf(req);
     const limit = Math.max(1, Math.min(MAX_PAGE, Math.floor(Number(req.limit) || 50)));
-    const order = this.order(sort, desc);
-    const cls = typeof req.classFilter === 'number' && Number.isInteger(req.classFilter) ? req.classFilter : undefined;
-    const needle = typeof req.search === 'string' ? req.search.trim().toLowerCase() : '';
-    const split = typeof req.split === 'string' && data.split ? SPLITS.indexOf(req.split as (typeof SPLITS)[number]) : -1;
-    const range = req.range && (SORT_COLUMNS as readonly string[]).includes(req.range.col) ? req.range : undefined;
-    const rv = range ? data.columns[range.col] : undefined;
-    const rlo = typeof range?.lo === 'number' ? range.lo : -Infinity;
-    const rhi = typeof range?.hi === 'number' ? range.hi : Infinity;
-    let matching: ArrayLike<number> = order;
-    if (cls !== undefined || needle || split >= 0 || rv) {
-      const keep: number[] = [];
-      for (const i of order) {
-        if (cls !== undefined && data.labels[i] !== cls) continue;
-        if (split >= 0 && data.split![i] !== split) continue;
-        if (rv && !(rv[i] >= rlo && rv[i] < rhi)) continue;
-        if (needle && !data.sampleIds[i].toLowerCase().includes(needle)) continue;
-        keep.push(i);
-      }
-      matching = keep;
-    }
+    const matching = this.query!.rows(req);
     const total = matching.length;
     let focusIndex: number | undefined;
     let requested = Math.floor(Number(req.offset) || 0);
@@ -257,18 +240,6 @@ export class ResultsPanel {
       });
     }
     return { request: { ...req, sort, desc, limit, offset }, total, offset, rows, focusIndex };
-  }
-
-  private order(sort: SortColumn, desc: boolean): Uint32Array {
-    const key = `${sort}:${desc}`;
-    let o = this.orders.get(key);
-    if (!o) {
-      const v = this.data!.columns[sort];
-      o = Uint32Array.from({ length: v.length }, (_, i) => i);
-      o.sort((a, b) => (desc ? v[b] - v[a] : v[a] - v[b]) || a - b);
-      this.orders.set(key, o);
-    }
-    return o;
   }
 
   private dispose(): void {

@@ -162,7 +162,7 @@ export async function gmmLogPdf(p: GmmParams, X: Matrix, opts: GmmScoreOptions =
   try {
     for await (const b of rowBlocks(X, blockRows(p.covariance, p.d, p.K), opts.signal)) {
       const lse = tf.tidy(() => tf.logSumExp(kernels.logJoint(tf.sub(tf.tensor2d(b.data, [b.rows, p.d]), kernels.center)), 1));
-      const v = lse.dataSync();
+      const v = await lse.data();
       lse.dispose();
       for (let i = 0; i < b.rows; i++) out[b.start + i] = v[i] + logC;
       opts.onProgress?.((b.start + b.rows) / X.rows);
@@ -295,22 +295,26 @@ function diagStep(ctx: FitContext): EmStep {
     let llSum = 0;
     try {
       for await (const b of rowBlocks(ctx.X, ctx.rows, ctx.signal)) {
-        tf.tidy(() => {
+        // read back asynchronously (the webgpu backend has no synchronous read in Node)
+        const out = tf.tidy(() => {
           const xc = tf.sub(tf.tensor2d(b.data, [b.rows, d]), consts.center);
           const l = tf.add(tf.add(tf.matMul(tf.square(xc), consts.halfPrec), tf.matMul(xc, consts.meanPrec)), consts.base);
           const lse = tf.logSumExp(l, 1, true);
-          if (!wantNext) {
-            llSum += tf.sum(lse).dataSync()[0];
-            return;
-          }
+          if (!wantNext) return tf.sum(lse);
           const r = tf.exp(tf.sub(l, lse));
           const xcT = tf.tensor2d(ctx.transposed.get(b), [d, b.rows]);
-          const stats = tf.concat([
+          return tf.concat([
             tf.reshape(tf.matMul(xcT, r), [-1]),
             tf.reshape(tf.matMul(tf.square(xcT), r), [-1]),
             tf.sum(r, 0),
             tf.reshape(tf.sum(lse), [1]),
-          ]).dataSync();
+          ]);
+        });
+        const stats = await out.data();
+        out.dispose();
+        if (!wantNext) {
+          llSum += stats[0];
+        } else {
           const dk = d * K;
           for (let i = 0; i < dk; i++) {
             s1[i] += stats[i];
@@ -318,7 +322,7 @@ function diagStep(ctx: FitContext): EmStep {
           }
           for (let k = 0; k < K; k++) nk[k] += stats[2 * dk + k];
           llSum += stats[2 * dk + K];
-        });
+        }
         onFraction((b.start + b.rows) / N);
       }
     } finally {
@@ -379,30 +383,43 @@ function fullStep(ctx: FitContext): EmStep {
     let llSum = 0;
     try {
       for await (const b of rowBlocks(ctx.X, ctx.rows, ctx.signal)) {
-        tf.tidy(() => {
+        // tensors kept across asynchronous read-backs (the webgpu backend has no synchronous read in
+        // Node), disposed below
+        const t = tf.tidy(() => {
           const xc = tf.sub<tf.Tensor2D>(tf.tensor2d(b.data, [b.rows, d]), kernels.center);
           const l = kernels.logJoint(xc);
           const lse = tf.logSumExp(l, 1, true);
-          llSum += tf.sum(lse).dataSync()[0];
-          if (!wantNext) return;
+          if (!wantNext) return { first: tf.reshape(tf.sum(lse), [1]) };
           const r = tf.exp(tf.sub(l, lse));
           const rT = tf.transpose(r);
           const xcT = tf.tensor2d(ctx.transposed.get(b), [d, b.rows]);
-          const first = tf.concat([tf.reshape(tf.matMul(xcT, r), [-1]), tf.sum(r, 0)]).dataSync();
-          for (let i = 0; i < d * K; i++) s1[i] += first[i];
-          for (let k = 0; k < K; k++) nk[k] += first[d * K + k];
-          for (let k = 0; k < K; k++) {
-            const sk = tf.tidy(() => {
-              const xk = tf.sub(xc, kernels.means[k]);
-              const xkT = tf.sub(xcT, tf.reshape(kernels.means[k], [d, 1]));
-              return tf.matMul(tf.mul(xkT, tf.slice(rT, [k, 0], [1, b.rows])), xk);
-            });
-            const v = sk.dataSync();
-            sk.dispose();
-            const acc = scatter[k];
-            for (let i = 0; i < d * d; i++) acc[i] += v[i];
-          }
+          const first = tf.concat([tf.reshape(tf.matMul(xcT, r), [-1]), tf.sum(r, 0), tf.reshape(tf.sum(lse), [1])]);
+          return { first, xc, xcT, rT };
         });
+        try {
+          const first = await t.first.data();
+          if (!wantNext) {
+            llSum += first[0];
+          } else {
+            const { xc, xcT, rT } = t as Required<typeof t>;
+            for (let i = 0; i < d * K; i++) s1[i] += first[i];
+            for (let k = 0; k < K; k++) nk[k] += first[d * K + k];
+            llSum += first[d * K + K];
+            for (let k = 0; k < K; k++) {
+              const sk = tf.tidy(() => {
+                const xk = tf.sub(xc, kernels.means[k]);
+                const xkT = tf.sub(xcT, tf.reshape(kernels.means[k], [d, 1]));
+                return tf.matMul(tf.mul(xkT, tf.slice(rT, [k, 0], [1, b.rows])), xk);
+              });
+              const v = await sk.data();
+              sk.dispose();
+              const acc = scatter[k];
+              for (let i = 0; i < d * d; i++) acc[i] += v[i];
+            }
+          }
+        } finally {
+          tf.dispose(Object.values(t));
+        }
         onFraction((b.start + b.rows) / N);
       }
     } finally {
@@ -641,7 +658,7 @@ class SeedDistances {
   }
 
   /** Distances to the r points P (r×d row-major), as an m×r row-major array. */
-  to(P: ArrayLike<number>): Float64Array {
+  async to(P: ArrayLike<number>): Promise<Float64Array> {
     const { m, d } = this;
     const r = P.length / d;
     const PT = new Float32Array(d * r);
@@ -653,7 +670,7 @@ class SeedDistances {
       }
     }
     const g = tf.tidy(() => tf.matMul(this.rows, tf.tensor2d(PT, [d, r])));
-    const dots = g.dataSync();
+    const dots = await g.data();
     g.dispose();
     const out = new Float64Array(m * r);
     for (let i = 0; i < m; i++) for (let t = 0; t < r; t++) out[i * r + t] = Math.max(0, this.norms[i] - 2 * dots[i * r + t] + pNorms[t]);
@@ -677,7 +694,7 @@ async function kmeansPlusPlus(distances: SeedDistances, Y: Float32Array, K: numb
   const first = rng.int(m);
   centres.set(row(first));
   let count = 1;
-  const closest = distances.to(row(first));
+  const closest = await distances.to(row(first));
   while (count < K) {
     let total = 0;
     for (let i = 0; i < m; i++) total += closest[i];
@@ -685,7 +702,7 @@ async function kmeansPlusPlus(distances: SeedDistances, Y: Float32Array, K: numb
     const candidates = Array.from({ length: trials }, () => sampleProportional(closest, total, rng));
     const P = new Float32Array(trials * d);
     candidates.forEach((c, t) => P.set(row(c), t * d));
-    const dist = distances.to(P);
+    const dist = await distances.to(P);
     let best = 0;
     let bestPotential = Infinity;
     for (let t = 0; t < trials; t++) {
@@ -712,7 +729,7 @@ async function lloyd(distances: SeedDistances, Y: Float32Array, centres: Float64
   const sums = new Float64Array(K * d);
   const counts = new Float64Array(K);
   for (let it = 0; it < LLOYD_ITERS; it++) {
-    const dist = distances.to(centres);
+    const dist = await distances.to(centres);
     let changed = 0;
     for (let i = 0; i < m; i++) {
       let bestK = 0;

@@ -1,0 +1,90 @@
+/**
+ * Export commands on one results file: LSMI: Export Samples (CSV or Arrow; the panel exports its
+ * current filtered, sorted view), LSMI: Export Partition (sample_id lists split at a component's
+ * quantiles, e.g. high- and low-redundancy subsets), LSMI: Export Interaction Weights.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { type ViewQuery, partitionByQuantiles, resultsView, weightsView } from '../engine/export';
+import { RESULTS_SUFFIX, type ResultsData, resultsPathFor } from '../engine/io/results';
+import type { ExportRequest } from '../protocol/messages';
+import { type ExportResult, type PartitionExportArgs, type ViewExportArgs, exportDir, exportPartition, exportView } from './exports';
+import { ResultsPanel } from './panels/resultsPanel';
+import { loadResults } from './resultsStore';
+import { type RowsQueryInput, RowsQuery } from './rowsQuery';
+import { activeResultsFile, activeRunFile, pickResultsFile } from './runFiles';
+
+const baseName = (file: string) => path.basename(file).replace(new RegExp(`${RESULTS_SUFFIX.replace('.', '\\.')}$`), '');
+
+/** The results file a command works on: given (a results or run file), active, or picked. */
+async function resultsFileOf(uri: unknown): Promise<string | undefined> {
+  if (uri instanceof vscode.Uri) return uri.fsPath.endsWith(RESULTS_SUFFIX) ? uri.fsPath : resultsPathFor(uri.fsPath);
+  if (typeof uri === 'string') return uri.endsWith(RESULTS_SUFFIX) ? uri : resultsPathFor(uri);
+  const run = activeRunFile();
+  return activeResultsFile() ?? ResultsPanel.activeFile() ?? (run ? resultsPathFor(run) : await pickResultsFile());
+}
+
+async function withResults(uri: unknown, fn: (file: string, data: ResultsData) => Promise<ExportResult>): Promise<ExportResult> {
+  const file = await resultsFileOf(uri);
+  if (!file) return undefined;
+  if (!fs.existsSync(file)) {
+    const error = { code: 'NOT_FOUND', message: `${file}: no results yet. Run "LSMI: Estimate Interactions" on the run first.` };
+    void vscode.window.showErrorMessage(`LSMI: ${error.message}`);
+    return { ok: false, error };
+  }
+  try {
+    return await fn(file, await loadResults(file));
+  } catch (e) {
+    const error = { code: (e as { code?: string }).code ?? 'READ_FAILED', message: (e as Error).message };
+    void vscode.window.showErrorMessage(`LSMI: ${error.message}`);
+    return { ok: false, error };
+  }
+}
+
+function samples(file: string, data: ResultsData, rows: ArrayLike<number> | undefined, args: ViewExportArgs): Promise<ExportResult> {
+  const q: ViewQuery = rows ? { rows } : {};
+  return exportView(resultsView(data, q, file), path.join(exportDir(file), `${baseName(file)}-samples.csv`), 'samples', args);
+}
+
+function partition(file: string, data: ResultsData, rows: ArrayLike<number> | undefined, args: PartitionExportArgs): Promise<ExportResult> {
+  return exportPartition(
+    (c, q) => partitionByQuantiles(data.sampleIds, data.columns[c], q, c, rows),
+    exportDir(file),
+    (c) => `${baseName(file)}-${c}`,
+    args,
+    { results: file, run: data.meta.run.name },
+  );
+}
+
+function weights(file: string, data: ResultsData, rows: ArrayLike<number> | undefined, args: ViewExportArgs): Promise<ExportResult> {
+  return exportView(weightsView(data, rows ? { rows } : {}, file), path.join(exportDir(file), `${baseName(file)}-weights.csv`), 'interaction weights', args);
+}
+
+/** From the results panel: exports what the panel shows (its filtered, sorted rows). */
+export function exportResultsFromPanel(file: string, data: ResultsData, request: ExportRequest, rows: ArrayLike<number>): Promise<ExportResult> {
+  if (request.kind === 'view') return samples(file, data, rows, { format: request.format === 'arrow' ? 'arrow' : 'csv' });
+  if (request.kind === 'partition') return partition(file, data, rows, {});
+  return weights(file, data, rows, {});
+}
+
+/** Args of the palette commands (tests and other extensions pass them instead of answering dialogs). */
+export interface ExportCommandArgs extends ViewExportArgs, PartitionExportArgs {
+  /** The samples-table query to export (default: every sample, in file order). */
+  query?: RowsQueryInput;
+}
+
+function rowsOf(data: ResultsData, args?: ExportCommandArgs): ArrayLike<number> | undefined {
+  return args?.query ? new RowsQuery(data).rows(args.query) : undefined;
+}
+
+export function registerExportCommands(): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('lsmi.exportSamples', (uri?: unknown, args?: ExportCommandArgs) =>
+      withResults(uri, (file, data) => samples(file, data, rowsOf(data, args), args ?? {}))),
+    vscode.commands.registerCommand('lsmi.exportPartition', (uri?: unknown, args?: ExportCommandArgs) =>
+      withResults(uri, (file, data) => partition(file, data, rowsOf(data, args), args ?? {}))),
+    vscode.commands.registerCommand('lsmi.exportWeights', (uri?: unknown, args?: ExportCommandArgs) =>
+      withResults(uri, (file, data) => weights(file, data, rowsOf(data, args), args ?? {}))),
+  ];
+}

@@ -1,0 +1,268 @@
+/**
+ * The compare panel: 2–8 results files joined on sample_id (src/engine/compare.ts). The host keeps
+ * the Comparison; the webview gets a JSON-safe summary and asks for pages of the biggest movers,
+ * scatters and sample details. One panel per set of files.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  COMPARE_COMPONENTS,
+  type Comparison,
+  type MoversQuery,
+  JOINED_COLUMNS,
+  loadComparison,
+  moversPage,
+  resultsOf,
+  sampleFiles,
+  scatter,
+  summarizeComparison,
+  withBaseline,
+} from '../../engine/compare';
+import { comparisonView, partitionByQuantiles } from '../../engine/export';
+import { SPLITS } from '../../engine/io/run';
+import {
+  COMPARE_PANEL_VIEW_TYPE,
+  type CompareSampleDetail,
+  type ComparePanelFromWebview,
+  type ComparePanelState,
+  type ComparePanelToWebview,
+  type MoversRequest,
+  type ScatterRequest,
+  type UserError,
+} from '../../protocol/messages';
+import { type ExportResult, exportDir, exportPartition, exportView } from '../exports';
+import { log } from '../output';
+import { sampleDetail } from '../sampleDetail';
+import { openSampleFile, resolveSampleFile, revealSampleFile } from '../sampleLinks';
+import { localRoots, panelHtml } from '../webviewHtml';
+import { toUserError } from './runPanel';
+
+export type CompareResult =
+  | { ok: true; files: string[]; labels: string[]; baseline: number; n: number; nCommon: number; missing: number[] }
+  | { ok: false; error: UserError };
+
+/** NaN and ±Infinity become null: what JSON (and so postMessage) can carry. */
+function jsonSafe<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as T;
+}
+
+const MAX_PAGE = 500;
+
+export class ComparePanel {
+  private static readonly panels = new Map<string, ComparePanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private last?: ComparePanelToWebview;
+  private ready = false;
+  private cmp?: Comparison;
+
+  static async show(extensionUri: vscode.Uri, files: string[], baseline?: string | number): Promise<CompareResult> {
+    const key = files.join('\n');
+    let panel = ComparePanel.panels.get(key);
+    if (panel) panel.panel.reveal();
+    else {
+      const p = vscode.window.createWebviewPanel(COMPARE_PANEL_VIEW_TYPE, ComparePanel.title(files), vscode.ViewColumn.Active, {
+        enableScripts: true,
+        localResourceRoots: localRoots(extensionUri),
+      });
+      panel = new ComparePanel(p, extensionUri, files);
+    }
+    return panel.load(baseline);
+  }
+
+  static restore(webviewPanel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: ComparePanelState): void {
+    webviewPanel.webview.options = { enableScripts: true, localResourceRoots: localRoots(extensionUri) };
+    void new ComparePanel(webviewPanel, extensionUri, state.files).load(state.baseline);
+  }
+
+  static get openSets(): string[][] {
+    return [...ComparePanel.panels.keys()].map((k) => k.split('\n'));
+  }
+
+  private static title(files: string[]): string {
+    const names = files.map((f) => path.basename(f).replace(/\.lsmi\.arrow$/, ''));
+    return `LSMI Compare: ${names.length <= 3 ? names.join(' vs ') : `${names.length} runs`}`;
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly files: string[],
+  ) {
+    ComparePanel.panels.set(files.join('\n'), this);
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'lsmi.svg');
+    panel.webview.html = panelHtml(panel.webview, extensionUri, 'compare', panel.title);
+    panel.webview.onDidReceiveMessage((m: ComparePanelFromWebview) => this.onMessage(m), undefined, this.disposables);
+    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+  }
+
+  private post(message: ComparePanelToWebview): void {
+    if (message.type === 'comparison' || message.type === 'error') this.last = message;
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private async load(baseline?: string | number): Promise<CompareResult> {
+    this.last = undefined;
+    this.post({ type: 'loading', files: this.files });
+    try {
+      const cmp = await loadComparison(this.files, { baseline });
+      this.cmp = cmp;
+      this.postSummary();
+      log().info(`comparing ${cmp.runs.map((r) => r.label).join(', ')}: ${cmp.n} samples, ${cmp.nCommon} in every run`);
+      for (const w of cmp.warnings) log().warn(w);
+      return { ok: true, files: this.files, labels: cmp.runs.map((r) => r.label), baseline: cmp.baseline, n: cmp.n, nCommon: cmp.nCommon, missing: cmp.runs.map((r) => r.missing) };
+    } catch (e) {
+      this.cmp = undefined;
+      const error = toUserError(e);
+      log().error(`${error.code}: ${error.message}`);
+      this.post({ type: 'error', files: this.files, error });
+      void vscode.window.showErrorMessage(`LSMI: ${error.message}`);
+      return { ok: false, error };
+    }
+  }
+
+  private postSummary(): void {
+    const cmp = this.cmp!;
+    this.post({ type: 'comparison', files: this.files, summary: jsonSafe(summarizeComparison(cmp, { top: 5, bins: 40 })) });
+  }
+
+  private query(r: Omit<MoversRequest, 'offset' | 'limit' | 'gen'>): MoversQuery {
+    const cmp = this.cmp!;
+    const run = Number.isInteger(r.run) && r.run >= 0 && r.run < cmp.runs.length && r.run !== cmp.baseline ? r.run : cmp.baseline === 0 ? 1 : 0;
+    return {
+      run,
+      component: r.component === 'any' || (COMPARE_COMPONENTS as readonly string[]).includes(r.component) ? r.component : 'any',
+      order: r.order === 'gain' || r.order === 'loss' ? r.order : 'abs',
+      classes: typeof r.classFilter === 'number' ? [r.classFilter] : undefined,
+      split: (SPLITS as readonly string[]).includes(r.split ?? '') ? (r.split as (typeof SPLITS)[number]) : undefined,
+      search: typeof r.search === 'string' && r.search.trim() ? r.search : undefined,
+    };
+  }
+
+  private onMessage(m: ComparePanelFromWebview): void {
+    try {
+      this.handle(m);
+    } catch (e) {
+      const error = toUserError(e);
+      log().error(`compare panel: ${error.message}`);
+      this.post({ type: 'notice', text: error.message });
+    }
+  }
+
+  private handle(m: ComparePanelFromWebview): void {
+    const cmp = this.cmp;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        void this.panel.webview.postMessage(this.last ?? ({ type: 'loading', files: this.files } satisfies ComparePanelToWebview));
+        break;
+      case 'reload':
+        void this.load(cmp?.baseline);
+        break;
+      case 'setBaseline':
+        if (cmp && Number.isInteger(m.run) && m.run >= 0 && m.run < cmp.runs.length) {
+          this.cmp = withBaseline(cmp, m.run);
+          this.postSummary();
+        }
+        break;
+      case 'movers': {
+        if (!cmp) break;
+        const limit = Math.max(1, Math.min(MAX_PAGE, Math.floor(Number(m.request.limit) || 100)));
+        const page = moversPage(cmp, { ...this.query(m.request), offset: Math.max(0, Math.floor(Number(m.request.offset) || 0)), limit });
+        this.post({ type: 'moversPage', request: m.request, page: jsonSafe(page) });
+        break;
+      }
+      case 'scatter': {
+        if (!cmp) break;
+        const r: ScatterRequest = m.request;
+        const ok = (k: number) => Number.isInteger(k) && k >= 0 && k < cmp.runs.length;
+        const q = this.query({ run: r.y, component: 'any', order: 'abs', classFilter: r.classFilter, split: r.split, search: r.search });
+        const comp = (COMPARE_COMPONENTS as readonly string[]).includes(r.component) ? r.component : 's';
+        const s = scatter(cmp, { component: comp, x: ok(r.x) ? r.x : cmp.baseline, y: ok(r.y) ? r.y : undefined, classes: q.classes, split: q.split, search: q.search, maxPoints: 3000, grid: 48 });
+        this.post({ type: 'scatter', request: r, scatter: jsonSafe(s) });
+        break;
+      }
+      case 'sample':
+        if (cmp) void this.detail(cmp, m.index, m.run);
+        break;
+      case 'openSampleFile':
+      case 'revealSampleFile':
+        if (cmp) void this.sampleFile(cmp, m.index, m.which, m.type === 'openSampleFile' ? 'open' : 'reveal');
+        break;
+      case 'export':
+        if (cmp) void this.export(cmp, m);
+        break;
+    }
+  }
+
+  /** Files of a joined sample come from the run that has them (the baseline first). */
+  private locate(cmp: Comparison, index: number): { file: string; row: number; run: number } | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= cmp.n) return undefined;
+    const f = sampleFiles(cmp, index);
+    if (f) return { file: f.resultsFile, row: cmp.rows[f.run][index], run: f.run };
+    const k = cmp.rows.findIndex((rows) => rows[index] >= 0);
+    return k >= 0 ? { file: cmp.runs[k].file, row: cmp.rows[k][index], run: k } : undefined;
+  }
+
+  private async detail(cmp: Comparison, index: number, run: number): Promise<void> {
+    const data = resultsOf(cmp);
+    if (!data || !Number.isInteger(index) || index < 0 || index >= cmp.n) return;
+    // the waterfall and percentiles of the compared run (or of the first run that has the sample)
+    const k = Number.isInteger(run) && run >= 0 && run < cmp.runs.length && cmp.rows[run][index] >= 0 ? run : cmp.rows.findIndex((rows) => rows[index] >= 0);
+    const files = this.locate(cmp, index);
+    let detail = k >= 0 ? await sampleDetail(cmp.runs[k].file, data[k], cmp.rows[k][index]) : undefined;
+    if (detail && files && files.run !== k) {
+      // the compared run has no paths for this sample: show the files of the run that does
+      const other = await sampleDetail(files.file, data[files.run], files.row);
+      detail = { ...detail, files: other.files };
+    }
+    const runs = cmp.runs.map((r, q) => ({
+      run: q,
+      label: r.label,
+      present: cmp.rows[q][index] >= 0,
+      value: Object.fromEntries(JOINED_COLUMNS.map((c) => [c, cmp.values[q][c][index]])) as CompareSampleDetail['runs'][number]['value'],
+      delta: Object.fromEntries(COMPARE_COMPONENTS.map((c) => [c, cmp.delta[q][c][index]])) as CompareSampleDetail['runs'][number]['delta'],
+    }));
+    if (this.cmp === cmp || this.cmp?.rows === cmp.rows) this.post({ type: 'sampleDetail', detail: jsonSafe({ index, detail, detailRun: k, runs }) });
+  }
+
+  private async sampleFile(cmp: Comparison, index: number, which: 1 | 2, action: 'open' | 'reveal'): Promise<void> {
+    const at = this.locate(cmp, index);
+    const data = resultsOf(cmp);
+    if (!at || !data || (which !== 1 && which !== 2)) return;
+    const resolved = resolveSampleFile(at.file, data[at.run], at.row, which);
+    if (!resolved.ok) {
+      void vscode.window.showWarningMessage(`LSMI: ${resolved.error.message}`);
+      this.post({ type: 'notice', text: resolved.error.message });
+      return;
+    }
+    await (action === 'open' ? openSampleFile(resolved.path) : revealSampleFile(resolved.path));
+  }
+
+  private async export(cmp: Comparison, m: Extract<ComparePanelFromWebview, { type: 'export' }>): Promise<ExportResult> {
+    const q = this.query(m.movers ?? { run: -1, component: 'any', order: 'abs' });
+    const run = q.run!;
+    // the movers view: every filtered sample with a Δ, in the panel's ranking
+    const page = moversPage(cmp, { ...q, offset: 0, limit: 0 });
+    const ranked: number[] = [];
+    for (let offset = 0; offset < page.total; offset += 1000) for (const r of moversPage(cmp, { ...q, offset, limit: 1000 }).rows) ranked.push(r.index);
+    const dir = exportDir(cmp.runs[cmp.baseline].file);
+    const stem = `${cmp.runs[cmp.baseline].label}-vs-${cmp.runs[run].label}`.replace(/[^A-Za-z0-9._-]+/g, '_');
+    if (m.request.kind === 'partition') {
+      return exportPartition(
+        (c, quantiles) => partitionByQuantiles(cmp.sampleIds, cmp.values[run][c], quantiles, `${c}.${cmp.runs[run].label}`, ranked.slice().sort((a, b) => a - b)),
+        dir,
+        (c) => `${stem}-${c}`,
+        {},
+        { compare: cmp.runs.map((r) => r.file), run: cmp.runs[run].label },
+      );
+    }
+    const view = comparisonView(cmp, { run, rows: ranked });
+    const format = m.request.kind === 'view' && m.request.format === 'arrow' ? 'arrow' : 'csv';
+    return exportView(view, path.join(dir, `${stem}-movers.${format}`), 'movers', { format });
+  }
+
+  private dispose(): void {
+    ComparePanel.panels.delete(this.files.join('\n'));
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The rows of one results file that a samples-table query selects, in its order: sorted by a
+ * component, filtered by class, split, a value range and an id substring. Sorted orders and the
+ * last filtered selection are cached, so paging through 1e6 rows does not re-sort or re-filter.
+ */
+import type { ResultsData } from '../engine/io/results';
+import { SPLITS } from '../engine/io/run';
+import { type RowsRequest, SORT_COLUMNS, type SortColumn } from '../protocol/messages';
+
+export type RowsQueryInput = Omit<RowsRequest, 'offset' | 'limit' | 'focusRow'>;
+
+export class RowsQuery {
+  private readonly orders = new Map<string, Uint32Array>();
+  private last?: { key: string; rows: ArrayLike<number> };
+
+  constructor(readonly data: ResultsData) {}
+
+  /** The request's sort column and direction, validated (the webview is not trusted). */
+  static sortOf(req: RowsQueryInput): { sort: SortColumn; desc: boolean } {
+    return { sort: (SORT_COLUMNS as readonly string[]).includes(req.sort) ? req.sort : 's', desc: req.desc !== false };
+  }
+
+  order(sort: SortColumn, desc: boolean): Uint32Array {
+    const key = `${sort}:${desc}`;
+    let o = this.orders.get(key);
+    if (!o) {
+      const v = this.data.columns[sort];
+      o = Uint32Array.from({ length: v.length }, (_, i) => i);
+      o.sort((a, b) => (desc ? v[b] - v[a] : v[a] - v[b]) || a - b);
+      this.orders.set(key, o);
+    }
+    return o;
+  }
+
+  /** Results rows selected by the query, in display order. */
+  rows(req: RowsQueryInput): ArrayLike<number> {
+    const data = this.data;
+    const { sort, desc } = RowsQuery.sortOf(req);
+    const cls = typeof req.classFilter === 'number' && Number.isInteger(req.classFilter) ? req.classFilter : undefined;
+    const needle = typeof req.search === 'string' ? req.search.trim().toLowerCase() : '';
+    const split = typeof req.split === 'string' && data.split ? SPLITS.indexOf(req.split as (typeof SPLITS)[number]) : -1;
+    const range = req.range && (SORT_COLUMNS as readonly string[]).includes(req.range.col) ? req.range : undefined;
+    const key = JSON.stringify([sort, desc, cls, needle, split, range?.col, range?.lo, range?.hi]);
+    if (this.last?.key === key) return this.last.rows;
+    const order = this.order(sort, desc);
+    let rows: ArrayLike<number> = order;
+    if (cls !== undefined || needle || split >= 0 || range) {
+      const rv = range ? data.columns[range.col] : undefined;
+      const lo = typeof range?.lo === 'number' ? range.lo : -Infinity;
+      const hi = typeof range?.hi === 'number' ? range.hi : Infinity;
+      const keep: number[] = [];
+      for (const i of order) {
+        if (cls !== undefined && data.labels[i] !== cls) continue;
+        if (split >= 0 && data.split![i] !== split) continue;
+        if (rv && !(rv[i] >= lo && rv[i] < hi)) continue;
+        if (needle && !data.sampleIds[i].toLowerCase().includes(needle)) continue;
+        keep.push(i);
+      }
+      rows = Uint32Array.from(keep);
+    }
+    this.last = { key, rows };
+    return rows;
+  }
+}

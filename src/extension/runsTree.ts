@@ -1,0 +1,278 @@
+/**
+ * The "LSMI Runs" view in the Explorer: the workspace's run files, grouped by folder, each with its
+ * state: estimated (results newer than the run), stale (the run changed after its results, or the
+ * results come from another tool version) or not yet estimated. Tooltips read the results lazily.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { resultsPathFor } from '../engine/io/results';
+import { TOOL_VERSION } from '../engine/version';
+import { log } from './output';
+import { loadResults } from './resultsStore';
+import { isRunFile } from './runFiles';
+
+export const RUNS_VIEW_ID = 'lsmi.runs';
+export const RUN_GLOB = '**/*.{arrow,feather,npz}';
+const EXCLUDE_GLOB = '**/node_modules/**';
+const MAX_RUNS = 2000;
+
+export type RunState = 'estimated' | 'stale' | 'notYet';
+
+const STATE_TEXT: Record<RunState, string> = { estimated: 'estimated', stale: 'stale', notYet: 'not yet estimated' };
+
+/** A run file in the tree. Commands get these as (item, selectedItems[]): resourceUri is the run file. */
+export class RunTreeItem extends vscode.TreeItem {
+  declare resourceUri: vscode.Uri;
+  /** Where the results are (or would be written): `<run>.lsmi.arrow`. */
+  readonly resultsFile: string;
+  /** Why a run is stale, when it is. */
+  staleReason?: string;
+
+  constructor(
+    readonly file: string,
+    readonly state: RunState,
+    relDir: string | undefined,
+    staleReason?: string,
+  ) {
+    super(vscode.Uri.file(file), vscode.TreeItemCollapsibleState.None);
+    this.label = path.basename(file);
+    this.resultsFile = resultsPathFor(file);
+    this.staleReason = staleReason;
+    this.id = `run:${file}`;
+    this.contextValue = `lsmi.run.${state}`;
+    this.description = relDir ? `${STATE_TEXT[state]} · ${relDir}` : STATE_TEXT[state];
+    this.iconPath =
+      state === 'estimated'
+        ? new vscode.ThemeIcon('beaker', new vscode.ThemeColor('charts.green'))
+        : state === 'stale'
+          ? new vscode.ThemeIcon('history', new vscode.ThemeColor('list.warningForeground'))
+          : new vscode.ThemeIcon('circle-large-outline');
+    this.command =
+      state === 'notYet'
+        ? { command: 'lsmi.inspectRun', title: 'Inspect Run File', arguments: [this.resourceUri] }
+        : { command: 'lsmi.openResults', title: 'Open Results', arguments: [this.resourceUri] };
+    this.accessibilityInformation = { label: `${path.basename(file)}, ${STATE_TEXT[state]}${relDir ? `, in ${relDir}` : ''}` };
+  }
+}
+
+/** A folder of run files (shown when the runs are in more than one folder). */
+export class RunFolderItem extends vscode.TreeItem {
+  constructor(
+    readonly dir: string,
+    readonly runs: RunTreeItem[],
+  ) {
+    super(vscode.Uri.file(dir), vscode.TreeItemCollapsibleState.Expanded);
+    this.label = vscode.workspace.asRelativePath(dir, (vscode.workspace.workspaceFolders?.length ?? 0) > 1) || path.basename(dir);
+    if (this.label === dir) this.label = path.basename(dir) || dir;
+    this.id = `folder:${dir}`;
+    this.contextValue = 'lsmi.runFolder';
+    this.iconPath = vscode.ThemeIcon.Folder;
+    const done = runs.filter((r) => r.state === 'estimated').length;
+    this.description = `${done} of ${runs.length} estimated`;
+  }
+}
+
+export type RunsNode = RunTreeItem | RunFolderItem;
+
+/** The argument of a run command given from the tree, the Explorer or code: the run file's Uri. */
+export function runUriOf(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  if (arg instanceof RunTreeItem) return arg.resourceUri;
+  const r = (arg as { resourceUri?: unknown } | undefined)?.resourceUri;
+  return r instanceof vscode.Uri ? r : undefined;
+}
+
+const versionCache = new Map<string, { mtimeMs: number; size: number; version: string | undefined }>();
+
+/**
+ * The tool version recorded in a results file, read from the Arrow file footer only (the schema's
+ * `lsmi_results` metadata lives there): a few KiB, whatever the size of the file.
+ */
+export function resultsToolVersion(file: string, st?: fs.Stats): string | undefined {
+  try {
+    st ??= fs.statSync(file);
+    const hit = versionCache.get(file);
+    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.version;
+    let version: string | undefined;
+    const fd = fs.openSync(file, 'r');
+    try {
+      const tail = Buffer.alloc(10);
+      if (st.size >= 16 && fs.readSync(fd, tail, 0, 10, st.size - 10) === 10 && tail.subarray(4).toString('latin1') === 'ARROW1') {
+        const len = tail.readInt32LE(0);
+        if (len > 0 && len <= Math.min(st.size - 16, 64 << 20)) {
+          const footer = Buffer.alloc(len);
+          fs.readSync(fd, footer, 0, len, st.size - 10 - len);
+          version = /"toolVersion":"([^"\\]*)"/.exec(footer.toString('utf8'))?.[1];
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    versionCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, version });
+    return version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state of one run file, from the mtimes of the run and its results (and the results' tool version). */
+export function runState(file: string): { state: RunState; staleReason?: string } {
+  let results: fs.Stats;
+  try {
+    results = fs.statSync(resultsPathFor(file));
+  } catch {
+    return { state: 'notYet' };
+  }
+  let run: fs.Stats | undefined;
+  try {
+    run = fs.statSync(file);
+  } catch {
+    /* deleted meanwhile */
+  }
+  if (run && run.mtimeMs > results.mtimeMs) return { state: 'stale', staleReason: 'the run file changed after its results were written' };
+  const version = resultsToolVersion(resultsPathFor(file), results);
+  if (version && version !== TOOL_VERSION) return { state: 'stale', staleReason: `the results were written by LSMI Explorer ${version} (this is ${TOOL_VERSION})` };
+  return { state: 'estimated' };
+}
+
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined | void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private timer?: NodeJS.Timeout;
+  /** How many times the tree was told to refresh (tests: the file watcher works). */
+  changes = 0;
+
+  constructor() {
+    const watcher = vscode.workspace.createFileSystemWatcher(RUN_GLOB);
+    const onFile = (uri: vscode.Uri) => {
+      if (!uri.fsPath.split(path.sep).includes('node_modules')) this.scheduleRefresh();
+    };
+    this.disposables.push(watcher, watcher.onDidCreate(onFile), watcher.onDidChange(onFile), watcher.onDidDelete(onFile));
+    this.disposables.push(vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()));
+  }
+
+  /** Refreshes after a burst of file events has settled (an estimation writes a temp file, then renames). */
+  private scheduleRefresh(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.refresh(), 250);
+  }
+
+  refresh(): void {
+    clearTimeout(this.timer);
+    this.changes++;
+    this.changed.fire();
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    return node;
+  }
+
+  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+    if (node instanceof RunFolderItem) return node.runs;
+    if (node) return [];
+    const files = await this.runFiles();
+    const byDir = new Map<string, string[]>();
+    for (const f of files) {
+      const d = path.dirname(f);
+      (byDir.get(d) ?? byDir.set(d, []).get(d)!).push(f);
+    }
+    const item = (f: string, relDir?: string) => {
+      const { state, staleReason } = runState(f);
+      return new RunTreeItem(f, state, relDir, staleReason);
+    };
+    if (byDir.size <= 1) return files.map((f) => item(f));
+    return [...byDir.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([dir, fs_]) => new RunFolderItem(dir, fs_.map((f) => item(f))));
+  }
+
+  /** The run items, flattened (tests; Compare Runs). */
+  async runItems(): Promise<RunTreeItem[]> {
+    const top = await this.getChildren();
+    return top.flatMap((n) => (n instanceof RunFolderItem ? n.runs : [n]));
+  }
+
+  /** The tooltip, filled in when the item is hovered: the dataset means of estimated runs. */
+  async resolveTreeItem(item: vscode.TreeItem, node: RunsNode): Promise<vscode.TreeItem> {
+    if (node instanceof RunTreeItem) item.tooltip = await this.tooltip(node);
+    return item;
+  }
+
+  async tooltip(node: RunTreeItem): Promise<vscode.MarkdownString> {
+    const md = new vscode.MarkdownString('', true);
+    md.appendMarkdown(`**${escapeMd(path.basename(node.file))}** — ${STATE_TEXT[node.state]}\n\n`);
+    md.appendMarkdown(`${escapeMd(vscode.workspace.asRelativePath(node.file))}\n\n`);
+    if (node.state === 'notYet') {
+      md.appendMarkdown('No results yet: run **LSMI: Estimate Interactions** on it.');
+      return md;
+    }
+    if (node.staleReason) md.appendMarkdown(`$(warning) Stale: ${escapeMd(node.staleReason)}. Estimate again to update.\n\n`);
+    try {
+      const data = await loadResults(node.resultsFile);
+      const m = data.meta;
+      const d = m.dataset.adjusted;
+      const [m1, m2] = m.run.modalityNames;
+      md.appendMarkdown(`N = ${data.sampleIds.length}, ${m.run.nClasses} classes${m.run.fusion ? `, ${escapeMd(m.run.fusion)} fusion` : ''}\n\n`);
+      md.appendMarkdown(`| R | U1 (${escapeMd(m1)}) | U2 (${escapeMd(m2)}) | S |\n| ---: | ---: | ---: | ---: |\n`);
+      md.appendMarkdown(`| ${fmt(d.R)} | ${fmt(d.U1)} | ${fmt(d.U2)} | ${fmt(d.S)} |\n\n`);
+      md.appendMarkdown(`nats, adjusted; ${escapeMd(m.settings.mode)}, ${escapeMd(m.settings.covariance)}, K = ${m.settings.components}; ${escapeMd(m.createdAt)}`);
+    } catch (e) {
+      log().warn(`runs view: could not read ${node.resultsFile}: ${(e as Error).message}`);
+      md.appendMarkdown(`$(error) Could not read the results: ${escapeMd((e as Error).message)}`);
+    }
+    return md;
+  }
+
+  private async runFiles(): Promise<string[]> {
+    const found = await vscode.workspace.findFiles(RUN_GLOB, EXCLUDE_GLOB, MAX_RUNS);
+    return [...new Set(found.filter((u) => u.scheme === 'file' && isRunFile(u.fsPath)).map((u) => u.fsPath))].sort((a, b) =>
+      a.localeCompare(b),
+    );
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+export function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, '\\$&');
+}
+
+/** What the tests see of the runs view. */
+export interface RunsViewApi {
+  items(): Promise<RunTreeItem[]>;
+  children(node?: RunsNode): Promise<RunsNode[]>;
+  tooltip(item: RunTreeItem): Promise<string>;
+  visible(): boolean;
+  changes(): number;
+  refresh(): void;
+}
+
+/** Creates the view and its commands. */
+export function registerRunsView(context: vscode.ExtensionContext): RunsViewApi {
+  const provider = new RunsTreeProvider();
+  const view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: provider, canSelectMany: true, showCollapseAll: true });
+  context.subscriptions.push(
+    provider,
+    view,
+    vscode.commands.registerCommand('lsmi.refreshRuns', () => provider.refresh()),
+    vscode.commands.registerCommand('lsmi.showRuns', async () => {
+      await vscode.commands.executeCommand(`${RUNS_VIEW_ID}.focus`);
+      return true;
+    }),
+  );
+  return {
+    items: () => provider.runItems(),
+    children: (node) => provider.getChildren(node),
+    tooltip: async (item) => (await provider.tooltip(item)).value,
+    visible: () => view.visible,
+    changes: () => provider.changes,
+    refresh: () => provider.refresh(),
+  };
+}

@@ -1,0 +1,120 @@
+// Playwright tests of Compare Runs in a real VS Code workbench (code-server): both Fashion-MNIST runs
+// are estimated from the palette, compared from the palette, and the compare panel is used like a
+// user would: which component moved, which classes and samples moved most, a mover's files, the
+// high-redundancy partition. Screenshots in dark, light and high contrast.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { THEMES } from '../harness/lib.mjs';
+import { expectTheme } from './common.mjs';
+
+const TITLE = 'LSMI Compare: fmnist-early-fusion vs fmnist-late-fusion';
+
+async function estimate(ctx, run) {
+  const { page } = ctx;
+  await ctx.runCommand('LSMI: Estimate Interactions');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(run);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: `${run}.arrow` }).first().waitFor();
+  await page.keyboard.press('Enter');
+  const preset = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Estimate with defaults' }).first();
+  await preset.waitFor({ timeout: 15_000 });
+  await preset.click();
+  const frame = await ctx.webview({ title: `LSMI Results: ${run}`, timeout: 90_000 });
+  await frame.locator('#run-name').waitFor({ timeout: 90_000 });
+}
+
+/** Palette → LSMI: Compare Runs → tick both Fashion-MNIST runs → the compare panel. */
+async function compareFromPalette(ctx) {
+  const { page } = ctx;
+  await ctx.runCommand('LSMI: Compare Runs');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill('fmnist');
+  for (const run of ['fmnist-early-fusion', 'fmnist-late-fusion']) {
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: run }).first();
+    await row.waitFor();
+    await row.locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-checkbox').first().click();
+  }
+  await page.keyboard.press('Enter');
+  return ctx.webview({ title: TITLE, timeout: 60_000 });
+}
+
+async function checkPanel(ctx, frame, label) {
+  await frame.locator('#compare-title').waitFor({ timeout: 60_000 });
+  assert.equal(await frame.locator('#compare-title').textContent(), 'fmnist-late-fusion vs fmnist-early-fusion');
+  assert.equal(await frame.locator('#runs tbody tr').count(), 2);
+  assert.match(await frame.locator('#runs tbody tr').first().textContent(), /fmnist-early-fusion.*baseline/);
+  // which component moved (the sentence names the one with the largest |Δ|)
+  assert.match(await frame.locator('#moved').textContent(), /^(R|U1|U2|S) moved most: [+−]\d\.\d{4} nats/);
+  assert.equal(await frame.locator('#dataset-bars rect.gbar').count(), 8);
+  assert.equal(await frame.locator('#dataset-table tbody tr').count(), 2);
+  // per-class shifts: ten classes, sorted by ΔS
+  const rows = frame.locator('#class-shifts tbody tr');
+  await rows.nth(9).waitFor();
+  const dS = await rows.evaluateAll((rs) => rs.map((r) => Number(r.children[5].textContent.replace('−', '-'))));
+  for (let i = 1; i < dS.length; i++) assert.ok(dS[i - 1] >= dS[i], `class shifts sorted by ΔS: ${dS.join(', ')}`);
+  assert.match(await frame.locator('#shift-summary').textContent(), /synergy|redundancy/);
+  for (const c of ['r', 'u1', 'u2', 's']) assert.equal(await frame.locator(`#delta-${c} .hbar`).count(), 40);
+  // the scatter: every sample of 2,000 drawn
+  await frame.locator('#scatter svg circle').nth(100).waitFor();
+  assert.match(await frame.locator('#scatter-info').textContent(), /2,000 samples in both runs/);
+  // the biggest movers, ranked by |Δ|
+  const movers = frame.locator('#movers tbody tr.vrow:not(.loading)');
+  await movers.nth(5).waitFor();
+  await frame.locator('#movers-count', { hasText: '2,000 samples ranked' }).waitFor();
+  const d = await movers.evaluateAll((rs) => rs.map((r) => Math.abs(Number(r.children[4].textContent.replace('−', '-').replace('+', '')))));
+  for (let i = 1; i < d.length; i++) assert.ok(d[i - 1] >= d[i] - 1e-9, `movers ranked by |Δ|: ${d.slice(0, 10).join(', ')}`);
+  await ctx.shot(`compare-overview-${label}`);
+  await frame.locator('#movers-h').scrollIntoViewIfNeeded();
+  // expand the biggest mover: its files beside its values in every run
+  await movers.first().click();
+  await frame.locator('#sample-detail #preview-1').waitFor({ timeout: 15_000 });
+  assert.equal(await frame.locator('#per-run tbody tr').count(), 2);
+  const id = (await movers.first().locator('td').nth(1).textContent()).trim();
+  await ctx.shot(`compare-movers-${label}`);
+  return id;
+}
+
+const themed = (label, theme) => ({
+  name: `Compare Runs → compare panel in the ${label} theme`,
+  theme,
+  timeout: 240_000,
+  fn: async (ctx) => {
+    await expectTheme(ctx.page, theme);
+    if (label === 'dark') {
+      await estimate(ctx, 'fmnist-early-fusion');
+      await estimate(ctx, 'fmnist-late-fusion');
+    }
+    const frame = await compareFromPalette(ctx);
+    const id = await checkPanel(ctx, frame, label);
+    if (label !== 'dark') return;
+    // open the mover's image
+    await frame.locator('#open-1').click();
+    await ctx.page.locator('.tabs-container .tab', { hasText: `${id}.png` }).first().waitFor({ timeout: 20_000 });
+    // export the high-redundancy partition: component r, quantiles 0.25,0.75 (the default)
+    const again = await ctx.webview({ title: TITLE });
+    await again.locator('#export-partition').click();
+    const pick = ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: /^r/ }).first();
+    await pick.waitFor({ timeout: 15_000 });
+    await pick.click();
+    const box = ctx.page.locator('.quick-input-widget input');
+    await box.waitFor();
+    assert.equal(await box.inputValue(), '0.25,0.75');
+    await ctx.page.keyboard.press('Enter');
+    await ctx.page.locator('.notifications-toasts', { hasText: 'exported the r partition' }).waitFor({ timeout: 20_000 });
+    const dir = path.join(ctx.workspace, 'fashion-mnist', 'lsmi-exports');
+    const high = fs.readdirSync(dir).find((f) => /-r-high\.txt$/.test(f));
+    assert.ok(high, `a high-redundancy list in ${dir}: ${fs.readdirSync(dir).join(', ')}`);
+    const ids = fs.readFileSync(path.join(dir, high), 'utf8').trim().split('\n');
+    assert.equal(ids.length, 500, 'the top quarter of 2,000 samples');
+    assert.ok(ids.every((x) => /^fmnist-test-\d{5}$/.test(x)));
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, high.replace(/-high\.txt$/, '-partition.json')), 'utf8'));
+    assert.deepEqual(manifest.groups.map((g) => g.count), [500, 1000, 500]);
+    await ctx.shot('compare-exported-dark');
+    ctx.errors.assertNone({ webviewOnly: true });
+  },
+});
+
+export const tests = [themed('dark', THEMES.dark), themed('light', THEMES.light), themed('high-contrast', THEMES.hc)];

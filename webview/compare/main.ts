@@ -1,0 +1,459 @@
+/**
+ * Compare panel UI: dataset R, U1, U2, S per run (grouped bars and differences from the pinned
+ * baseline), per-class shifts, histograms of the per-sample Δ, a scatter of one component in two
+ * runs (density grid + at most a few thousand points, so 1e5 samples stay responsive), and the
+ * biggest movers in a virtualized table whose rows expand into the sample's files.
+ */
+import type { ComparisonSummary, MoverRow, MoversPage, Scatter } from '../../src/engine/compare';
+import type {
+  CompareComponentName,
+  ComparePanelFromWebview,
+  ComparePanelState,
+  ComparePanelToWebview,
+  CompareSampleDetail,
+  MoverComponentName,
+  MoverOrderName,
+  MoversRequest,
+  ScatterRequest,
+} from '../../src/protocol/messages';
+import { ATOMS } from '../shared/charts';
+import { setSelectValue, singleSelect } from '../shared/elements';
+import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
+import { type Column, PAGE, VirtualTable } from '../shared/virtualTable';
+import { connect, fmt, fmtDelta, h } from '../shared/vscode';
+
+type Run = ComparisonSummary['runs'][number];
+const COMPONENTS: CompareComponentName[] = ['r', 'u1', 'u2', 's'];
+const KEY: Record<CompareComponentName, 'R' | 'U1' | 'U2' | 'S'> = { r: 'R', u1: 'U1', u2: 'U2', s: 'S' };
+const NAME: Record<CompareComponentName, string> = { r: 'redundancy', u1: 'uniqueness 1', u2: 'uniqueness 2', s: 'synergy' };
+
+const app = document.getElementById('app')!;
+const vscode = connect<ComparePanelState, ComparePanelFromWebview, ComparePanelToWebview>(onMessage);
+let state: ComparePanelState = vscode.getState() ?? { files: [] };
+let summary: ComparisonSummary | undefined;
+let table: VirtualTable<MoverRow> | undefined;
+let gen = 0;
+let countInfo: HTMLElement | undefined;
+let detailHost: HTMLElement | undefined;
+let scatterBox: HTMLElement | undefined;
+let scatterDetail: HTMLElement | undefined;
+let scatterData: Scatter | undefined;
+
+function save(patch: Partial<ComparePanelState>): void {
+  state = { ...state, ...patch };
+  vscode.setState(state);
+}
+
+/** The run compared with the baseline. */
+function runIndex(s: ComparisonSummary): number {
+  const r = state.run;
+  if (r !== undefined && r >= 0 && r < s.runs.length && r !== s.baseline) return r;
+  return s.baseline === 0 ? 1 : 0;
+}
+
+function onMessage(m: ComparePanelToWebview): void {
+  switch (m.type) {
+    case 'loading':
+      save({ files: m.files });
+      table = undefined;
+      app.replaceChildren(h('p', { class: 'muted', role: 'status' }, `Joining ${m.files.length} results files on sample_id…`));
+      break;
+    case 'comparison':
+      save({ files: m.files, baseline: m.summary.baseline });
+      summary = m.summary;
+      app.replaceChildren(...view(m.summary));
+      requery();
+      requestScatter();
+      break;
+    case 'moversPage': {
+      if (!table || m.request.gen !== gen) return;
+      table.setPage(m.page.offset, m.page.rows, m.page.total);
+      if (countInfo && summary) {
+        countInfo.textContent = `${m.page.total.toLocaleString('en-US')} samples ranked${m.page.missing ? `; ${m.page.missing.toLocaleString('en-US')} not in both runs` : ''}`;
+      }
+      break;
+    }
+    case 'scatter':
+      scatterData = m.scatter;
+      if (scatterBox) scatterBox.replaceChildren(...scatterView(m.scatter));
+      break;
+    case 'sampleDetail': {
+      const d = m.detail;
+      const host = table?.expandedRowKey === d.index && detailHost ? detailHost : scatterDetail?.dataset.index === String(d.index) ? scatterDetail : undefined;
+      if (!host) return;
+      host.replaceChildren(detailView(d));
+      table?.refresh();
+      break;
+    }
+    case 'notice': {
+      const el = document.getElementById('notice');
+      if (el) el.textContent = m.text;
+      break;
+    }
+    case 'error':
+      table = undefined;
+      app.replaceChildren(
+        h('h1', null, 'These runs cannot be compared'),
+        h('div', { class: 'error', role: 'alert', id: 'error' }, h('strong', null, m.error.code), ' ', m.error.message),
+        h('p', null, 'Files: ', m.files.join(', ')),
+        button('Reload', 'reload', () => vscode.postMessage({ type: 'reload' })),
+      );
+      break;
+  }
+}
+
+function moversQuery(): Omit<MoversRequest, 'offset' | 'limit' | 'gen'> {
+  return {
+    run: summary ? runIndex(summary) : 1,
+    component: state.component ?? 'any',
+    order: state.order ?? 'abs',
+    classFilter: state.classFilter,
+    split: state.split,
+    search: state.search || undefined,
+  };
+}
+
+function requery(): void {
+  gen++;
+  table?.reset(0);
+}
+
+function requestScatter(): void {
+  if (!summary) return;
+  const request: ScatterRequest = { component: state.scatterComponent ?? 's', x: summary.baseline, y: runIndex(summary), classFilter: state.classFilter, split: state.split, search: state.search || undefined };
+  vscode.postMessage({ type: 'scatter', request });
+}
+
+function runSwatch(k: number): HTMLElement {
+  return h('span', { class: `swatch run-${k % 8}`, 'aria-hidden': 'true' });
+}
+
+// ---------------------------------------------------------------------------------------------- layout
+
+function view(s: ComparisonSummary): Node[] {
+  const run = runIndex(s);
+  const base = s.runs[s.baseline];
+  const cmp = s.runs[run];
+  const options = s.runs.map((r, k): [string, string] => [String(k), `${r.label}${r.fusion ? ` (${r.fusion} fusion)` : ''}`]);
+  const baseSel = singleSelect('baseline', 'Baseline run', options, String(s.baseline), (v) => {
+    save({ baseline: Number(v), run: undefined });
+    vscode.postMessage({ type: 'setBaseline', run: Number(v) });
+  });
+  const runSel = singleSelect('compared', 'Run compared with the baseline', options.filter(([v]) => Number(v) !== s.baseline), String(run), (v) => {
+    save({ run: Number(v) });
+    app.replaceChildren(...view(s));
+    requery();
+    requestScatter();
+  });
+  return [
+    h('header', null,
+      h('h1', { id: 'compare-title' }, `${cmp.label} vs ${base.label}`),
+      h('p', { class: 'muted' }, `${s.runs.length} runs joined on sample_id: ${s.n.toLocaleString('en-US')} samples, ${s.nCommon.toLocaleString('en-US')} in every run${s.nIncomplete ? `, ${s.nIncomplete.toLocaleString('en-US')} missing from some run (kept, shown below)` : ''}. Δ = run − baseline, in nats; dataset means over the samples every run has.`)),
+    h('div', { class: 'controls' }, h('label', { for: 'baseline' }, 'Baseline'), baseSel, h('label', { for: 'compared' }, 'Compared run'), runSel),
+    ...s.warnings.map((w) => h('p', { class: 'notice warning', role: 'note' }, w)),
+    runsTable(s),
+    h('h2', { id: 'dataset-h' }, 'Dataset interactions'),
+    movedLine(s, run),
+    h('div', { class: 'compare-dataset' }, groupedBars(s), datasetTable(s)),
+    h('h2', { id: 'classes-h' }, `Per-class shifts: ${cmp.label} − ${base.label}`),
+    classShifts(s, run),
+    h('h2', { id: 'delta-h' }, 'Per-sample differences'),
+    h('div', { class: 'hists' }, ...COMPONENTS.map((c) => deltaHistogram(s, c, run))),
+    h('h2', { id: 'scatter-h' }, 'Run against run'),
+    scatterSection(s),
+    h('h2', { id: 'movers-h' }, 'Biggest movers'),
+    ...moversSection(s),
+    h('p', { id: 'notice', class: 'notice', role: 'status', 'aria-live': 'polite' }),
+  ];
+}
+
+function runsTable(s: ComparisonSummary): HTMLElement {
+  return h('table', { id: 'runs', class: 'runs-table' },
+    h('thead', null, h('tr', null, ...['run', 'model', 'samples', 'missing', 'settings'].map((t) => h('th', { scope: 'col', class: t === 'samples' || t === 'missing' ? 'num' : undefined }, t)))),
+    h('tbody', null, ...s.runs.map((r: Run, k) => h('tr', { 'data-run': k },
+      h('td', null, runSwatch(k), h('strong', null, r.label), k === s.baseline ? h('span', { class: 'badge', id: 'baseline-badge' }, 'baseline') : null),
+      h('td', { class: 'muted', title: r.description }, r.description),
+      h('td', { class: 'num' }, r.n.toLocaleString('en-US')),
+      h('td', { class: `num${r.missing ? ' warn' : ''}`, title: 'joined samples this run lacks' }, r.missing.toLocaleString('en-US')),
+      h('td', { class: 'muted small' }, `${r.settings.mode} ${r.settings.covariance} K=${r.settings.components}, ${r.settings.prior} prior, seed ${r.settings.seed}`)))));
+}
+
+function movedLine(s: ComparisonSummary, run: number): HTMLElement {
+  const d = s.runs[run].datasetDelta;
+  const ranked = COMPONENTS.map((c) => ({ c, v: d[KEY[c]] })).sort((a, b) => Math.abs(b.v) - Math.abs(a.v));
+  const top = ranked[0];
+  return h('p', { id: 'moved', class: 'moved' },
+    h('strong', null, `${KEY[top.c]} moved most: ${fmtDelta(top.v, 4)} nats`),
+    ` (${NAME[top.c]}, ${s.runs[run].label} vs ${s.runs[s.baseline].label}); then `,
+    ranked.slice(1).map((x) => `${KEY[x.c]} ${fmtDelta(x.v, 4)}`).join(', '), '.');
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+/** R, U1, U2, S: one bar per run (common samples), side by side. */
+function groupedBars(s: ComparisonSummary): SVGSVGElement {
+  const W = 420;
+  const H = 190;
+  const top = 10;
+  const bottom = 24;
+  const left = 36;
+  const values = s.runs.flatMap((r) => COMPONENTS.map((c) => r.common[KEY[c]]));
+  const hi = Math.max(0, ...values);
+  const lo = Math.min(0, ...values);
+  const y = (v: number) => top + ((hi - v) / (hi - lo || 1)) * (H - top - bottom);
+  const groupW = (W - left) / COMPONENTS.length;
+  const barW = Math.max(4, (groupW - 16) / s.runs.length);
+  const root = svg('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: 'grouped-bars', id: 'dataset-bars', role: 'img' });
+  root.setAttribute('aria-label', `Dataset means per run: ${s.runs.map((r) => `${r.label}: ${COMPONENTS.map((c) => `${KEY[c]} ${fmt(r.common[KEY[c]])}`).join(', ')}`).join('; ')}`);
+  root.append(svg('line', { x1: left, x2: W, y1: y(0), y2: y(0), class: 'axis' }));
+  root.append(svg('text', { x: left - 4, y: y(hi) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(hi, 2)));
+  if (lo < 0) root.append(svg('text', { x: left - 4, y: y(lo), 'text-anchor': 'end', class: 'tick' }, fmt(lo, 2)));
+  COMPONENTS.forEach((c, g) => {
+    const x0 = left + g * groupW + 8;
+    s.runs.forEach((r, k) => {
+      const v = r.common[KEY[c]];
+      const rect = svg('rect', { x: x0 + k * barW, y: Math.min(y(v), y(0)), width: barW - 2, height: Math.max(1, Math.abs(y(v) - y(0))), class: `gbar run-${k % 8}` });
+      rect.append(svg('title', {}, `${KEY[c]} ${r.label}: ${fmt(v, 4)} nats`));
+      root.append(rect);
+    });
+    root.append(svg('text', { x: x0 + (s.runs.length * barW) / 2, y: H - 6, 'text-anchor': 'middle', class: 'tick' }, KEY[c]));
+  });
+  return root;
+}
+
+function datasetTable(s: ComparisonSummary): HTMLElement {
+  return h('table', { id: 'dataset-table' },
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'run'),
+      ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, KEY[c])),
+      ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, `Δ${KEY[c]}`)))),
+    h('tbody', null, ...s.runs.map((r, k) => h('tr', { 'data-run': k },
+      h('th', { scope: 'row' }, runSwatch(k), r.label),
+      ...COMPONENTS.map((c) => h('td', { class: 'num', title: `all ${r.n} samples of this run: ${fmt(r.dataset.adjusted[KEY[c]], 4)}` }, fmt(r.common[KEY[c]], 4))),
+      ...COMPONENTS.map((c) => k === s.baseline
+        ? h('td', { class: 'num muted' }, '—')
+        : h('td', { class: `num ${deltaClass(r.datasetDelta[KEY[c]])}` }, fmtDelta(r.datasetDelta[KEY[c]], 4)))))));
+}
+
+function deltaClass(v: number | null | undefined): string {
+  if (typeof v !== 'number' || Math.abs(v) < 5e-4) return '';
+  return v > 0 ? 'gain' : 'loss';
+}
+
+function classShifts(s: ComparisonSummary, run: number): Node {
+  const shift = s.shifts.find((x) => x.run === run)?.shifts;
+  const lines: Node[] = [];
+  if (shift) {
+    const say = (c: CompareComponentName, dir: 'gained' | 'lost') => {
+      const list = shift[c][dir].slice(0, 3);
+      return list.length ? `${dir} ${NAME[c]}: ${list.map((x) => `${x.name} ${fmtDelta(x.delta)}`).join(', ')}` : '';
+    };
+    const parts = [say('s', 'gained'), say('s', 'lost'), say('r', 'gained'), say('r', 'lost')].filter(Boolean);
+    lines.push(h('p', { id: 'shift-summary' }, `Classes that ${parts.join('; ')}.`));
+  }
+  const rows = [...s.perClass].filter((pc) => pc.n > 0).sort((a, b) => (b.delta[run]?.S ?? 0) - (a.delta[run]?.S ?? 0));
+  const t = h('table', { id: 'class-shifts' },
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'class'), h('th', { scope: 'col', class: 'num' }, 'n'),
+      ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, `Δ${KEY[c]}`)),
+      h('th', { scope: 'col', class: 'num' }, `S ${s.runs[s.baseline].label} → ${s.runs[run].label}`))),
+    h('tbody', null, ...rows.map((pc) => {
+      const b = h('button', { type: 'button', class: 'link', title: `Movers of class ${pc.name}` }, pc.name);
+      b.addEventListener('click', () => {
+        save({ classFilter: pc.index });
+        setSelectValue('mover-class', String(pc.index));
+        requery();
+        requestScatter();
+        document.getElementById('movers-h')?.scrollIntoView();
+      });
+      return h('tr', { 'data-class': pc.index },
+        h('td', null, b),
+        h('td', { class: 'num' }, String(pc.n)),
+        ...COMPONENTS.map((c) => h('td', { class: `num ${deltaClass(pc.delta[run]?.[KEY[c]])}` }, fmtDelta(pc.delta[run]?.[KEY[c]]))),
+        h('td', { class: 'num muted' }, `${fmt(pc.means[s.baseline]?.S)} → ${fmt(pc.means[run]?.S)}`));
+    })));
+  return h('div', null, ...lines, t, h('p', { class: 'muted small' }, 'Sorted by ΔS; green: the compared run has more, red: less. Click a class for its movers.'));
+}
+
+function deltaHistogram(s: ComparisonSummary, c: CompareComponentName, run: number): HTMLElement {
+  const hist = s.histograms[c];
+  const counts = hist.counts[run] ?? [];
+  const max = Math.max(1, ...counts);
+  const bars = counts.map((n, k) => {
+    const pct = n === 0 ? 0 : Math.max(1, Math.round((100 * n) / max));
+    return h('div', { class: `hbar seg-${c} h${pct}${hist.edges[k] < 0 && hist.edges[k + 1] > 0 ? ' zero-bin' : ''}`, title: `Δ${c} ∈ [${fmt(hist.edges[k])}, ${fmt(hist.edges[k + 1])}): ${n} samples` });
+  });
+  return h('figure', { class: 'hist-figure', id: `delta-${c}` },
+    h('figcaption', null, `Δ${c} (${NAME[c]})`),
+    h('div', { class: 'hist', role: 'img', 'aria-label': `Histogram of Δ${c}: mean ${fmtDelta(hist.mean[run])}, mean absolute ${fmt(hist.meanAbs[run])}` }, ...bars),
+    h('div', { class: 'hist-axis muted' }, h('span', null, fmt(hist.edges[0], 2)), h('span', null, '0'), h('span', null, fmt(hist.edges[hist.edges.length - 1], 2))),
+    h('div', { class: 'muted small' }, `mean ${fmtDelta(hist.mean[run])}, mean |Δ| ${fmt(hist.meanAbs[run])}, sd ${fmt(hist.std[run])}${hist.underflow[run] + hist.overflow[run] ? `; ${hist.underflow[run] + hist.overflow[run]} beyond the range` : ''}`));
+}
+
+// ---------------------------------------------------------------------------------------------- scatter
+
+function scatterSection(s: ComparisonSummary): HTMLElement {
+  const buttons = COMPONENTS.map((c) => {
+    const b = h('button', { type: 'button', class: 'chip-toggle', id: `scatter-${c}`, 'aria-pressed': String((state.scatterComponent ?? 's') === c) }, c);
+    b.addEventListener('click', () => {
+      save({ scatterComponent: c });
+      for (const x of COMPONENTS) document.getElementById(`scatter-${x}`)?.setAttribute('aria-pressed', String(x === c));
+      requestScatter();
+    });
+    return b;
+  });
+  scatterBox = h('div', { class: 'scatter-box', id: 'scatter' }, h('p', { class: 'muted' }, 'Loading…'));
+  scatterDetail = h('div', { class: 'scatter-detail', id: 'scatter-detail' });
+  return h('div', null,
+    h('div', { class: 'controls', role: 'group', 'aria-label': 'Component of the scatter' }, h('span', { class: 'muted' }, 'Component'), ...buttons,
+      h('span', { class: 'muted small' }, `x: ${s.runs[s.baseline].label}, y: ${s.runs[runIndex(s)].label}. Click a point to inspect the sample.`)),
+    h('div', { class: 'scatter-wrap' }, scatterBox, scatterDetail));
+}
+
+function scatterView(sc: Scatter): Node[] {
+  const S = 360;
+  const pad = 34;
+  const span = sc.max - sc.min || 1;
+  const px = (v: number) => pad + ((v - sc.min) / span) * (S - pad - 8);
+  const py = (v: number) => S - pad - ((v - sc.min) / span) * (S - pad - 8);
+  const root = svg('svg', { width: S, height: S, viewBox: `0 0 ${S} ${S}`, class: 'scatter', role: 'img' });
+  root.setAttribute('aria-label', `Scatter of ${sc.component}: ${sc.total} samples, Pearson ${fmt(sc.pearson)}`);
+  const g = sc.grid;
+  const cell = (S - pad - 8) / g.size;
+  for (let gy = 0; gy < g.size; gy++) {
+    for (let gx = 0; gx < g.size; gx++) {
+      const n = g.cells[gy * g.size + gx];
+      if (!n) continue;
+      const level = Math.min(9, Math.ceil((9 * Math.log1p(n)) / Math.log1p(g.maxCount || 1)));
+      root.append(svg('rect', { x: pad + gx * cell, y: S - pad - (gy + 1) * cell, width: cell + 0.3, height: cell + 0.3, class: `dens d${level}` }));
+    }
+  }
+  root.append(svg('line', { x1: px(sc.min), y1: py(sc.min), x2: px(sc.max), y2: py(sc.max), class: 'diag' }));
+  const dots = svg('g', { class: 'dots' });
+  for (let k = 0; k < sc.points.index.length; k++) dots.append(svg('circle', { cx: px(sc.points.x[k]), cy: py(sc.points.y[k]), r: 1.6 }));
+  root.append(dots);
+  root.append(svg('line', { x1: pad, x2: S - 8, y1: S - pad, y2: S - pad, class: 'axis' }));
+  root.append(svg('line', { x1: pad, x2: pad, y1: 8, y2: S - pad, class: 'axis' }));
+  root.append(svg('text', { x: pad, y: S - pad + 14, class: 'tick' }, fmt(sc.min, 2)));
+  root.append(svg('text', { x: S - 8, y: S - pad + 14, 'text-anchor': 'end', class: 'tick' }, fmt(sc.max, 2)));
+  root.append(svg('text', { x: pad - 4, y: 16, 'text-anchor': 'end', class: 'tick' }, fmt(sc.max, 2)));
+  const sel = svg('circle', { cx: -10, cy: -10, r: 4, class: 'selected-dot' });
+  root.append(sel);
+  root.addEventListener('click', (e) => {
+    const box = root.getBoundingClientRect();
+    const mx = ((e.clientX - box.left) / box.width) * S;
+    const my = ((e.clientY - box.top) / box.height) * S;
+    let best = -1;
+    let bestD = 12 * 12;
+    for (let k = 0; k < sc.points.index.length; k++) {
+      const d = (px(sc.points.x[k]) - mx) ** 2 + (py(sc.points.y[k]) - my) ** 2;
+      if (d < bestD) (bestD = d), (best = k);
+    }
+    if (best < 0 || !scatterDetail || !summary) return;
+    sel.setAttribute('cx', String(px(sc.points.x[best])));
+    sel.setAttribute('cy', String(py(sc.points.y[best])));
+    const index = sc.points.index[best];
+    scatterDetail.dataset.index = String(index);
+    scatterDetail.replaceChildren(detailPlaceholder(`#${index}`));
+    vscode.postMessage({ type: 'sample', index, run: runIndex(summary) });
+  });
+  return [
+    root,
+    h('p', { class: 'muted small', id: 'scatter-info' },
+      `${sc.component}: ${sc.total.toLocaleString('en-US')} samples in both runs, Pearson ${fmt(sc.pearson)}; `,
+      sc.sampled ? `${sc.points.index.length.toLocaleString('en-US')} drawn as points (the biggest movers and a uniform sample), every sample in the density shading.` : 'every sample drawn.'),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------- movers
+
+function moversSection(s: ComparisonSummary): Node[] {
+  const compSel = singleSelect('mover-component', 'Rank by the change of', [['any', 'any component'], ...COMPONENTS.map((c): [string, string] => [c, `${c} (${NAME[c]})`])], state.component ?? 'any', (v) => {
+    save({ component: v as MoverComponentName });
+    requery();
+  });
+  const orderSel = singleSelect('mover-order', 'Order', [['abs', 'largest |Δ|'], ['gain', 'largest gain'], ['loss', 'largest loss']], state.order ?? 'abs', (v) => {
+    save({ order: v as MoverOrderName });
+    requery();
+  });
+  const classSel = singleSelect('mover-class', 'Filter by class', [['', 'All classes'], ...s.classNames.map((n, k): [string, string] => [String(k), `${k}: ${n}`])],
+    state.classFilter === undefined ? '' : String(state.classFilter), (v) => {
+      save({ classFilter: v === '' ? undefined : Number(v) });
+      requery();
+      requestScatter();
+    });
+  const search = h('vscode-textfield', { id: 'mover-search', placeholder: 'sample_id contains…', 'aria-label': 'Search sample ids', value: state.search ?? '' }) as HTMLElement & { value: string };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      save({ search: search.value || undefined });
+      requery();
+      requestScatter();
+    }, 200);
+  });
+  countInfo = h('span', { id: 'movers-count', class: 'muted', role: 'status' });
+  const exportMovers = (request: Extract<ComparePanelFromWebview, { type: 'export' }>['request']) => vscode.postMessage({ type: 'export', request, movers: moversQuery() });
+  const actions = h('div', { class: 'actions' },
+    button('Export CSV', 'export-csv', () => exportMovers({ kind: 'view', format: 'csv' }), 'Export the movers as listed (filters and ranking) as CSV', true),
+    button('Export Arrow', 'export-arrow', () => exportMovers({ kind: 'view', format: 'arrow' }), 'Export the movers as listed as an Arrow file', true),
+    button('Export partition…', 'export-partition', () => exportMovers({ kind: 'partition' }), 'Split the samples at quantiles of a component of the compared run (e.g. high- and low-redundancy subsets) into sample_id lists', true));
+  const cls = (v: number | null) => deltaClass(v);
+  const columns: Column<MoverRow>[] = [
+    { cls: 'c-row', header: 'rank', num: true, cell: (r) => String(r.rank), cellClass: () => 'muted' },
+    { cls: 'c-id', header: 'sample_id', cell: (r) => r.sample_id, cellClass: () => 'mono' },
+    { cls: 'c-class', header: 'class', cell: (r) => r.class },
+    { cls: 'c-split', header: 'moved', cell: (r) => r.component },
+    { cls: 'c-delta', header: 'Δ', num: true, cell: (r) => fmtDelta(r.delta), cellClass: (r) => cls(r.delta) },
+    ...COMPONENTS.map((c): Column<MoverRow> => ({ cls: 'c-delta', header: `Δ${c}`, num: true, cell: (r) => fmtDelta(r.deltas[c]), cellClass: (r) => cls(r.deltas[c]) })),
+    { cls: 'c-run', header: 'baseline → run', num: true, cell: (r) => `${fmt(r.baseline[r.component])} → ${fmt(r.value[r.component])}`, cellClass: () => 'muted' },
+  ];
+  table = new VirtualTable<MoverRow>({
+    id: 'movers',
+    label: 'Biggest movers: arrow keys move, Enter expands a sample',
+    columns,
+    key: (r) => r.index,
+    fetch: (offset, limit) => vscode.postMessage({ type: 'movers', request: { ...moversQuery(), offset, limit, gen } }),
+    describe: (r) => `${r.rank}. ${r.sample_id}, ${r.class}: ${r.component} moved ${fmtDelta(r.delta)}`,
+    onExpand: (r) => {
+      save({ expanded: r?.index });
+      if (!r || !summary) return (detailHost = undefined);
+      detailHost = h('div', { class: 'detail-host' }, detailPlaceholder(r.sample_id));
+      vscode.postMessage({ type: 'sample', index: r.index, run: runIndex(summary) });
+      return detailHost;
+    },
+  });
+  return [
+    h('div', { class: 'controls' }, compSel, orderSel, classSel, search, h('span', { class: 'spacer' }), countInfo),
+    table.el,
+    actions,
+    h('p', { class: 'muted small' }, `Ranked by Δ = ${s.runs[runIndex(s)].label} − ${s.runs[s.baseline].label}. Click a row (or Enter) to see the sample's files and its values in every run. Pages of ${PAGE} rows come from the extension host as you scroll.`),
+  ];
+}
+
+function detailView(d: CompareSampleDetail): HTMLElement {
+  const s = summary!;
+  const perRun = h('table', { class: 'per-run', id: 'per-run' },
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'run'), ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, c)), ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, `Δ${c}`)))),
+    h('tbody', null, ...d.runs.map((r) => h('tr', null,
+      h('th', { scope: 'row' }, runSwatch(r.run), r.label, r.run === s.baseline ? ' (baseline)' : ''),
+      ...(r.present
+        ? [...COMPONENTS.map((c) => h('td', { class: 'num' }, fmt(r.value[c]))), ...COMPONENTS.map((c) => h('td', { class: `num ${deltaClass(r.delta[c])}` }, r.run === s.baseline ? '—' : fmtDelta(r.delta[c])))]
+        : [h('td', { colspan: 8, class: 'muted' }, 'not in this run')])))));
+  if (!d.detail) return h('div', { class: 'detail-box', id: 'sample-detail' }, perRun);
+  const box = sampleView(d.detail, {
+    modalityNames: s.modalityNames,
+    open: (_row, which) => vscode.postMessage({ type: 'openSampleFile', index: d.index, which }),
+    reveal: (_row, which) => vscode.postMessage({ type: 'revealSampleFile', index: d.index, which }),
+  });
+  box.querySelector('.detail-positions')?.remove();
+  box.classList.add('compare-detail');
+  box.append(h('div', { class: 'per-run-wrap' }, h('h3', null, `Every run (the waterfall shows ${s.runs[d.detailRun]?.label ?? ''})`), perRun));
+  return box;
+}
+
+vscode.postMessage({ type: 'ready' });
