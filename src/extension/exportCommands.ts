@@ -21,6 +21,8 @@ const baseName = (file: string) => path.basename(file).replace(new RegExp(`${RES
 async function resultsFileOf(uri: unknown): Promise<string | undefined> {
   if (uri instanceof vscode.Uri) return uri.fsPath.endsWith(RESULTS_SUFFIX) ? uri.fsPath : resultsPathFor(uri.fsPath);
   if (typeof uri === 'string') return uri.endsWith(RESULTS_SUFFIX) ? uri : resultsPathFor(uri);
+  const item = uri as { resultsFile?: unknown } | undefined;
+  if (item && typeof item.resultsFile === 'string') return item.resultsFile; // a runs-view item
   const run = activeRunFile();
   return activeResultsFile() ?? ResultsPanel.activeFile() ?? (run ? resultsPathFor(run) : await pickResultsFile());
 }

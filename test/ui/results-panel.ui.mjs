@@ -1,6 +1,8 @@
 // Playwright tests of Estimate Interactions and the results panel in a real VS Code workbench (code-server).
 // Run by scripts/test-all.mjs through test/harness/run-ui-tests.mjs on a throwaway copy of examples/.
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { createRequire } from 'node:module';
 import { THEMES } from '../harness/lib.mjs';
 import { expectTheme } from './common.mjs';
 
@@ -166,6 +168,82 @@ const themed = (label, theme) => ({
   },
 });
 
+/** A real results file of 100,000 samples (the example's metadata, seeded values), written by the engine. */
+async function writeBigResults(workspace) {
+  const require = createRequire(import.meta.url);
+  const { readResults, writeResults } = require('../../out/src/engine/io/results.js');
+  const base = await readResults(path.join(workspace, 'fashion-mnist', 'fmnist-late-fusion.lsmi.arrow'));
+  const n = 100_000;
+  let seed = 12345;
+  // mulberry32: distinct values, so the sorted order has no ties
+  const rnd = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 4 - 1;
+  };
+  const columns = {};
+  for (const c of Object.keys(base.columns)) columns[c] = Float64Array.from({ length: n }, rnd);
+  const data = {
+    meta: { ...base.meta, run: { ...base.meta.run, name: 'big-run', n } },
+    sampleIds: Array.from({ length: n }, (_, i) => `big-${String(i).padStart(6, '0')}`),
+    labels: Int32Array.from({ length: n }, (_, i) => i % 10),
+    columns,
+  };
+  const file = path.join(workspace, 'fashion-mnist', 'big-run.lsmi.arrow');
+  await writeResults(file, data);
+  return { file, data };
+}
+
+const bigTable = {
+  name: 'a 100,000-sample run: the table stays virtualized and is paged from the host while scrolling',
+  theme: THEMES.dark,
+  timeout: 120_000,
+  fn: async (ctx) => {
+    const { data } = await writeBigResults(ctx.workspace);
+    // with no results panel active, Open Results asks which results to open
+    await ctx.runCommand('View: Close All Editors');
+    await ctx.runCommand('LSMI: Open Results');
+    const input = ctx.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('big-run');
+    await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: 'big-run.lsmi.arrow' }).first().click();
+    const frame = await ctx.webview({ title: 'LSMI Results: big-run', timeout: 60_000 });
+    await frame.locator('#tab-samples').click();
+    await frame.locator('#count', { hasText: /^100,000 samples$/ }).waitFor({ timeout: 30_000 });
+    const grid = frame.locator('#samples');
+    assert.equal(await grid.getAttribute('aria-rowcount'), '100001');
+    // sorted by s, descending: the first row is the largest s
+    const maxS = Math.max(...data.columns.s);
+    const idxMax = data.columns.s.indexOf(maxS);
+    await frame.locator(ROWS).first().filter({ hasText: data.sampleIds[idxMax] }).waitFor({ timeout: 20_000 });
+    // jump to the middle and to the end: those rows are fetched and rendered, and only a window is in the DOM
+    for (const frac of [0.5, 1]) {
+      await grid.evaluate((el, f) => (el.scrollTop = f * (el.scrollHeight - el.clientHeight)), frac);
+      const want = frac === 1 ? 100_001 : null;
+      if (want) await frame.locator(`#samples tr.vrow[aria-rowindex="${want}"]:not(.loading)`).waitFor({ timeout: 20_000 });
+      else {
+        const first = frame.locator(ROWS).first();
+        await first.waitFor({ timeout: 20_000 });
+        const idx = Number(await first.getAttribute('aria-rowindex'));
+        assert.ok(idx > 45_000 && idx < 55_000, `the middle of the run is in view (row ${idx})`);
+      }
+      const inDom = await frame.locator('#samples tbody tr').count();
+      assert.ok(inDom < 80, `${inDom} rows in the DOM`);
+    }
+    // the last row holds the smallest s
+    const minS = Math.min(...data.columns.s);
+    const last = frame.locator('#samples tr.vrow[aria-rowindex="100001"]');
+    assert.equal((await last.locator('td').nth(1).textContent()).trim(), data.sampleIds[data.columns.s.indexOf(minS)]);
+    // keyboard: Home goes back to the top
+    await grid.focus();
+    await grid.press('Home');
+    await frame.locator(ROWS).first().filter({ hasText: data.sampleIds[idxMax] }).waitFor({ timeout: 20_000 });
+    await ctx.shot('results-big-run-dark');
+    ctx.errors.assertNone({ webviewOnly: true });
+  },
+};
+
 export const tests = [
   themed('dark', THEMES.dark),
   {
@@ -202,6 +280,7 @@ export const tests = [
       ctx.errors.assertNone({ webviewOnly: true });
     },
   },
+  bigTable,
   themed('light', THEMES.light),
   themed('high-contrast', THEMES.hc),
 ];

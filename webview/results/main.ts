@@ -6,6 +6,7 @@
  */
 import type {
   AtomValues,
+  ExportRequest,
   RangeFilter,
   ResultsOverview,
   ResultsPanelFromWebview,
@@ -375,8 +376,17 @@ function samplesView(o: ResultsOverview): Node[] {
       classSel, splitSel, search, tops, h('span', { class: 'spacer' }), countInfo),
     chips,
     table.el,
+    h('div', { class: 'actions' },
+      button('Export CSV', 'export-csv', () => exportView({ kind: 'view', format: 'csv' }), 'Export the samples as listed (filters and sort) as CSV', true),
+      button('Export Arrow', 'export-arrow', () => exportView({ kind: 'view', format: 'arrow' }), 'Export the samples as listed as an Arrow file', true),
+      button('Export partition…', 'export-partition', () => exportView({ kind: 'partition' }), 'Split the listed samples at quantiles of a component (e.g. high- and low-redundancy subsets) into sample_id lists', true),
+      button('Export weights…', 'export-weights', () => exportView({ kind: 'weights' }), 'Per-sample interaction weights (r, u1, u2, s and their shares) for training code', true)),
     h('p', { class: 'muted small' }, 'Values in nats; r, u1, u2, s adjusted. Click a column header to sort; click a row (or Enter) to inspect the sample and open its files.'),
   ];
+}
+
+function exportView(request: ExportRequest): void {
+  vscode.postMessage({ type: 'export', request, query: query() });
 }
 
 function detailView(d: SampleDetail): HTMLElement {

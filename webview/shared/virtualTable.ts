@@ -43,6 +43,7 @@ export class VirtualTable<R> {
   private readonly scroller: HTMLElement;
   private readonly space: HTMLElement;
   private readonly body: HTMLElement;
+  private readonly bodyTable: HTMLTableElement;
   private readonly tbody: HTMLTableSectionElement;
   private readonly headTable: HTMLTableElement;
   private readonly pages = new Map<number, R[]>();
@@ -63,8 +64,8 @@ export class VirtualTable<R> {
       h('thead', { role: 'rowgroup' }, h('tr', { role: 'row', 'aria-rowindex': 1 }, ...o.columns.map((c) =>
         h('th', { scope: 'col', role: 'columnheader', class: c.num ? 'num' : undefined, 'data-col': c.key, 'aria-sort': c.sort?.() }, c.header)))));
     this.tbody = h('tbody', { role: 'rowgroup' });
-    const bodyTable = h('table', { class: 'vtable', role: 'presentation' }, colgroup(), this.tbody);
-    this.body = h('div', { class: 'vbody' }, bodyTable);
+    this.bodyTable = h('table', { class: 'vtable', role: 'presentation' }, colgroup(), this.tbody);
+    this.body = h('div', { class: 'vbody' }, this.bodyTable);
     const win = h('div', { class: 'vwin' }, this.headTable, this.body);
     this.space = h('div', { class: 'vspace' });
     this.scroller = h('div', {
@@ -201,7 +202,9 @@ export class VirtualTable<R> {
     // prefetch the next page so fast scrolling rarely shows placeholders
     if (g.T > 0) this.fetchAround(Math.min(g.T - 1, first + Math.ceil(g.Vb / this.rowH) + PAGE / 2));
     this.tbody.replaceChildren(...rows);
-    this.body.style.transform = `translateY(${-shift}px)`;
+    // the body window clips below the header; its table is shifted by the partial first row
+    this.body.style.height = `${g.Vb}px`;
+    this.bodyTable.style.transform = `translateY(${-shift}px)`;
     const active = this.tbody.querySelector<HTMLElement>(`#${this.o.id}-r${this.cursor}`);
     if (active) this.scroller.setAttribute('aria-activedescendant', active.id);
     else this.scroller.removeAttribute('aria-activedescendant');
