@@ -120,7 +120,12 @@ export class Estimator implements vscode.Disposable {
                 signal: controller.signal,
                 onFallback: (reason) => {
                   log().warn(`GPU backend not used for ${name}: ${reason}; computing on wasm`);
-                  void vscode.window.showWarningMessage(`LSMI: GPU backend not used (${reason}). Computing on wasm.`);
+                  // 'auto' on a machine without a usable GPU is the normal case: the output channel
+                  // and the results metadata say so; a requested GPU backend that fails, or a GPU
+                  // process that crashed, is worth a notification
+                  if (backendSetting() !== 'auto' || !/no usable GPU/i.test(reason)) {
+                    void vscode.window.showWarningMessage(`LSMI: GPU backend not used (${reason}). Computing on wasm.`);
+                  }
                 },
                 onProgress: (e) => {
                   const pct = Math.round(e.fraction * 100);

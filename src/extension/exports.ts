@@ -4,6 +4,7 @@
  * as sample_id lists, per-sample interaction weights. Every file is written atomically. Arguments
  * given (tests, other commands) replace the dialogs.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMPARE_COMPONENTS, type CompareComponent } from '../engine/compare';
@@ -60,6 +61,7 @@ export async function exportView(view: SamplesView, defaultFile: string, what: s
     format = out.toLowerCase().endsWith('.arrow') ? 'arrow' : 'csv';
   }
   try {
+    await fs.promises.mkdir(path.dirname(out), { recursive: true });
     const w: WrittenView = await writeView(out, view, format);
     announce(`${w.rows.toLocaleString('en-US')} samples (${w.format.toUpperCase()})`, w.file);
     return { ok: true, files: [w.file], rows: w.rows };

@@ -60,6 +60,22 @@ suite('Compare Runs and exports', () => {
     assert.ok(named?.ok && named.baseline === 1, JSON.stringify(named));
   });
 
+  test('compares a multi-selection of the runs view (clicked item, selected items)', async () => {
+    const api = vscode.extensions.getExtension<LsmiExtensionApi>(EXTENSION_ID)!.exports;
+    api.runs.refresh();
+    const items = await api.runs.items();
+    const pick = (name: string) => {
+      const item = items.find((i) => i.resourceUri?.fsPath.endsWith(`${name}.arrow`));
+      assert.ok(item, `${name} in the runs view`);
+      return item;
+    };
+    const a = pick('fmnist-early-fusion');
+    const b = pick('fmnist-late-fusion');
+    const r = await vscode.commands.executeCommand<CompareResult>('lsmi.compareRuns', a, [a, b]);
+    assert.ok(r?.ok, JSON.stringify(r));
+    assert.deepEqual(r.files, [early, late]);
+  });
+
   test('refuses runs whose classes differ, runs without results, and more than 8 runs', async function () {
     this.timeout(120_000);
     const xor = await estimate(ws('circuits', 'xor.arrow'), FAST);

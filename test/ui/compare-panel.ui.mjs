@@ -113,6 +113,13 @@ const themed = (label, theme) => ({
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, high.replace(/-high\.txt$/, '-partition.json')), 'utf8'));
     assert.deepEqual(manifest.groups.map((g) => g.count), [500, 1000, 500]);
     await ctx.shot('compare-exported-dark');
+    // the compare panel comes back after a window reload (serializer + webview state)
+    await ctx.page.waitForTimeout(1_000);
+    await ctx.runCommand('Developer: Reload Window');
+    await ctx.page.locator('.monaco-workbench .statusbar').waitFor({ timeout: 90_000 });
+    const restored = await ctx.webview({ title: TITLE, timeout: 90_000 });
+    await restored.locator('#compare-title').waitFor({ timeout: 60_000 });
+    assert.equal(await restored.locator('#compare-title').textContent(), 'fmnist-late-fusion vs fmnist-early-fusion');
     ctx.errors.assertNone({ webviewOnly: true });
   },
 });
