@@ -20,7 +20,7 @@ import { ATOMS } from '../shared/charts';
 import { setSelectValue, singleSelect } from '../shared/elements';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, PAGE, VirtualTable } from '../shared/virtualTable';
-import { connect, fmt, fmtDelta, h } from '../shared/vscode';
+import { announceReady, connect, fmt, fmtDelta, h } from '../shared/vscode';
 
 type Run = ComparisonSummary['runs'][number];
 const COMPONENTS: CompareComponentName[] = ['r', 'u1', 'u2', 's'];
@@ -456,4 +456,4 @@ function detailView(d: CompareSampleDetail): HTMLElement {
   return box;
 }
 
-vscode.postMessage({ type: 'ready' });
+announceReady(vscode, { type: 'ready' });

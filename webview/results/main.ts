@@ -21,7 +21,7 @@ import { ATOMS, atomLabel, binRange, compositionBar, histogramView, legend } fro
 import { setSelectValue, singleSelect } from '../shared/elements';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, VirtualTable } from '../shared/virtualTable';
-import { connect, fmt, h } from '../shared/vscode';
+import { announceReady, connect, fmt, h } from '../shared/vscode';
 
 /** The sortable columns (the protocol's SORT_COLUMNS; webviews import types only). */
 const SORT_COLUMNS: readonly SortColumn[] = ['r', 'u1', 'u2', 's', 'i1', 'i2', 'i12'];
@@ -489,4 +489,4 @@ function rankedView(o: ResultsOverview, by: RankBy): Node[] {
   ];
 }
 
-vscode.postMessage({ type: 'ready' });
+announceReady(vscode, { type: 'ready' });

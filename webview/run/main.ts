@@ -1,7 +1,7 @@
 /** Run panel UI: renders the host's summary of one run file. */
 import type { RunPanelFromWebview, RunPanelState, RunPanelToWebview } from '../../src/protocol/messages';
 import type { RunSummary } from '../../src/engine/summary';
-import { connect, fmt, formatBytes, h } from '../shared/vscode';
+import { announceReady, connect, fmt, formatBytes, h } from '../shared/vscode';
 
 const app = document.getElementById('app')!;
 const vscode = connect<RunPanelState, RunPanelFromWebview, RunPanelToWebview>(render);
@@ -91,4 +91,4 @@ function barOf(fraction: number, label: string): HTMLElement {
   return h('div', { class: 'bar', role: 'img', 'aria-label': label, title: label }, h('div', { class: `fill w${pct}` }));
 }
 
-vscode.postMessage({ type: 'ready' });
+announceReady(vscode, { type: 'ready' });

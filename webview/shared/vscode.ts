@@ -6,10 +6,24 @@ interface VsCodeApi<State, Out> {
 }
 declare function acquireVsCodeApi<State, Out>(): VsCodeApi<State, Out>;
 
+let heard = false;
+
 export function connect<State, Out, In>(onMessage: (m: In) => void): VsCodeApi<State, Out> {
   const api = acquireVsCodeApi<State, Out>();
-  window.addEventListener('message', (e: MessageEvent<In>) => onMessage(e.data));
+  window.addEventListener('message', (e: MessageEvent<In>) => {
+    heard = true;
+    onMessage(e.data);
+  });
   return api;
+}
+
+/**
+ * Tells the host the panel is ready, again every second until the host answers: after a window
+ * reload the host side of a restored panel can start listening after the first 'ready' was sent.
+ */
+export function announceReady<Out>(api: VsCodeApi<unknown, Out>, ready: Out): void {
+  api.postMessage(ready);
+  const timer = setInterval(() => (heard ? clearInterval(timer) : api.postMessage(ready)), 1000);
 }
 
 /** Builds DOM without innerHTML, so text from run files can never become markup. */
