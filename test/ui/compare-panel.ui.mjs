@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { THEMES } from '../harness/lib.mjs';
-import { expectTheme } from './common.mjs';
+import { expectTheme, reloadWindowAndFind } from './common.mjs';
 
 const TITLE = 'LSMI Compare: fmnist-early-fusion vs fmnist-late-fusion';
 
@@ -114,13 +114,7 @@ const themed = (label, theme) => ({
     assert.deepEqual(manifest.groups.map((g) => g.count), [500, 1000, 500]);
     await ctx.shot('compare-exported-dark');
     // the compare panel comes back after a window reload (serializer + webview state)
-    await ctx.page.waitForTimeout(1_000);
-    await ctx.runCommand('Developer: Reload Window');
-    await ctx.page.locator('.monaco-workbench .statusbar').waitFor({ timeout: 90_000 });
-    const restored = await ctx.webview({ title: TITLE, timeout: 90_000 });
-    await restored.locator('#compare-title').waitFor({ timeout: 60_000 }).catch((e) => {
-      throw new Error(`${e.message}\nbrowser errors: ${JSON.stringify(ctx.errors.errors({ includeNoise: true }).slice(-10), null, 1)}`);
-    });
+    const restored = await reloadWindowAndFind(ctx, TITLE, '#compare-title');
     assert.equal(await restored.locator('#compare-title').textContent(), 'fmnist-late-fusion vs fmnist-early-fusion');
     ctx.errors.assertNone({ webviewOnly: true });
   },

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { THEMES } from '../harness/lib.mjs';
-import { expectTheme } from './common.mjs';
+import { expectTheme, reloadWindowAndFind } from './common.mjs';
 
 const PANEL = 'LSMI Results: fmnist-late-fusion';
 
@@ -270,11 +270,7 @@ export const tests = [
       const frame = await ctx.webview({ title: PANEL });
       await frame.locator('#tab-categories').click();
       await frame.locator('#tab-categories[aria-selected="true"]').waitFor();
-      await ctx.page.waitForTimeout(1_000);
-      await ctx.runCommand('Developer: Reload Window');
-      await ctx.page.locator('.monaco-workbench .statusbar').waitFor({ timeout: 90_000 });
-      const again = await ctx.webview({ title: PANEL, timeout: 90_000 });
-      await again.locator('#categories tbody tr').nth(9).waitFor({ timeout: 60_000 });
+      const again = await reloadWindowAndFind(ctx, PANEL, '#categories tbody tr:nth-child(10)');
       assert.equal(await again.locator('#tab-categories').getAttribute('aria-selected'), 'true');
       assert.equal(await again.locator('#run-name').textContent(), 'fmnist-late-fusion');
       ctx.errors.assertNone({ webviewOnly: true });
