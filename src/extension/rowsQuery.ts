@@ -12,6 +12,8 @@ export type RowsQueryInput = Omit<RowsRequest, 'offset' | 'limit' | 'focusRow'>;
 export class RowsQuery {
   private readonly orders = new Map<string, Uint32Array>();
   private last?: { key: string; rows: ArrayLike<number> };
+  /** sample_ids in lower case, for the id search (made on the first search). */
+  private lowerIds?: string[];
 
   constructor(readonly data: ResultsData) {}
 
@@ -49,11 +51,12 @@ export class RowsQuery {
       const lo = typeof range?.lo === 'number' ? range.lo : -Infinity;
       const hi = typeof range?.hi === 'number' ? range.hi : Infinity;
       const keep: number[] = [];
+      const ids = needle ? (this.lowerIds ??= data.sampleIds.map((id) => id.toLowerCase())) : data.sampleIds;
       for (const i of order) {
         if (cls !== undefined && data.labels[i] !== cls) continue;
         if (split >= 0 && data.split![i] !== split) continue;
         if (rv && !(rv[i] >= lo && rv[i] < hi)) continue;
-        if (needle && !data.sampleIds[i].toLowerCase().includes(needle)) continue;
+        if (needle && !ids[i].includes(needle)) continue;
         keep.push(i);
       }
       rows = Uint32Array.from(keep);
