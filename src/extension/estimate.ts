@@ -54,8 +54,32 @@ export class Estimator implements vscode.Disposable {
   private poolSize = 0;
   private poolBackendPath: string | undefined;
   private running = new Set<string>();
+  /** Which backend the last estimation computed on, and why (shown after the first estimation). */
+  private readonly backendItem = vscode.window.createStatusBarItem('lsmi.backend', vscode.StatusBarAlignment.Right, 90);
 
-  constructor(private readonly extensionUri: vscode.Uri) {}
+  constructor(private readonly extensionUri: vscode.Uri) {
+    this.backendItem.name = 'LSMI compute backend';
+    this.backendItem.command = 'lsmi.showLog';
+  }
+
+  /** Tests: the backend status bar item's text and tooltip ('' before the first estimation). */
+  get backendStatus(): { text: string; tooltip: string } {
+    const t = this.backendItem.tooltip;
+    return { text: this.backendItem.text, tooltip: typeof t === 'string' ? t : (t?.value ?? '') };
+  }
+
+  /** The status bar item after an estimation: the backend, and in its tooltip why and what was asked. */
+  private showBackend(name: string, detail: string, reused: boolean): void {
+    const gpu = name === 'webgpu' || name === 'tensorflow-gpu';
+    this.backendItem.text = `$(${gpu ? 'zap' : 'server-process'}) LSMI: ${name}`;
+    this.backendItem.tooltip = [
+      `LSMI compute backend (setting lsmi.backend: ${backendSetting()})`,
+      `${reused ? 'Reused results were computed on' : 'Last estimation computed on'}: ${detail}`,
+      'Click to open the LSMI output channel.',
+    ].join('\n');
+    this.backendItem.accessibilityInformation = { label: `LSMI computed on ${name}: ${detail}` };
+    this.backendItem.show();
+  }
 
   /** The one pool, (re)created when `lsmi.workers` changed and nothing is running. */
   private getPool(): WorkerPool {
@@ -144,6 +168,7 @@ export class Estimator implements vscode.Disposable {
       const backend = result.results.meta.backend;
       log().info(`backend${result.reused ? ' (of the reused results)' : ''}: ${backend.detail}`);
       vscode.window.setStatusBarMessage(`LSMI: ${name} computed on ${backend.name}`, 15000);
+      this.showBackend(backend.name, backend.detail, result.reused);
       if (args?.open !== false) await ResultsPanel.show(this.extensionUri, result.out);
       return { ok: true, out: result.out, reused: result.reused, dataset: result.results.meta.dataset };
     } catch (e) {
@@ -164,6 +189,7 @@ export class Estimator implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.backendItem.dispose();
     void this.pool?.dispose();
     this.pool = undefined;
   }

@@ -51,8 +51,10 @@ export async function exportView(view: SamplesView, defaultFile: string, what: s
   let format = args.format;
   if (!out) {
     const ext = format === 'arrow' ? '.arrow' : '.csv';
+    // propose the exports folder when it exists, else the folder above it (a dialog creates nothing)
+    const dir = fs.existsSync(path.dirname(defaultFile)) ? path.dirname(defaultFile) : path.dirname(path.dirname(defaultFile));
     const uri = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(defaultFile.replace(/\.(csv|arrow)$/, '') + ext),
+      defaultUri: vscode.Uri.file(path.join(dir, path.basename(defaultFile).replace(/\.(csv|arrow)$/, '') + ext)),
       filters: format === 'arrow' ? { Arrow: ['arrow'], CSV: ['csv'] } : { CSV: ['csv'], Arrow: ['arrow'] },
       title: `LSMI: export ${what}`,
     });

@@ -21,6 +21,7 @@ export interface LsmiExtensionApi {
   openRunPanels(): string[];
   openResultsPanels(): string[];
   openComparePanels(): string[][];
+  backendStatus(): { text: string; tooltip: string };
   /** The "LSMI Runs" view. */
   runs: RunsViewApi;
   /** The status bar item of the active tab's sample file. */
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
     ),
     vscode.commands.registerCommand('lsmi.openResults', (uri?: unknown) => openResults(context.extensionUri, runUriOf(uri))),
     vscode.commands.registerCommand('lsmi.openSampleFile', openSampleFileCommand),
+    vscode.commands.registerCommand('lsmi.showLog', () => log().show(true)),
     ...registerExportCommands(),
     vscode.commands.registerCommand('lsmi.compareRuns', (a?: unknown, b?: unknown) => compareRunsCommand(context.extensionUri, a, b)),
     vscode.window.registerWebviewPanelSerializer(COMPARE_PANEL_VIEW_TYPE, {
@@ -68,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
   registerInspectSample(context);
   const runs = registerRunsView(context);
   const sampleStatus = registerSampleStatus(context);
-  return { openRunPanels: () => RunPanel.openFiles, openResultsPanels: () => ResultsPanel.openFiles, openComparePanels: () => ComparePanel.openSets, runs, sampleStatus };
+  return { openRunPanels: () => RunPanel.openFiles, openResultsPanels: () => ResultsPanel.openFiles, openComparePanels: () => ComparePanel.openSets, backendStatus: () => estimator.backendStatus, runs, sampleStatus };
 }
 
 export function deactivate(): void {}

@@ -41,6 +41,15 @@ suite('Compare Runs and exports', () => {
     late = await estimate(ws('fashion-mnist', 'fmnist-late-fusion.arrow'));
   });
 
+  test('the status bar says which backend the last estimation computed on, and why', async () => {
+    const api = vscode.extensions.getExtension<LsmiExtensionApi>(EXTENSION_ID)!.exports;
+    const meta = (await readResults(late)).meta;
+    const status = api.backendStatus();
+    assert.equal(status.text, `$(${meta.backend.name === 'webgpu' ? 'zap' : 'server-process'}) LSMI: ${meta.backend.name}`);
+    assert.ok(status.tooltip.includes(meta.backend.detail.slice(0, 40)), `${status.tooltip} should include ${meta.backend.detail}`);
+    assert.match(status.tooltip, /lsmi\.backend/);
+  });
+
   test('compares the early- and late-fusion runs, joined on sample_id, labelled by their metadata', async () => {
     const r = await vscode.commands.executeCommand<CompareResult>('lsmi.compareRuns', { files: [early, late] });
     assert.ok(r?.ok, JSON.stringify(r));

@@ -1,6 +1,7 @@
 // Playwright tests of Estimate Interactions and the results panel in a real VS Code workbench (code-server).
 // Run by scripts/test-all.mjs through test/harness/run-ui-tests.mjs on a throwaway copy of examples/.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { THEMES } from '../harness/lib.mjs';
@@ -90,6 +91,23 @@ async function checkSamples(ctx, frame, label) {
   await frame.locator('#search input').fill('');
   await frame.locator('#count', { hasText: '197 of 2,000' }).waitFor();
   await ctx.shot(`results-samples-${label}`);
+  if (label === 'dark') {
+    // export what the table lists (the 197 shirts, by s): the save dialog proposes lsmi-exports/
+    await frame.locator('#export-csv').click();
+    const input = ctx.page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 15_000 });
+    // the simple file dialog fills in the folder first, then the proposed name
+    await ctx.page.waitForFunction(() => /\.csv$/.test(document.querySelector('.quick-input-widget input')?.value ?? ''), null, { timeout: 10_000 }).catch(() => {});
+    const target = await input.inputValue();
+    assert.match(target, /fashion-mnist\/(lsmi-exports\/)?fmnist-late-fusion-samples\.csv$/);
+    await ctx.page.keyboard.press('Enter');
+    await ctx.page.locator('.notifications-toasts', { hasText: 'exported 197 samples (CSV)' }).waitFor({ timeout: 20_000 });
+    const csv = fs.readFileSync(target, 'utf8').trim().split(/\r?\n/);
+    assert.equal(csv.length, 198);
+    const head = csv[0].split(',');
+    assert.equal(csv[1].split(',')[head.indexOf('sample_id')], 'fmnist-test-01754', 'the first row as listed: the most synergistic shirt');
+    assert.ok(csv.slice(1).every((l) => l.split(',')[head.indexOf('label')] === '6'));
+  }
   // removing the class chip shows every sample again
   await frame.locator('#chip-class').click();
   await frame.locator('#count', { hasText: /^2,000 samples$/ }).waitFor();
