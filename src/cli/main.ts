@@ -167,7 +167,11 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
     const result = await pool.estimateFile(
       file,
       { out: outFile, settings, backend, reuse: !f.has('force'), columns: typeof columnsFlag === 'string' ? parseColumnMapping(columnsFlag) : undefined },
-      { signal: controller.signal, onProgress: bar.update, onFallback: (reason) => (bar.done(), err.write(`lsmi: GPU backend not used: ${reason}; computing on wasm\n`)) },
+      { signal: controller.signal, onProgress: bar.update, onFallback: (reason) => {
+        // auto on a machine without a usable GPU is the normal case (the backend line says why);
+        // a requested GPU backend that fails, or a GPU process that crashed, is worth a warning
+        if (!/^auto: no usable GPU/.test(reason)) (bar.done(), err.write(`lsmi: GPU backend not used: ${reason}; computing on wasm\n`));
+      } },
     );
     bar.done();
     const report = resultsReport(result.results, result.out, { top: intFlag(f.get('top'), 'top') ?? (json ? 10 : 5), reused: result.reused });

@@ -147,7 +147,7 @@ export class Estimator implements vscode.Disposable {
                   // 'auto' on a machine without a usable GPU is the normal case: the output channel
                   // and the results metadata say so; a requested GPU backend that fails, or a GPU
                   // process that crashed, is worth a notification
-                  if (backendSetting() !== 'auto' || !/no usable GPU/i.test(reason)) {
+                  if (!/^auto: no usable GPU/.test(reason)) {
                     void vscode.window.showWarningMessage(`LSMI: GPU backend not used (${reason}). Computing on wasm.`);
                   }
                 },

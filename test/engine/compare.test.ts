@@ -6,6 +6,14 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../src/cli/main';
+
+/** A copy of an example run in a fresh folder: no results beside it, whatever the checkout holds. */
+function runWithoutResults(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsmi-run-only-'));
+  const run = path.join(dir, 'fmnist-late-fusion.arrow');
+  fs.copyFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'fashion-mnist', 'fmnist-late-fusion.arrow'), run);
+  return run;
+}
 import {
   classShifts,
   compareResults,
@@ -143,7 +151,7 @@ describe('loadComparison: the join', () => {
   });
 
   it('says to estimate first when given a run file, and checks the number of files', async () => {
-    const run = path.join(REPO, 'examples', 'fashion-mnist', 'fmnist-late-fusion.arrow');
+    const run = runWithoutResults();
     const fa = await writeSmall(dir, A);
     await rejects(loadComparison([fa, run]), 'NOT_RESULTS', /not a results file/, /lsmi estimate/);
     await rejects(loadComparison([fa, path.join(dir, 'nope.lsmi.arrow')]), 'NOT_FOUND', /lsmi estimate/);
@@ -367,7 +375,7 @@ describe('lsmi compare', () => {
       assert.equal(r.code, 2, argv.join(' '));
       assert.match(r.err, /Usage:/);
     }
-    const run = path.join(REPO, 'examples', 'fashion-mnist', 'fmnist-late-fusion.arrow');
+    const run = runWithoutResults();
     let r = await cli('compare', fa, run);
     assert.equal(r.code, 1);
     assert.match(r.err, /error \[NOT_RESULTS\] .*fmnist-late-fusion\.arrow: .*run `lsmi estimate/);
