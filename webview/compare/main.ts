@@ -407,7 +407,7 @@ function moversSection(s: ComparisonSummary): Node[] {
     { cls: 'c-row', header: 'rank', num: true, cell: (r) => String(r.rank), cellClass: () => 'muted' },
     { cls: 'c-id', header: 'sample_id', cell: (r) => r.sample_id, cellClass: () => 'mono' },
     { cls: 'c-class', header: 'class', cell: (r) => r.class },
-    { cls: 'c-split', header: 'moved', cell: (r) => r.component },
+    { cls: 'c-moved', header: 'moved', cell: (r) => r.component },
     { cls: 'c-delta', header: 'Δ', num: true, cell: (r) => fmtDelta(r.delta), cellClass: (r) => cls(r.delta) },
     ...COMPONENTS.map((c): Column<MoverRow> => ({ cls: 'c-delta', header: `Δ${c}`, num: true, cell: (r) => fmtDelta(r.deltas[c]), cellClass: (r) => cls(r.deltas[c]) })),
     { cls: 'c-run', header: 'baseline → run', num: true, cell: (r) => `${fmt(r.baseline[r.component])} → ${fmt(r.value[r.component])}`, cellClass: () => 'muted' },

@@ -10,7 +10,8 @@ import {
   type Comparison,
   type MoversQuery,
   JOINED_COLUMNS,
-  loadComparison,
+  compareResults,
+  readResultsForCompare,
   moversPage,
   resultsOf,
   sampleFiles,
@@ -19,6 +20,7 @@ import {
   withBaseline,
 } from '../../engine/compare';
 import { comparisonView, partitionByQuantiles } from '../../engine/export';
+import type { ResultsData } from '../../engine/io/results';
 import { SPLITS } from '../../engine/io/run';
 import {
   COMPARE_PANEL_VIEW_TYPE,
@@ -32,6 +34,7 @@ import {
 } from '../../protocol/messages';
 import { type ExportResult, exportDir, exportPartition, exportView } from '../exports';
 import { log } from '../output';
+import { loadResults } from '../resultsStore';
 import { sampleDetail } from '../sampleDetail';
 import { openSampleFile, resolveSampleFile, revealSampleFile } from '../sampleLinks';
 import { localRoots, panelHtml } from '../webviewHtml';
@@ -104,7 +107,14 @@ export class ComparePanel {
     this.last = undefined;
     this.post({ type: 'loading', files: this.files });
     try {
-      const cmp = await loadComparison(this.files, { baseline });
+      // the results come from the host's shared cache (results panels of the same runs share them);
+      // a file that is missing or not results gets the engine's message (which says what to do)
+      const inputs: { file: string; data: ResultsData }[] = [];
+      for (const file of this.files) {
+        const data = await loadResults(file).catch(() => readResultsForCompare(file));
+        inputs.push({ file, data });
+      }
+      const cmp = compareResults(inputs, { baseline });
       this.cmp = cmp;
       this.postSummary();
       log().info(`comparing ${cmp.runs.map((r) => r.label).join(', ')}: ${cmp.n} samples, ${cmp.nCommon} in every run`);
