@@ -606,9 +606,22 @@ const resultsByComparison = new WeakMap<object, ResultsData[]>();
 const rankCache = new WeakMap<Comparison, Map<string, Int32Array>>();
 
 /** The sort key per joined sample for a ranking (NaN: no Δ). */
+const anyKeyCache = new WeakMap<Comparison, Map<number, { key: Float64Array; comp: Uint8Array }>>();
+
 function moverKey(cmp: Comparison, run: number, component: MoverComponent): { key: Float64Array; comp: Uint8Array | undefined } {
   const d = cmp.delta[run];
   if (component !== 'any') return { key: d[component], comp: undefined };
+  let cache = anyKeyCache.get(cmp);
+  if (!cache) anyKeyCache.set(cmp, (cache = new Map()));
+  const hit = cache.get(run);
+  if (hit) return hit;
+  const made = anyMoverKey(cmp, d);
+  cache.set(run, made);
+  return made;
+}
+
+/** For `any`: per sample, the Δ of the component with the largest |Δ|, and which component it is. */
+function anyMoverKey(cmp: Comparison, d: Record<CompareComponent, Float64Array>): { key: Float64Array; comp: Uint8Array } {
   const key = new Float64Array(cmp.n);
   const comp = new Uint8Array(cmp.n);
   for (let j = 0; j < cmp.n; j++) {
@@ -639,6 +652,20 @@ function ranking(cmp: Comparison, run: number, component: MoverComponent, order:
   const out = Int32Array.from(idx);
   cache.set(id, out);
   return out;
+}
+
+/**
+ * Every joined sample of a movers query, in its ranking (the filtered ranking a movers table pages
+ * through): one pass, for exports of the whole view.
+ */
+export function moversRanking(cmp: Comparison, q: MoversQuery = {}): Int32Array {
+  const run = q.run ?? defaultRun(cmp);
+  checkRun(cmp, run);
+  const ranked = ranking(cmp, run, q.component ?? 'any', q.order ?? 'abs');
+  if (!(q.classes?.length || q.split !== undefined || q.search?.trim())) return ranked;
+  const pass = new Uint8Array(cmp.n);
+  for (const j of filterSamples(cmp, q)) pass[j] = 1;
+  return ranked.filter((j) => pass[j] === 1);
 }
 
 export function moversPage(cmp: Comparison, q: MoversQuery = {}): MoversPage {

@@ -16,14 +16,23 @@ interface Entry {
 }
 
 const cache = new Map<string, Entry>();
+/** Results files kept in memory at most (least recently used dropped first). */
+const MAX_CACHED = 12;
 
 /** The results in `file`, from the cache when the file has not changed since it was read. */
 export async function loadResults(file: string): Promise<ResultsData> {
   const st = await fs.promises.stat(file);
   const hit = cache.get(file);
-  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.data;
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) {
+    cache.delete(file); // most recently used last
+    cache.set(file, hit);
+    return hit.data;
+  }
   const entry: Entry = { mtimeMs: st.mtimeMs, size: st.size, data: readResults(file) };
+  cache.delete(file);
   cache.set(file, entry);
+  // a bounded cache: panels keep their own reference to the data they show
+  while (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
   entry.data.catch(() => {
     if (cache.get(file) === entry) cache.delete(file);
   });
@@ -54,7 +63,7 @@ export function sampleBase(resultsFile: string): string {
  */
 export async function rowOfSampleFile(resultsFile: string, absPath: string): Promise<{ row: number; which: 1 | 2 } | undefined> {
   const data = await loadResults(resultsFile);
-  const entry = cache.get(resultsFile)!;
+  const entry = cache.get(resultsFile) ?? ({ mtimeMs: 0, size: 0, data: Promise.resolve(data) } as Entry); // evicted meanwhile: index once
   if (!entry.byFile) {
     const m = new Map<string, number>();
     const base = sampleBase(resultsFile);
@@ -77,7 +86,7 @@ export async function rowOfSampleFile(resultsFile: string, absPath: string): Pro
 /** The row of a sample_id, or undefined. */
 export async function rowOfSampleId(resultsFile: string, id: string): Promise<number | undefined> {
   const data = await loadResults(resultsFile);
-  const entry = cache.get(resultsFile)!;
+  const entry = cache.get(resultsFile) ?? ({ mtimeMs: 0, size: 0, data: Promise.resolve(data) } as Entry); // evicted meanwhile: index once
   if (!entry.byId) {
     const m = new Map<string, number>();
     data.sampleIds.forEach((s, row) => {

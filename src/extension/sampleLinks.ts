@@ -68,10 +68,15 @@ export function resolveSampleFile(resultsFile: string, data: ResultsData, row: n
     return { ok: false, error: { code: 'UNTRUSTED', message: `Sample files are not opened in an untrusted workspace (${column} of sample ${id}: ${raw}). Trust the workspace (Workspaces: Manage Workspace Trust) to open them.` } };
   }
   const target = path.resolve(sampleBase(resultsFile), raw);
-  const real = realOr(target);
-  const roots = allowedRoots(resultsFile);
-  if (!roots.some((r) => inside(r, real))) {
-    log().warn(`refused ${column} of sample ${id}: ${raw} resolves to ${real}, outside ${roots.join(', ')}`);
+  // first lexically, before any file system call on the path (a network path would be contacted),
+  // then after resolving symlinks
+  const lexicalRoots = [...(vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath), sampleBase(resultsFile)].map((r) => path.resolve(r));
+  const network = /^(\\\\|\/\/)/.test(raw) || /^(\\\\|\/\/)/.test(target) || raw.includes('\0');
+  const lexicallyInside = !network && lexicalRoots.some((r) => inside(r, target));
+  const real = lexicallyInside ? realOr(target) : target;
+  const roots = lexicallyInside ? allowedRoots(resultsFile) : [];
+  if (!lexicallyInside || !roots.some((r) => inside(r, real))) {
+    log().warn(`refused ${column} of sample ${id}: ${raw} resolves to ${real}, outside ${lexicalRoots.join(', ')}`);
     return {
       ok: false,
       error: {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type ResultsData, RESULTS_SUFFIX } from '../engine/io/results';
 import { log } from './output';
-import { loadResults, rowOfSampleFile, rowOfSampleId } from './resultsStore';
+import { loadResults, rowOfSampleFile, rowOfSampleId, cachedResults } from './resultsStore';
 import { isRunFile } from './runFiles';
 import { escapeMd } from './runsTree';
 
@@ -74,8 +74,11 @@ export class ResultsFiles implements vscode.Disposable {
         return 0;
       }
     };
+    // only results whose folder holds the file (sample files usually live under their run's folder)
+    // or that are already in memory: an unrelated file must not make the host read every results file
     return all
       .map((r) => ({ r, d: depth(r), t: mtime(r) }))
+      .filter((x) => x.d !== Infinity || cachedResults(x.r) !== undefined)
       .sort((a, b) => a.d - b.d || b.t - a.t)
       .map((x) => x.r);
   }
@@ -114,7 +117,8 @@ function valuesTable(data: ResultsData, row: number): string {
 
 function revealLink(hit: SampleHit): string {
   const args = encodeURIComponent(JSON.stringify([hit.resultsFile, hit.row]));
-  return `[Reveal in LSMI results](command:${REVEAL_SAMPLE_COMMAND}?${args} "Show sample ${hit.data.sampleIds[hit.row]} in the results panel")`;
+  // no run-supplied text inside the link: an id with '"' or ')' could otherwise end its title early
+  return `[Reveal in LSMI results](command:${REVEAL_SAMPLE_COMMAND}?${args} "Show this sample in the results panel")`;
 }
 
 /** What the status bar shows (tests). */

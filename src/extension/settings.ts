@@ -1,4 +1,5 @@
 /** Typed access to the `lsmi.*` settings. */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type BackendRequest, isBackendRequest } from '../engine/compute/backend-request';
 import { defaultPoolSize } from '../engine/compute/pool';
@@ -55,5 +56,16 @@ export function backendSetting(): BackendRequest {
 /** `lsmi.backendPath`: a folder where the optional GPU packages are installed; undefined when unset. */
 export function backendPathSetting(): string | undefined {
   const v = vscode.workspace.getConfiguration('lsmi').get<string>('backendPath');
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  const dir = typeof v === 'string' ? v.trim() : '';
+  if (!dir) return undefined;
+  // code in that folder gets loaded: never in an untrusted workspace, only absolute local paths
+  if (!vscode.workspace.isTrusted) {
+    log().warn(`ignoring lsmi.backendPath in an untrusted workspace (${dir})`);
+    return undefined;
+  }
+  if (!path.isAbsolute(dir) || /^(\\\\|\/\/)/.test(dir)) {
+    log().warn(`ignoring lsmi.backendPath = ${JSON.stringify(dir)}: use an absolute local folder (no network paths)`);
+    return undefined;
+  }
+  return dir;
 }

@@ -32,7 +32,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bun
 <title>${escapeHtml(title)}</title>
 </head>
 <body>
-<main id="app" aria-live="polite"><p class="muted">Loading…</p></main>
+<main id="app"><p class="muted">Loading…</p></main>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;

@@ -28,7 +28,7 @@ import {
   withBaseline,
 } from '../../src/engine/compare';
 import { LsmiInputError } from '../../src/engine/errors';
-import { estimateFile } from '../../src/engine/estimate/lsmi';
+import { estimateFile, rebasePaths } from '../../src/engine/estimate/lsmi';
 import { Rng } from '../../src/engine/random';
 import { REPO } from './fixtures';
 import { type SmallRun, smallResults, writeSmall } from './results-fixtures';
@@ -385,5 +385,17 @@ describe('lsmi compare', () => {
     r = await cli('compare', fa, await writeSmall(dir, B), '--baseline', 'mid');
     assert.equal(r.code, 1);
     assert.match(r.err, /no compared run is called 'mid'/);
+  });
+});
+
+describe('results files: sample paths', () => {
+  it('are rebased when the results go to another folder than the run, so they point at the same files', () => {
+    const base = { paths1: ['img/a.png', null, '/abs/c.png'], paths2: undefined } as unknown as Parameters<typeof rebasePaths>[0];
+    const same = rebasePaths(base, '/data/run', '/data/run');
+    assert.equal(same, base);
+    const moved = rebasePaths(base, '/data/run', '/data/run/out');
+    assert.deepEqual(moved.paths1, ['../img/a.png', null, '/abs/c.png']);
+    assert.equal(moved.paths2, undefined);
+    assert.deepEqual(rebasePaths(base, '/data/run', '/elsewhere').paths1, ['../data/run/img/a.png', null, '/abs/c.png']);
   });
 });

@@ -85,13 +85,15 @@ function onMessage(m: ResultsPanelToWebview): void {
       if (focusing !== undefined && m.request.focusRow === focusing) {
         const row = focusing;
         focusing = undefined;
+        const filtered = state.classFilter !== undefined || !!state.split || !!state.range || !!state.search;
         if (m.focusIndex !== undefined && m.focusIndex >= 0) table.focusIndex(m.focusIndex, true);
-        else {
-          // the filters hide it: clear them and look again
+        else if (filtered) {
+          // the filters hide it: clear them and look once more
           save({ classFilter: undefined, split: undefined, range: undefined, search: undefined });
           syncControls();
+          renderChips();
           focusSample(row, true);
-        }
+        } else save({ expanded: undefined }); // not in these results (any more)
       }
       break;
     }

@@ -52,6 +52,8 @@ export class VirtualTable<R> {
   private rowH = 26;
   private detailH = 340;
   private cursor = 0;
+  /** The first row index in view (set by render). */
+  private firstVisible = 0;
   private expandedIndex = -1;
   private expandedKey?: number;
   private detailNode?: HTMLElement;
@@ -100,9 +102,19 @@ export class VirtualTable<R> {
       this.scroller.setAttribute('aria-rowcount', String(total + 1));
     }
     if (this.pages.size > MAX_PAGES) {
-      const here = this.cursor;
+      // drop the pages farthest from what is in view (not from the cursor: wheel scrolling does
+      // not move it), never the pages in view
+      const here = this.firstVisible;
       const far = [...this.pages.keys()].sort((a, b) => Math.abs(b - here) - Math.abs(a - here));
-      for (const p of far.slice(0, this.pages.size - MAX_PAGES)) this.pages.delete(p);
+      const keepFrom = here - (here % PAGE) - PAGE;
+      const keepTo = here + 2 * PAGE;
+      let excess = this.pages.size - MAX_PAGES;
+      for (const p of far) {
+        if (excess <= 0) break;
+        if (p === offset || (p >= keepFrom && p <= keepTo)) continue;
+        this.pages.delete(p);
+        excess--;
+      }
     }
     this.schedule();
   }
@@ -177,6 +189,7 @@ export class VirtualTable<R> {
     this.space.style.height = `${Math.max(0, g.spaceH - g.V)}px`;
     const y = g.scrollRange > 0 ? (this.scroller.scrollTop * g.contentRange) / g.scrollRange : 0;
     const first = Math.max(0, Math.min(this.indexAt(y), Math.max(0, g.T - 1)));
+    this.firstVisible = first;
     const shift = Math.max(0, y - this.rowTop(first));
     const rows: HTMLTableRowElement[] = [];
     if (this.total === 0) {

@@ -26,6 +26,8 @@ export interface GpuProcessOptions {
   script: string;
   backendPath?: string;
   hangTimeoutMs: number;
+  /** No progress event for this long fails the job (default 4 × hangTimeoutMs). */
+  stallTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -51,9 +53,17 @@ export class GpuProcess {
   }
 
   run(id: number, file: string, options: JobOptions, control: GpuJobControl): Promise<GpuOutcome> {
-    const next = this.chain.then(() => this.runNow(id, file, options, control));
-    this.chain = next.catch(() => undefined);
-    return next;
+    const queued = this.chain.then(() => this.runNow(id, file, options, control));
+    this.chain = queued.catch(() => undefined);
+    // a job cancelled while it waits for the one before it settles at once (runNow then sees the
+    // aborted signal and does nothing)
+    const signal = control.signal;
+    if (!signal) return queued;
+    const cancelled = new Promise<GpuOutcome>((resolve) => {
+      if (signal.aborted) resolve({ kind: 'error', error: abortError() });
+      else signal.addEventListener('abort', () => resolve({ kind: 'error', error: abortError() }), { once: true });
+    });
+    return Promise.race([queued, cancelled]);
   }
 
   dispose(): void {
@@ -103,10 +113,12 @@ export class GpuProcess {
       let stage = 'start';
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
+      let stall: NodeJS.Timeout | undefined;
       const finish = (o: GpuOutcome) => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
+        if (stall) clearTimeout(stall);
         child.off('message', onMessage);
         child.off('exit', onExit);
         control.signal?.removeEventListener('abort', onAbort);
@@ -123,11 +135,22 @@ export class GpuProcess {
           finish({ kind: 'failed', reason: `${label} sent nothing for ${(this.opts.hangTimeoutMs / 1000).toFixed(1)} s during '${stage}' (hung) and was killed` });
         }, this.opts.hangTimeoutMs);
       };
+      // heartbeats prove the process is alive, not that the job moves: a GPU wait that never
+      // returns (device lost) keeps the heartbeat going, so progress has its own, longer limit
+      const stallMs = this.opts.stallTimeoutMs ?? 4 * this.opts.hangTimeoutMs;
+      const armStall = () => {
+        if (stall) clearTimeout(stall);
+        stall = setTimeout(() => {
+          kill();
+          finish({ kind: 'failed', reason: `${label} made no progress for ${(stallMs / 1000).toFixed(1)} s during '${stage}' (stalled) and was killed` });
+        }, stallMs);
+      };
       const onMessage = (m: FromWorker) => {
         if (!m || m.id !== id) return;
         arm();
         if (m.type === 'heartbeat') return;
         if (m.type === 'progress') {
+          armStall();
           stage = m.event.stage;
           control.onProgress?.(m.event);
           return;
@@ -151,6 +174,7 @@ export class GpuProcess {
       child.on('exit', onExit);
       control.signal?.addEventListener('abort', onAbort, { once: true });
       arm();
+      armStall();
       child.send({ type: 'estimate', id, file, options } satisfies ToWorker, (err) => {
         if (err) {
           kill();

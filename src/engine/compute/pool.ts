@@ -139,7 +139,11 @@ export class WorkerPool {
     if (outcome.kind === 'done') return outcome.result;
     if (outcome.kind === 'error') throw outcome.error;
     // the GPU process could not load its backend, crashed, hung or failed: rerun on wasm
-    if (outcome.kind === 'unavailable' && requested === 'auto') autoGpuUnavailable.set(gpuConfigKey(this.opts.backendPath), outcome.reason);
+    // under auto, a GPU that could not load, crashed or hung is not tried again in this process
+    // (a hang would cost the whole hang timeout on every estimation); a requested backend is
+    if (requested === 'auto') {
+      autoGpuUnavailable.set(gpuConfigKey(this.opts.backendPath), outcome.kind === 'unavailable' ? outcome.reason : `the GPU process failed earlier (${outcome.reason})`);
+    }
     const reason = requested === 'auto' ? `auto: ${outcome.reason}` : outcome.reason;
     removeTemporaries(options.out ?? resultsPathFor(file));
     control.onFallback?.(reason);

@@ -5,6 +5,7 @@
  * write. Runs anywhere Node runs (CLI, tests, worker threads); never imports vscode.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { type BackendInfo, type BackendRequest, initBackend } from '../compute/backend';
 import { readRun } from '../io';
 import type { Matrix } from '../io/matrix';
@@ -274,9 +275,20 @@ export async function estimateFile(file: string, opts: EstimateFileOptions = {})
   opts.onProgress?.({ stage: 'write', fraction: 0.98, message: `writing ${out}` });
   // `total` covers everything up to the write, which the file cannot time itself
   results.meta.timings.total = (performance.now() - t0) / 1000;
-  await writeResults(out, results, opts.signal);
+  await writeResults(out, rebasePaths(results, path.dirname(path.resolve(file)), path.dirname(path.resolve(out))), opts.signal);
   opts.onProgress?.({ stage: 'write', fraction: 1, message: `wrote ${out}` });
   return { results, out, reused: false };
+}
+
+/**
+ * Sample paths in a results file are relative to the results file's folder. A run's relative
+ * path_1 / path_2 are relative to the run's folder: when the results go elsewhere (--out), they are
+ * rebased so they still point at the same files. Absolute paths stay as they are.
+ */
+export function rebasePaths(results: ResultsData, runDir: string, outDir: string): ResultsData {
+  if (runDir === outDir || (!results.paths1 && !results.paths2)) return results;
+  const rebase = (p: string | null) => (p === null || path.isAbsolute(p) ? p : path.relative(outDir, path.resolve(runDir, p)).split(path.sep).join('/'));
+  return { ...results, paths1: results.paths1?.map(rebase), paths2: results.paths2?.map(rebase) };
 }
 
 /** The probes' folds and schedule: the settings, or the large-N schedule (see ProbeSettings.largeN). */

@@ -73,8 +73,8 @@ export interface ResultsData {
   labels: Int32Array;
   split?: Uint8Array;
   /**
-   * The run's path_1 / path_2 (sample files, as written in the run: relative paths are relative to
-   * the run file's folder); null where a sample has none. Absent when the run had no such column.
+   * The run's path_1 / path_2 (sample files; relative paths are relative to the results file's
+   * folder, see rebasePaths); null where a sample has none. Absent when the run had no such column.
    */
   paths1?: (string | null)[];
   paths2?: (string | null)[];

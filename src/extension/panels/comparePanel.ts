@@ -13,6 +13,7 @@ import {
   compareResults,
   readResultsForCompare,
   moversPage,
+  moversRanking,
   resultsOf,
   sampleFiles,
   scatter,
@@ -159,6 +160,7 @@ export class ComparePanel {
   }
 
   private handle(m: ComparePanelFromWebview): void {
+    if (!m || typeof m !== 'object') return;
     const cmp = this.cmp;
     switch (m.type) {
       case 'ready':
@@ -192,14 +194,14 @@ export class ComparePanel {
         break;
       }
       case 'sample':
-        if (cmp) void this.detail(cmp, m.index, m.run);
+        if (cmp) this.detail(cmp, m.index, m.run).catch((e) => log().error(`compare sample ${m.index}: ${(e as Error).message}`));
         break;
       case 'openSampleFile':
       case 'revealSampleFile':
-        if (cmp) void this.sampleFile(cmp, m.index, m.which, m.type === 'openSampleFile' ? 'open' : 'reveal');
+        if (cmp) this.sampleFile(cmp, m.index, m.which, m.type === 'openSampleFile' ? 'open' : 'reveal').catch((e) => log().error(`sample file: ${(e as Error).message}`));
         break;
       case 'export':
-        if (cmp) void this.export(cmp, m);
+        if (cmp) this.export(cmp, m).catch((e) => log().error(`export: ${(e as Error).message}`));
         break;
     }
   }
@@ -252,9 +254,7 @@ export class ComparePanel {
     const q = this.query(m.movers ?? { run: -1, component: 'any', order: 'abs' });
     const run = q.run!;
     // the movers view: every filtered sample with a Δ, in the panel's ranking
-    const page = moversPage(cmp, { ...q, offset: 0, limit: 0 });
-    const ranked: number[] = [];
-    for (let offset = 0; offset < page.total; offset += 1000) for (const r of moversPage(cmp, { ...q, offset, limit: 1000 }).rows) ranked.push(r.index);
+    const ranked = Array.from(moversRanking(cmp, q));
     const dir = exportDir(cmp.runs[cmp.baseline].file);
     const stem = `${cmp.runs[cmp.baseline].label}-vs-${cmp.runs[run].label}`.replace(/[^A-Za-z0-9._-]+/g, '_');
     if (m.request.kind === 'partition') {

@@ -140,7 +140,17 @@ export class ResultsPanel {
     await (action === 'open' ? openSampleFile(resolved.path) : revealSampleFile(resolved.path));
   }
 
+  /** Messages from the webview are not trusted: a malformed one is logged, never thrown into the host. */
   private onMessage(m: ResultsPanelFromWebview): void {
+    try {
+      this.handle(m);
+    } catch (e) {
+      log().error(`results panel: ignored a message (${(e as Error).message})`);
+    }
+  }
+
+  private handle(m: ResultsPanelFromWebview): void {
+    if (!m || typeof m !== 'object') return;
     switch (m.type) {
       case 'ready':
         this.ready = true;
@@ -151,25 +161,30 @@ export class ResultsPanel {
         void this.load();
         break;
       case 'rows':
-        if (this.data) this.post({ type: 'rowsPage', ...this.page(m.request) });
+        if (this.data && m.request && typeof m.request === 'object') this.post({ type: 'rowsPage', ...this.page(m.request) });
         break;
       case 'sample': {
         const data = this.data;
         const row = m.row;
         if (!data || !Number.isInteger(row) || row < 0 || row >= data.sampleIds.length) break;
-        void sampleDetail(this.file, data, row).then((detail) => {
-          if (this.data === data) this.post({ type: 'sampleDetail', detail });
-        });
+        void sampleDetail(this.file, data, row).then(
+          (detail) => {
+            if (this.data === data) this.post({ type: 'sampleDetail', detail });
+          },
+          (e) => log().error(`sample ${row}: ${(e as Error).message}`),
+        );
         break;
       }
       case 'openSampleFile':
-        void this.sampleFile(m.row, m.which, 'open');
+        this.sampleFile(m.row, m.which, 'open').catch((e) => log().error(`open sample file: ${(e as Error).message}`));
         break;
       case 'revealSampleFile':
-        void this.sampleFile(m.row, m.which, 'reveal');
+        this.sampleFile(m.row, m.which, 'reveal').catch((e) => log().error(`reveal sample file: ${(e as Error).message}`));
         break;
       case 'export':
-        if (this.data && this.query) void exportResultsFromPanel(this.file, this.data, m.request, this.query.rows(m.query));
+        if (this.data && this.query && m.request && m.query && typeof m.query === 'object') {
+          exportResultsFromPanel(this.file, this.data, m.request, this.query.rows(m.query)).catch((e) => log().error(`export: ${(e as Error).message}`));
+        }
         break;
       case 'revealInExplorer':
         void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.file));
@@ -215,7 +230,7 @@ export class ResultsPanel {
     const total = matching.length;
     let focusIndex: number | undefined;
     let requested = Math.floor(Number(req.offset) || 0);
-    if (typeof req.focusRow === 'number') {
+    if (typeof req.focusRow === 'number' && req.focusRow >= 0 && req.focusRow < data.sampleIds.length) {
       focusIndex = -1;
       for (let k = 0; k < total; k++) {
         if (matching[k] === req.focusRow) {
