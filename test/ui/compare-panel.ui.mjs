@@ -32,10 +32,12 @@ async function compareFromPalette(ctx) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill('fmnist');
+  for (const run of ['fmnist-early-fusion', 'fmnist-late-fusion']) await page.locator('.quick-input-list .monaco-list-row', { hasText: run }).first().waitFor();
+  // the filter leaves exactly the two Fashion-MNIST runs: tick both with the list's "toggle all"
+  // (ticking rows one by one raced with the list re-rendering)
+  await page.locator('.quick-input-widget [role="checkbox"][aria-label="Toggle all checkboxes"]').click();
   for (const run of ['fmnist-early-fusion', 'fmnist-late-fusion']) {
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: run }).first();
-    await row.waitFor();
-    await row.locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-checkbox').first().click();
+    await page.locator(`.quick-input-widget [role="checkbox"][aria-label="${run}"][aria-checked="true"]`).waitFor({ timeout: 10_000 });
   }
   await page.keyboard.press('Enter');
   return ctx.webview({ title: TITLE, timeout: 60_000 });
