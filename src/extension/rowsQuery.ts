@@ -4,6 +4,7 @@
  * last filtered selection are cached, so paging through 1e6 rows does not re-sort or re-filter.
  */
 import type { ResultsData } from '../engine/io/results';
+import { orderBy } from '../engine/order';
 import { SPLITS } from '../engine/io/run';
 import { type RowsRequest, SORT_COLUMNS, type SortColumn } from '../protocol/messages';
 
@@ -26,9 +27,7 @@ export class RowsQuery {
     const key = `${sort}:${desc}`;
     let o = this.orders.get(key);
     if (!o) {
-      const v = this.data.columns[sort];
-      o = Uint32Array.from({ length: v.length }, (_, i) => i);
-      o.sort((a, b) => (desc ? v[b] - v[a] : v[a] - v[b]) || a - b);
+      o = orderBy(this.data.columns[sort], desc);
       this.orders.set(key, o);
     }
     return o;

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { orderBy } from '../../src/engine/order';
+
+function byComparator(v: ArrayLike<number>, desc: boolean): number[] {
+  const idx = Array.from({ length: v.length }, (_, i) => i);
+  const key = (i: number) => (Number.isNaN(v[i]) ? (desc ? -Infinity : Infinity) : v[i]);
+  return idx.sort((a, b) => {
+    const na = Number.isNaN(v[a]);
+    const nb = Number.isNaN(v[b]);
+    if (na !== nb) return na ? 1 : -1;
+    return (desc ? key(b) - key(a) : key(a) - key(b)) || a - b;
+  });
+}
+
+describe('orderBy: the samples table order', () => {
+  it('equals a comparator sort (ties by index, NaN last), both directions, with many ties', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (const n of [0, 1, 2, 17, 1000, 20000]) {
+      const v = Float64Array.from({ length: n }, () => (rnd() < 0.05 ? NaN : Math.round(rnd() * 50) / 10 - 2));
+      if (n > 3) (v[1] = -0), (v[2] = 0), (v[3] = Infinity);
+      for (const desc of [true, false]) assert.deepEqual(Array.from(orderBy(v, desc)), byComparator(v, desc), `n=${n} desc=${desc}`);
+    }
+  });
+});
