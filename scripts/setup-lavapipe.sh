@@ -3,7 +3,7 @@
 # ./.lavapipe, WITHOUT touching the system's apt sources or its Mesa/GL packages (private apt state).
 # Debian 12, run as root. Afterwards `source .lavapipe/env.sh` before node to run WebGPU (Dawn) on it.
 # Why: Debian 12's own lavapipe 22.3 lacks shader*ArrayDynamicIndexing, so Dawn rejects it
-# (see docs/gpu.md, or ../shared/docs/webgpu-backend.md §2). Idempotent: quick when already installed.
+# (see the README's "Compute backends and GPUs"). Idempotent: quick when already installed.
 # Exit code 3 when it cannot run here (no apt-get / not root / not Debian): callers report that loudly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
