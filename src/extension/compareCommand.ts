@@ -6,8 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MAX_COMPARE_RUNS, MIN_COMPARE_RUNS } from '../engine/compare';
-import { RESULTS_SUFFIX, resultsPathFor } from '../engine/io/results';
+import { RESULTS_SUFFIX } from '../engine/io/results';
 import { type CompareResult, ComparePanel } from './panels/comparePanel';
+import { resultsFileOfArg } from './runFiles';
 
 export interface CompareArgs {
   files?: string[];
@@ -15,29 +16,15 @@ export interface CompareArgs {
   baseline?: string | number;
 }
 
-/** A file path from whatever a menu or a caller passes: a Uri, a runs-view item, a path. */
-function fileOf(x: unknown): string | undefined {
-  if (x instanceof vscode.Uri) return x.fsPath;
-  if (typeof x === 'string') return x;
-  if (x && typeof x === 'object') {
-    const o = x as { resultsFile?: unknown; resourceUri?: unknown };
-    if (typeof o.resultsFile === 'string') return o.resultsFile;
-    if (o.resourceUri instanceof vscode.Uri) return o.resourceUri.fsPath;
-  }
-  return undefined;
-}
-
-const toResults = (f: string) => (f.endsWith(RESULTS_SUFFIX) ? f : resultsPathFor(f));
-
 export async function compareRunsCommand(extensionUri: vscode.Uri, first?: unknown, second?: unknown): Promise<CompareResult | undefined> {
   let args: CompareArgs = {};
   let picked: string[] = [];
-  if (Array.isArray(second) && second.length) picked = second.map(fileOf).filter((f): f is string => !!f);
+  if (Array.isArray(second) && second.length) picked = second.map(resultsFileOfArg).filter((f): f is string => !!f);
   else if (second && typeof second === 'object' && !(second instanceof vscode.Uri)) args = second as CompareArgs;
   if (!picked.length && first && typeof first === 'object' && Array.isArray((first as CompareArgs).files)) args = first as CompareArgs;
   if (args.files) picked = args.files;
-  else if (!picked.length && first) picked = [fileOf(first)].filter((f): f is string => !!f);
-  let files = [...new Set(picked.map(toResults))];
+  else if (!picked.length && first) picked = [resultsFileOfArg(first)].filter((f): f is string => !!f);
+  let files = [...new Set(picked.map((f) => resultsFileOfArg(f)!))];
   if (files.length < MIN_COMPARE_RUNS) {
     const chosen = await pickResults(files);
     if (!chosen) return undefined;

@@ -13,16 +13,14 @@ import { type ExportResult, type PartitionExportArgs, type ViewExportArgs, expor
 import { ResultsPanel } from './panels/resultsPanel';
 import { loadResults } from './resultsStore';
 import { type RowsQueryInput, RowsQuery } from './rowsQuery';
-import { activeResultsFile, activeRunFile, pickResultsFile } from './runFiles';
+import { activeResultsFile, activeRunFile, pickResultsFile, resultsFileOfArg } from './runFiles';
 
 const baseName = (file: string) => path.basename(file).replace(new RegExp(`${RESULTS_SUFFIX.replace('.', '\\.')}$`), '');
 
 /** The results file a command works on: given (a results or run file), active, or picked. */
 async function resultsFileOf(uri: unknown): Promise<string | undefined> {
-  if (uri instanceof vscode.Uri) return uri.fsPath.endsWith(RESULTS_SUFFIX) ? uri.fsPath : resultsPathFor(uri.fsPath);
-  if (typeof uri === 'string') return uri.endsWith(RESULTS_SUFFIX) ? uri : resultsPathFor(uri);
-  const item = uri as { resultsFile?: unknown } | undefined;
-  if (item && typeof item.resultsFile === 'string') return item.resultsFile; // a runs-view item
+  const given = resultsFileOfArg(uri);
+  if (given) return given;
   const run = activeRunFile();
   return activeResultsFile() ?? ResultsPanel.activeFile() ?? (run ? resultsPathFor(run) : await pickResultsFile());
 }

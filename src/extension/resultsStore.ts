@@ -44,14 +44,6 @@ export function cachedResults(file: string): Promise<ResultsData> | undefined {
   return cache.get(file)?.data;
 }
 
-export function forgetResults(file: string): void {
-  cache.delete(file);
-}
-
-export function cachedResultFiles(): string[] {
-  return [...cache.keys()];
-}
-
 /** The folder that relative sample paths are resolved against: the run's (= the results file's). */
 export function sampleBase(resultsFile: string): string {
   return path.dirname(resultsFile);
@@ -95,6 +87,18 @@ export async function rowOfSampleId(resultsFile: string, id: string): Promise<nu
     entry.byId = m;
   }
   return entry.byId.get(id);
+}
+
+const sortedCache = new WeakMap<Float64Array, Float64Array>();
+
+/** A sorted copy of a results column, made once per column (histograms and percentiles share it). */
+export function sortedValues(v: Float64Array): Float64Array {
+  let s = sortedCache.get(v);
+  if (!s) {
+    s = Float64Array.from(v).sort();
+    sortedCache.set(v, s);
+  }
+  return s;
 }
 
 /** Rank of `x` among `values` as a percentile in [0, 100] (share of values ≤ x). */

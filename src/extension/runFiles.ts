@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_EXTENSIONS } from '../engine/io';
-import { RESULTS_SUFFIX } from '../engine/io/results';
+import { RESULTS_SUFFIX, resultsPathFor } from '../engine/io/results';
 import { ResultsPanel } from './panels/resultsPanel';
 import { RunPanel } from './panels/runPanel';
 
@@ -57,4 +57,17 @@ export async function pickResultsFile(): Promise<string | undefined> {
     { title: 'LSMI: pick results to open', matchOnDescription: true },
   );
   return item?.file;
+}
+
+/**
+ * The results file a command argument names: a results file or a run file (its results), as a Uri
+ * or a path, or an item of the runs view. Undefined for anything else.
+ */
+export function resultsFileOfArg(arg: unknown): string | undefined {
+  if (!arg) return undefined;
+  const item = arg as { resultsFile?: unknown; resourceUri?: unknown };
+  if (typeof item.resultsFile === 'string') return item.resultsFile;
+  const uri = arg instanceof vscode.Uri ? arg : item.resourceUri;
+  const file = uri instanceof vscode.Uri ? uri.fsPath : typeof arg === 'string' ? arg : undefined;
+  return file && (file.endsWith(RESULTS_SUFFIX) ? file : resultsPathFor(file));
 }

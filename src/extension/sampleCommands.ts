@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { UserError } from '../protocol/messages';
 import { log } from './output';
 import { loadResults } from './resultsStore';
-import { openSampleFile, resolveSampleFile, revealSampleFile } from './sampleLinks';
+import { showSampleFile } from './sampleLinks';
 
 export type OpenSampleFileResult = { ok: true; path: string } | { ok: false; error: UserError };
 
@@ -24,12 +24,8 @@ export async function openSampleFileCommand(
     if (!Number.isInteger(row) || row < 0 || row >= data.sampleIds.length) {
       error = { code: 'BAD_ROW', message: `${file} has no row ${row} (it has ${data.sampleIds.length} samples).` };
     } else {
-      const resolved = resolveSampleFile(file, data, row, which === 2 ? 2 : 1);
-      if (resolved.ok) {
-        await (action === 'reveal' ? revealSampleFile(resolved.path) : openSampleFile(resolved.path));
-        return { ok: true, path: resolved.path };
-      }
-      error = resolved.error;
+      const shown = await showSampleFile(file, data, row, which === 2 ? 2 : 1, action === 'reveal' ? 'reveal' : 'open');
+      return shown.ok ? { ok: true, path: shown.path } : { ok: false, error: shown.error };
     }
   } catch (e) {
     error = { code: (e as { code?: string }).code ?? 'READ_FAILED', message: (e as Error).message };

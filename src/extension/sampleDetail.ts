@@ -8,23 +8,12 @@ import type { ResultsData } from '../engine/io/results';
 import { SPLITS } from '../engine/io/run';
 import type { SampleDetail, SampleFilePreview } from '../protocol/messages';
 import { mimeOf, resolveSampleFile } from './sampleLinks';
-import { percentileOf } from './resultsStore';
+import { percentileOf, sortedValues } from './resultsStore';
 
 /** Largest image/audio file sent to a webview inline. */
 export const MAX_INLINE_BYTES = 8 << 20;
 /** How much of a text file is shown. */
 export const TEXT_EXCERPT_BYTES = 4096;
-
-const sortedCache = new WeakMap<Float64Array, Float64Array>();
-
-function sorted(v: Float64Array): Float64Array {
-  let s = sortedCache.get(v);
-  if (!s) {
-    s = Float64Array.from(v).sort();
-    sortedCache.set(v, s);
-  }
-  return s;
-}
 
 export async function sampleDetail(resultsFile: string, data: ResultsData, row: number): Promise<SampleDetail> {
   const c = data.columns;
@@ -39,7 +28,7 @@ export async function sampleDetail(resultsFile: string, data: ResultsData, row: 
     }
     files.push({ which, modality, raw: raw ?? undefined, ...(await preview(resolved.path, resolved.kind)) });
   }
-  const pct = (k: 'r' | 'u1' | 'u2' | 's' | 'i12') => percentileOf(sorted(c[k]), c[k][row]);
+  const pct = (k: 'r' | 'u1' | 'u2' | 's' | 'i12') => percentileOf(sortedValues(c[k]), c[k][row]);
   return {
     row,
     sample_id: data.sampleIds[row],

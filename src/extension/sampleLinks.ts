@@ -23,7 +23,7 @@ const MIME: Record<string, string> = {
   '.aac': 'audio/aac', '.opus': 'audio/ogg', '.webm': 'audio/webm',
 };
 
-export function kindOf(file: string): SampleFileKind {
+function kindOf(file: string): SampleFileKind {
   const ext = path.extname(file).toLowerCase();
   return IMAGE.has(ext) ? 'image' : AUDIO.has(ext) ? 'audio' : 'text';
 }
@@ -46,7 +46,7 @@ function realOr(p: string): string {
 }
 
 /** The folders sample files may live in: the workspace folders and the run's folder. */
-export function allowedRoots(resultsFile: string): string[] {
+function allowedRoots(resultsFile: string): string[] {
   const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   roots.push(sampleBase(resultsFile));
   return [...new Set(roots.map(realOr))];
@@ -89,6 +89,21 @@ export function resolveSampleFile(resultsFile: string, data: ResultsData, row: n
     return { ok: false, error: { code: 'NOT_FOUND', message: `${column} of sample ${id} does not exist: ${real} (from "${raw}", relative to ${sampleBase(resultsFile)}).` } };
   }
   return { ok: true, path: real, kind: kindOf(real) };
+}
+
+/**
+ * Resolves one of a sample's files and opens it (or reveals it in the Explorer); a refusal is shown
+ * as a warning and returned, so a panel can say it too.
+ */
+export async function showSampleFile(resultsFile: string, data: ResultsData, row: number, which: 1 | 2, action: 'open' | 'reveal'): Promise<ResolvedSampleFile> {
+  const resolved = resolveSampleFile(resultsFile, data, row, which);
+  if (!resolved.ok) {
+    void vscode.window.showWarningMessage(`LSMI: ${resolved.error.message}`);
+    return resolved;
+  }
+  log().info(`${action} ${resolved.path} (path_${which} of sample ${data.sampleIds[row]})`);
+  await (action === 'open' ? openSampleFile(resolved.path) : revealSampleFile(resolved.path));
+  return resolved;
 }
 
 /** Opens a resolved sample file in an editor beside the panel (images in VS Code's image preview). */

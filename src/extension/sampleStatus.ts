@@ -77,8 +77,9 @@ export class ResultsFiles implements vscode.Disposable {
     // only results whose folder holds the file (sample files usually live under their run's folder)
     // or that are already in memory: an unrelated file must not make the host read every results file
     return all
-      .map((r) => ({ r, d: depth(r), t: mtime(r) }))
+      .map((r) => ({ r, d: depth(r) }))
       .filter((x) => x.d !== Infinity || cachedResults(x.r) !== undefined)
+      .map((x) => ({ ...x, t: mtime(x.r) }))
       .sort((a, b) => a.d - b.d || b.t - a.t)
       .map((x) => x.r);
   }

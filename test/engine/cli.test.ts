@@ -1,30 +1,11 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { main } from '../../src/cli/main';
 import { fixture } from './fixtures';
-
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += chunk.toString();
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function run(...argv: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await main(argv, out, err);
-  return { code, out: out.text, err: err.text };
-}
+import { runCli } from './cli-run';
 
 describe('lsmi CLI', () => {
   it('inspect prints a summary table', async () => {
-    const r = await run('inspect', fixture('lz4-3batches.arrow'));
+    const r = await runCli('inspect', fixture('lz4-3batches.arrow'));
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Run fixture/);
     assert.match(r.out, /samples: 1000 {3}classes: 4/);
@@ -34,7 +15,7 @@ describe('lsmi CLI', () => {
   });
 
   it('inspect --json prints one JSON object', async () => {
-    const r = await run('inspect', fixture('lz4-3batches.arrow'), '--json');
+    const r = await runCli('inspect', fixture('lz4-3batches.arrow'), '--json');
     assert.equal(r.code, 0, r.err);
     const s = JSON.parse(r.out);
     assert.equal(s.n, 1000);
@@ -45,13 +26,13 @@ describe('lsmi CLI', () => {
   });
 
   it('inspect --columns maps names', async () => {
-    const r = await run('inspect', fixture('lz4-3batches.arrow'), '--json', '--columns', 'emb_1=emb_2,emb_2=emb_1');
+    const r = await runCli('inspect', fixture('lz4-3batches.arrow'), '--json', '--columns', 'emb_1=emb_2,emb_2=emb_1');
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(JSON.parse(r.out).dims, [8, 16]);
   });
 
   it('a bad input prints the error to stderr and exits 1', async () => {
-    const r = await run('inspect', fixture('bad-nan-emb.arrow'));
+    const r = await runCli('inspect', fixture('bad-nan-emb.arrow'));
     assert.equal(r.code, 1);
     assert.equal(r.out, '');
     assert.match(r.err, /error \[NON_FINITE\] .*bad-nan-emb\.arrow, column 'emb_1'/);
@@ -59,7 +40,7 @@ describe('lsmi CLI', () => {
 
   it('usage errors exit 2 with the usage text', async () => {
     for (const argv of [['frobnicate'], ['inspect'], ['inspect', 'a', '--nope'], ['inspect', 'a', '--columns', 'bogus=x']]) {
-      const r = await run(...argv);
+      const r = await runCli(...argv);
       assert.equal(r.code, 2, argv.join(' '));
       assert.match(r.err, /Usage:/);
     }

@@ -3,9 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../../src/cli/main';
 
 /** A copy of an example run in a fresh folder: no results beside it, whatever the checkout holds. */
 function runWithoutResults(): string {
@@ -32,6 +30,7 @@ import { estimateFile, rebasePaths } from '../../src/engine/estimate/lsmi';
 import { Rng } from '../../src/engine/random';
 import { REPO } from './fixtures';
 import { type SmallRun, smallResults, writeSmall } from './results-fixtures';
+import { runCli } from './cli-run';
 
 let dir: string;
 before(() => {
@@ -321,27 +320,9 @@ describe('the example runs: early vs late fusion of Fashion-MNIST', () => {
   });
 });
 
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += chunk.toString();
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function cli(...argv: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await main(argv, out, err);
-  return { code, out: out.text, err: err.text };
-}
-
 describe('lsmi compare', () => {
   it('prints runs side by side, Δ vs the baseline, missing counts, class shifts and movers', async () => {
-    const r = await cli('compare', await writeSmall(dir, A), await writeSmall(dir, B), '--baseline', 'early', '--top', '2');
+    const r = await runCli('compare', await writeSmall(dir, A), await writeSmall(dir, B), '--baseline', 'early', '--top', '2');
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /2 runs, 5 samples \(3 in every run\), 3 classes; baseline: early/);
     assert.match(r.out, /warning: 2 of 5 samples are missing/);
@@ -354,7 +335,7 @@ describe('lsmi compare', () => {
   });
 
   it('--json prints the summary object', async () => {
-    const r = await cli('compare', await writeSmall(dir, A), await writeSmall(dir, B), '--json');
+    const r = await runCli('compare', await writeSmall(dir, A), await writeSmall(dir, B), '--json');
     assert.equal(r.code, 0, r.err);
     const s = JSON.parse(r.out);
     assert.equal(s.baseline, 0);
@@ -371,18 +352,18 @@ describe('lsmi compare', () => {
   it('exit codes: 2 for usage, 1 for bad input', async () => {
     const fa = await writeSmall(dir, A);
     for (const argv of [['compare'], ['compare', fa], ['compare', fa, fa, '--nope'], ['compare', fa, fa, '--top', '-1']]) {
-      const r = await cli(...argv);
+      const r = await runCli(...argv);
       assert.equal(r.code, 2, argv.join(' '));
       assert.match(r.err, /Usage:/);
     }
     const run = runWithoutResults();
-    let r = await cli('compare', fa, run);
+    let r = await runCli('compare', fa, run);
     assert.equal(r.code, 1);
     assert.match(r.err, /error \[NOT_RESULTS\] .*fmnist-late-fusion\.arrow: .*run `lsmi estimate/);
-    r = await cli('compare', fa, await writeSmall(dir, { ...B, name: 'fewer', classNames: ['cat', 'dog'], labels: [0, 1, 1, 1] }));
+    r = await runCli('compare', fa, await writeSmall(dir, { ...B, name: 'fewer', classNames: ['cat', 'dog'], labels: [0, 1, 1, 1] }));
     assert.equal(r.code, 1);
     assert.match(r.err, /error \[CLASS_MISMATCH\]/);
-    r = await cli('compare', fa, await writeSmall(dir, B), '--baseline', 'mid');
+    r = await runCli('compare', fa, await writeSmall(dir, B), '--baseline', 'mid');
     assert.equal(r.code, 1);
     assert.match(r.err, /no compared run is called 'mid'/);
   });

@@ -4,14 +4,13 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { tableFromIPC } from 'apache-arrow';
-import { main } from '../../src/cli/main';
 import { loadComparison } from '../../src/engine/compare';
 import { comparisonView, csvField, parseQuantiles, partitionByQuantiles, resultsView, viewToCsv, weightsView, writePartition, writeView } from '../../src/engine/export';
 import { readResults } from '../../src/engine/io/results';
 import { type SmallRun, smallResults, writeSmall } from './results-fixtures';
+import { runCli } from './cli-run';
 
 let dir: string;
 before(() => {
@@ -186,24 +185,6 @@ describe('export: partitions and weights', () => {
   });
 });
 
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += chunk.toString();
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function cli(...argv: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await main(argv, out, err);
-  return { code, out: out.text, err: err.text };
-}
-
 const LATE: SmallRun = { name: 'late', fusion: 'late', ids: ['a', 'b', 'c', 'd'], labels: [0, 1, 1, 2], r: [1, 2, 3, 4], u1: [0, 0, 0, 0], u2: [0, 0, 0, 0], s: [0.1, 0.2, 0.3, 0.4], paths1: ['img/a.png', 'img/b.png', 'img/c.png', 'img/d.png'] };
 const EARLY: SmallRun = { name: 'early', fusion: 'early', ids: ['d', 'c', 'b', 'e'], labels: [2, 1, 1, 0], r: [4, 0, 2.5, 1], u1: [0, 0, 0, 0], u2: [0, 0, 0, 0], s: [0, 1, 0, 0] };
 
@@ -211,12 +192,12 @@ describe('lsmi export', () => {
   it('writes a filtered, sorted samples table of one results file (CSV) or of a comparison (Arrow)', async () => {
     const fl = await writeSmall(dir, LATE);
     const fe = await writeSmall(dir, EARLY);
-    let r = await cli('export', fl, '--out', path.join(dir, 'one.csv'), '--class', 'dog', '--sort', 'r', '--top', '1');
+    let r = await runCli('export', fl, '--out', path.join(dir, 'one.csv'), '--class', 'dog', '--sort', 'r', '--top', '1');
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /wrote .*one\.csv: 1 rows, \d+ columns \(csv\)/);
     const rows = parseCsv(fs.readFileSync(path.join(dir, 'one.csv'), 'utf8'));
     assert.deepEqual(rows.slice(1).map((x) => x[0]), ['c']);
-    r = await cli('export', fl, fe, '--out', path.join(dir, 'two.arrow'), '--sort', 's', '--baseline', 'late', '--json');
+    r = await runCli('export', fl, fe, '--out', path.join(dir, 'two.arrow'), '--sort', 's', '--baseline', 'late', '--json');
     assert.equal(r.code, 0, r.err);
     const w = JSON.parse(r.out);
     assert.equal(w.format, 'arrow');
@@ -230,14 +211,14 @@ describe('lsmi export', () => {
     const fl = await writeSmall(dir, LATE);
     const fe = await writeSmall(dir, EARLY);
     const out = path.join(dir, 'parts');
-    let r = await cli('export', fl, '--partition', 'r', '--quantiles', '0.25,0.75', '--out', out);
+    let r = await runCli('export', fl, '--partition', 'r', '--quantiles', '0.25,0.75', '--out', out);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /partition of r at quantiles 0\.25, 0\.75 \(thresholds 1\.7500, 3\.2500\), 4 samples/);
     assert.equal(fs.readFileSync(path.join(out, 'r-high.txt'), 'utf8'), 'd\n');
     assert.equal(fs.readFileSync(path.join(out, 'r-mid.txt'), 'utf8'), 'b\nc\n');
     const m = JSON.parse(fs.readFileSync(path.join(out, 'r-partition.json'), 'utf8'));
     assert.deepEqual(m.groups.map((g: { name: string; count: number }) => [g.name, g.count]), [['low', 1], ['mid', 2], ['high', 1]]);
-    r = await cli('export', fl, fe, '--partition', 's', '--quantiles', '0.5', '--delta', '--out', path.join(dir, 'dparts'), '--json');
+    r = await runCli('export', fl, fe, '--partition', 's', '--quantiles', '0.5', '--delta', '--out', path.join(dir, 'dparts'), '--json');
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
     assert.equal(j.value, 'delta_s.early');
@@ -248,7 +229,7 @@ describe('lsmi export', () => {
 
   it('--weights writes per-sample weights', async () => {
     const fl = await writeSmall(dir, LATE);
-    const r = await cli('export', fl, '--weights', '--out', path.join(dir, 'w.arrow'));
+    const r = await runCli('export', fl, '--weights', '--out', path.join(dir, 'w.arrow'));
     assert.equal(r.code, 0, r.err);
     const t = tableFromIPC(fs.readFileSync(path.join(dir, 'w.arrow')));
     assert.equal(t.numRows, 4);
@@ -271,16 +252,16 @@ describe('lsmi export', () => {
       ['export', fl, '--out', o, '--run', 'late'],
       ['export', fl, '--out', o, '--split', 'dev'],
     ]) {
-      const r = await cli(...argv);
+      const r = await runCli(...argv);
       assert.equal(r.code, 2, argv.join(' '));
       assert.match(r.err, /Usage:/);
     }
-    let r = await cli('export', fl, '--out', o, '--sort', 'nope');
+    let r = await runCli('export', fl, '--out', o, '--sort', 'nope');
     assert.equal(r.code, 1);
     assert.match(r.err, /cannot sort by 'nope'/);
     const run = path.join(dir, 'x.arrow');
     fs.writeFileSync(run, 'not arrow');
-    r = await cli('export', run, '--out', o);
+    r = await runCli('export', run, '--out', o);
     assert.equal(r.code, 1);
     assert.match(r.err, /error \[NOT_ARROW\]/);
     assert.ok(!fs.existsSync(o));

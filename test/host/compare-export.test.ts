@@ -5,7 +5,6 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { tableFromIPC } from 'apache-arrow';
 import { readResults } from '../../src/engine/io/results';
@@ -13,14 +12,7 @@ import type { LsmiExtensionApi } from '../../src/extension/extension';
 import type { EstimateCommandResult } from '../../src/extension/estimate';
 import type { ExportResult } from '../../src/extension/exports';
 import type { CompareResult } from '../../src/extension/panels/comparePanel';
-
-const EXTENSION_ID = 'lsmi-explorer.lsmi-explorer';
-
-function ws(...p: string[]): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the tests run in the example workspace');
-  return path.join(folder.uri.fsPath, ...p);
-}
+import { EXTENSION_ID, ws } from './util';
 
 /** As the first suite estimates the circuits (fast settings; the values do not matter here). */
 const FAST = { folds: 2, probe: { epochs: 1 }, em: { maxIter: 20 } };

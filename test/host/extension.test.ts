@@ -6,24 +6,7 @@ import type { LsmiExtensionApi } from '../../src/extension/extension';
 import type { EstimateCommandResult } from '../../src/extension/estimate';
 import type { OpenResultsResult } from '../../src/extension/panels/resultsPanel';
 import type { InspectResult } from '../../src/extension/panels/runPanel';
-
-const EXTENSION_ID = 'lsmi-explorer.lsmi-explorer';
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function workspaceRoot(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the tests run in the example workspace');
-  return folder.uri.fsPath;
-}
+import { EXTENSION_ID, waitFor, workspaceRoot } from './util';
 
 suite('LSMI Explorer in a real extension host', () => {
   test('activates by itself in a workspace that contains run files', async () => {

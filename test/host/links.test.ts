@@ -11,26 +11,11 @@ import * as vscode from 'vscode';
 import { readResults, writeResults } from '../../src/engine/io/results';
 import type { EstimateCommandResult } from '../../src/extension/estimate';
 import type { OpenSampleFileResult } from '../../src/extension/sampleCommands';
-
-function workspaceRoot(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the tests run in the example workspace');
-  return folder.uri.fsPath;
-}
+import { waitFor, workspaceRoot } from './util';
 
 function activeTabPath(): string | undefined {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   return input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom ? input.uri.fsPath : undefined;
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 suite('Links to sample files', () => {

@@ -13,26 +13,7 @@ import type { InspectSampleResult } from '../../src/extension/inspectSample';
 import type { OpenResultsResult } from '../../src/extension/panels/resultsPanel';
 import type { RunTreeItem } from '../../src/extension/runsTree';
 import { type ResultsData, readResults } from '../../src/engine/io/results';
-
-const EXTENSION_ID = 'lsmi-explorer.lsmi-explorer';
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    last = v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function workspaceRoot(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the tests run in the example workspace');
-  return folder.uri.fsPath;
-}
+import { EXTENSION_ID, waitFor, workspaceRoot } from './util';
 
 async function api(): Promise<LsmiExtensionApi> {
   const ext = vscode.extensions.getExtension<LsmiExtensionApi>(EXTENSION_ID);

@@ -50,3 +50,18 @@ export async function reloadWindowAndFind(ctx, title, selector, { attempts = 3 }
     await ctx.runCommand('Developer: Reload Webviews');
   }
 }
+
+/** Palette → LSMI: Estimate Interactions → pick `run` → "Estimate with defaults" → the results panel's frame. */
+export async function estimateFromPalette(ctx, run) {
+  const { page } = ctx;
+  await ctx.runCommand('LSMI: Estimate Interactions');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(run);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: `${run}.arrow` }).first().waitFor();
+  await page.keyboard.press('Enter');
+  const preset = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Estimate with defaults' }).first();
+  await preset.waitFor({ timeout: 15_000 });
+  await preset.click();
+  return ctx.webview({ title: `LSMI Results: ${run}`, timeout: 90_000 });
+}

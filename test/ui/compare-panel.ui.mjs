@@ -6,24 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { THEMES } from '../harness/lib.mjs';
-import { expectTheme, reloadWindowAndFind } from './common.mjs';
+import { estimateFromPalette, expectTheme, reloadWindowAndFind } from './common.mjs';
 
 const TITLE = 'LSMI Compare: fmnist-early-fusion vs fmnist-late-fusion';
-
-async function estimate(ctx, run) {
-  const { page } = ctx;
-  await ctx.runCommand('LSMI: Estimate Interactions');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(run);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: `${run}.arrow` }).first().waitFor();
-  await page.keyboard.press('Enter');
-  const preset = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Estimate with defaults' }).first();
-  await preset.waitFor({ timeout: 15_000 });
-  await preset.click();
-  const frame = await ctx.webview({ title: `LSMI Results: ${run}`, timeout: 90_000 });
-  await frame.locator('#run-name').waitFor({ timeout: 90_000 });
-}
 
 /** Palette → LSMI: Compare Runs → tick both Fashion-MNIST runs → the compare panel. */
 async function compareFromPalette(ctx) {
@@ -86,8 +71,10 @@ const themed = (label, theme) => ({
   fn: async (ctx) => {
     await expectTheme(ctx.page, theme);
     if (label === 'dark') {
-      await estimate(ctx, 'fmnist-early-fusion');
-      await estimate(ctx, 'fmnist-late-fusion');
+      for (const run of ['fmnist-early-fusion', 'fmnist-late-fusion']) {
+        const results = await estimateFromPalette(ctx, run);
+        await results.locator('#run-name').waitFor({ timeout: 90_000 });
+      }
     }
     const frame = await compareFromPalette(ctx);
     const id = await checkPanel(ctx, frame, label);

@@ -5,24 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { THEMES } from '../harness/lib.mjs';
-import { expectTheme, reloadWindowAndFind } from './common.mjs';
+import { estimateFromPalette, expectTheme, reloadWindowAndFind } from './common.mjs';
 
 const PANEL = 'LSMI Results: fmnist-late-fusion';
-
-/** Palette → LSMI: Estimate Interactions → pick the run → pick "Estimate with defaults" → the results panel's frame. */
-async function estimateFromPalette(ctx) {
-  const { page } = ctx;
-  await ctx.runCommand('LSMI: Estimate Interactions');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill('fmnist-late-fusion');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'fmnist-late-fusion.arrow' }).first().waitFor();
-  await page.keyboard.press('Enter');
-  const preset = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Estimate with defaults' }).first();
-  await preset.waitFor({ timeout: 15_000 });
-  await preset.click();
-  return ctx.webview({ title: PANEL, timeout: 90_000 });
-}
 
 async function checkOverview(frame) {
   assert.equal(await frame.locator('#run-name').textContent({ timeout: 60_000 }), 'fmnist-late-fusion');
@@ -173,7 +158,7 @@ const themed = (label, theme) => ({
   timeout: 180_000,
   fn: async (ctx) => {
     await expectTheme(ctx.page, theme);
-    const frame = await estimateFromPalette(ctx);
+    const frame = await estimateFromPalette(ctx, 'fmnist-late-fusion');
     await checkOverview(frame);
     await ctx.shot(`results-overview-${label}`);
     await checkSamples(ctx, frame, label);

@@ -4,7 +4,7 @@
  * runs (density grid + at most a few thousand points, so 1e5 samples stay responsive), and the
  * biggest movers in a virtualized table whose rows expand into the sample's files.
  */
-import type { ComparisonSummary, MoverRow, MoversPage, Scatter } from '../../src/engine/compare';
+import type { ComparisonSummary, MoverRow, Scatter } from '../../src/engine/compare';
 import type {
   CompareComponentName,
   ComparePanelFromWebview,
@@ -16,7 +16,7 @@ import type {
   MoversRequest,
   ScatterRequest,
 } from '../../src/protocol/messages';
-import { ATOMS } from '../shared/charts';
+import { svg } from '../shared/charts';
 import { setSelectValue, singleSelect } from '../shared/elements';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, PAGE, VirtualTable } from '../shared/virtualTable';
@@ -37,7 +37,6 @@ let countInfo: HTMLElement | undefined;
 let detailHost: HTMLElement | undefined;
 let scatterBox: HTMLElement | undefined;
 let scatterDetail: HTMLElement | undefined;
-let scatterData: Scatter | undefined;
 
 function save(patch: Partial<ComparePanelState>): void {
   state = { ...state, ...patch };
@@ -74,7 +73,6 @@ function onMessage(m: ComparePanelToWebview): void {
       break;
     }
     case 'scatter':
-      scatterData = m.scatter;
       if (scatterBox) scatterBox.replaceChildren(...scatterView(m.scatter));
       break;
     case 'sampleDetail': {
@@ -188,13 +186,6 @@ function movedLine(s: ComparisonSummary, run: number): HTMLElement {
     ranked.slice(1).map((x) => `${KEY[x.c]} ${fmtDelta(x.v, 4)}`).join(', '), '.');
 }
 
-const SVG = 'http://www.w3.org/2000/svg';
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
 
 /** R, U1, U2, S: one bar per run (common samples), side by side. */
 function groupedBars(s: ComparisonSummary): SVGSVGElement {

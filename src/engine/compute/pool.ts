@@ -9,7 +9,6 @@
  * the wasm worker threads, and the reason is reported (JobControl.onFallback, a progress message,
  * and the results' backend detail). Nothing native from a GPU stack is ever loaded in this process.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';

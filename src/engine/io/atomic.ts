@@ -1,7 +1,6 @@
 /**
- * Atomic file writes: a temporary file beside the target, fsynced, then renamed over it. If anything
+ * Atomic file writes (results files, exports): a temporary file beside the target, fsynced, then renamed over it. If anything
  * fails (or `signal` aborts first), the temporary file is removed and the target is untouched.
- * The same scheme as the results writer (io/results.ts).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';

@@ -4,14 +4,14 @@
  * the adjustment branch, per-class means, settings, backend, timings, the input's content hash and
  * the tool version. Written atomically: a temporary file in the same folder, then a rename.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { type Data, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray } from 'apache-arrow';
 import type { AdjustBranch, Atoms } from '../estimate/decompose';
 import type { EstimatorSettings } from '../estimate/settings';
 import { LsmiInputError } from '../errors';
 import { readArrowColumns } from './arrow';
+import { writeFileAtomic } from './atomic';
 import { SPLITS } from './run';
 
 export const RESULTS_FORMAT_VERSION = 1;
@@ -119,23 +119,8 @@ export function resultsTable(data: ResultsData): Table {
  * anything fails (or `signal` aborts first), the temporary file is removed and `out` is untouched.
  */
 export async function writeResults(out: string, data: ResultsData, signal?: AbortSignal): Promise<void> {
-  const bytes = tableToIPC(resultsTable(data), 'file');
-  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    signal?.throwIfAborted();
-    const fh = await fs.promises.open(tmp, 'wx');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    signal?.throwIfAborted();
-    await fs.promises.rename(tmp, out);
-  } catch (e) {
-    await fs.promises.rm(tmp, { force: true });
-    throw e;
-  }
+  signal?.throwIfAborted();
+  await writeFileAtomic(out, tableToIPC(resultsTable(data), 'file'), signal);
 }
 
 /** True when the file carries LSMI results metadata (cheap: reads the schema only). */

@@ -37,7 +37,7 @@ import { type ExportResult, exportDir, exportPartition, exportView } from '../ex
 import { log } from '../output';
 import { loadResults } from '../resultsStore';
 import { sampleDetail } from '../sampleDetail';
-import { openSampleFile, resolveSampleFile, revealSampleFile } from '../sampleLinks';
+import { showSampleFile } from '../sampleLinks';
 import { localRoots, panelHtml } from '../webviewHtml';
 import { toUserError } from './runPanel';
 
@@ -241,13 +241,8 @@ export class ComparePanel {
     const at = this.locate(cmp, index);
     const data = resultsOf(cmp);
     if (!at || !data || (which !== 1 && which !== 2)) return;
-    const resolved = resolveSampleFile(at.file, data[at.run], at.row, which);
-    if (!resolved.ok) {
-      void vscode.window.showWarningMessage(`LSMI: ${resolved.error.message}`);
-      this.post({ type: 'notice', text: resolved.error.message });
-      return;
-    }
-    await (action === 'open' ? openSampleFile(resolved.path) : revealSampleFile(resolved.path));
+    const shown = await showSampleFile(at.file, data[at.run], at.row, which, action);
+    if (!shown.ok) this.post({ type: 'notice', text: shown.error.message });
   }
 
   private async export(cmp: Comparison, m: Extract<ComparePanelFromWebview, { type: 'export' }>): Promise<ExportResult> {

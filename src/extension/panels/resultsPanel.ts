@@ -19,11 +19,11 @@ import {
   type UserError,
 } from '../../protocol/messages';
 import { log } from '../output';
-import { loadResults } from '../resultsStore';
+import { loadResults, sortedValues } from '../resultsStore';
 import { RowsQuery } from '../rowsQuery';
 import { exportResultsFromPanel } from '../exportCommands';
 import { sampleDetail } from '../sampleDetail';
-import { openSampleFile, resolveSampleFile, revealSampleFile } from '../sampleLinks';
+import { showSampleFile } from '../sampleLinks';
 import { localRoots, panelHtml } from '../webviewHtml';
 import { toUserError } from './runPanel';
 
@@ -130,14 +130,8 @@ export class ResultsPanel {
   /** Resolves, checks and opens (or reveals) one of a sample's files; refusals become messages. */
   private async sampleFile(row: number, which: 1 | 2, action: 'open' | 'reveal'): Promise<void> {
     if (!this.data || !Number.isInteger(row) || row < 0 || row >= this.data.sampleIds.length || (which !== 1 && which !== 2)) return;
-    const resolved = resolveSampleFile(this.file, this.data, row, which);
-    if (!resolved.ok) {
-      void vscode.window.showWarningMessage(`LSMI: ${resolved.error.message}`);
-      this.post({ type: 'notice', text: resolved.error.message });
-      return;
-    }
-    log().info(`${action} ${resolved.path} (path_${which} of sample ${this.data.sampleIds[row]})`);
-    await (action === 'open' ? openSampleFile(resolved.path) : revealSampleFile(resolved.path));
+    const shown = await showSampleFile(this.file, this.data, row, which, action);
+    if (!shown.ok) this.post({ type: 'notice', text: shown.error.message });
   }
 
   /** Messages from the webview are not trusted: a malformed one is logged, never thrown into the host. */
@@ -265,7 +259,7 @@ export class ResultsPanel {
 
 /** Histogram over the 1st–99th percentile range; values beyond fall into the edge bins. */
 export function histogramOf(v: Float64Array, bins = HIST_BINS): Histogram {
-  const sorted = Float64Array.from(v).sort();
+  const sorted = sortedValues(v);
   const n = sorted.length;
   const q = (p: number) => (n ? sorted[Math.min(n - 1, Math.max(0, Math.round(p * (n - 1))))] : 0);
   let lo = q(0.01);
