@@ -22,10 +22,15 @@ export type InputErrorCode =
   // comparing runs (src/engine/compare.ts)
   | 'NOT_RESULTS'
   | 'CLASS_MISMATCH'
-  | 'LABEL_MISMATCH';
+  | 'LABEL_MISMATCH'
+  // estimator settings (src/engine/estimate/settings.ts: validateSettings)
+  | 'BAD_SETTINGS';
 
 export interface InputErrorDetails {
+  /** The file at fault ('' for a setting). */
   file: string;
+  /** The setting at fault, by its dotted path (e.g. `mlp.hidden`). */
+  setting?: string;
   column?: string;
   /** First offending rows, 0-based, at most {@link MAX_ROWS_REPORTED}. */
   rows?: number[];
@@ -39,18 +44,20 @@ export class LsmiInputError extends Error {
   readonly file: string;
   readonly column?: string;
   readonly rows?: number[];
+  readonly setting?: string;
 
   constructor(code: InputErrorCode, details: InputErrorDetails, message: string) {
     const where = details.column ? `${details.file}, column '${details.column}'` : details.file;
-    super(`${where}: ${message}`);
+    super(where ? `${where}: ${message}` : message);
     this.code = code;
     this.file = details.file;
     this.column = details.column;
     this.rows = details.rows;
+    this.setting = details.setting;
   }
 
   toJSON(): object {
-    return { name: this.name, code: this.code, file: this.file, column: this.column, rows: this.rows, message: this.message };
+    return { name: this.name, code: this.code, file: this.file, column: this.column, rows: this.rows, setting: this.setting, message: this.message };
   }
 }
 

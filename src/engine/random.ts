@@ -83,6 +83,19 @@ export class Rng {
     return this.shuffle(p);
   }
 
+  /**
+   * The stream of one named stage of an estimate (e.g. 'folds', 'probe 12', 'density 1'), derived
+   * from the root seed and the name alone: stages do not shift each other's draws, whatever runs
+   * first or is skipped.
+   */
+  static derive(seed: number, stage: string): Rng {
+    // FNV-1a over the name, mixed with the seed
+    let h = 0x811c9dc5;
+    for (let i = 0; i < stage.length; i++) h = Math.imul(h ^ stage.charCodeAt(i), 0x01000193) >>> 0;
+    const mixer = new Rng((seed >>> 0) ^ h);
+    return new Rng(mixer.nextU32() ^ Math.imul(seed >>> 0, 0x9e3779b1));
+  }
+
   /** An independent stream derived from this one (for per-fold / per-probe seeds). */
   fork(): Rng {
     return new Rng(this.nextU32());

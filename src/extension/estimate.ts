@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { WorkerPool } from '../engine/compute/pool';
 import type { ResultsMeta } from '../engine/io/results';
-import { type SettingsInput, resolveSettings } from '../engine/estimate/settings';
+import { type SettingsInput, mergeSettings, resolveSettings } from '../engine/estimate/settings';
 import { isInputError } from '../engine/errors';
 import type { UserError } from '../protocol/messages';
 import { log } from './output';
@@ -201,16 +201,7 @@ function estimateError(e: unknown): UserError {
   return toUserError(e);
 }
 
-function merge(a: SettingsInput, b: SettingsInput): SettingsInput {
-  const defined = <T extends object>(o: T | undefined) => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined));
-  return {
-    ...defined(a),
-    ...defined(b),
-    probe: { ...defined(a.probe), ...defined(b.probe) },
-    em: { ...defined(a.em), ...defined(b.em) },
-    knife: { ...defined(a.knife), ...defined(b.knife) },
-  };
-}
+const merge = mergeSettings;
 
 function describe(input: SettingsInput): string {
   const s = resolveSettings(input);

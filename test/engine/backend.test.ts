@@ -18,7 +18,7 @@ import { REPO } from './fixtures';
 
 const WORKER = path.join(REPO, 'out', 'src', 'engine', 'compute', 'worker.js');
 const GPU_WORKER = path.join(REPO, 'out', 'src', 'engine', 'compute', 'gpu-worker.js');
-const FAST = { folds: 2, probe: { epochs: 3 }, components: 2 } as const;
+const FAST = { folds: 2, mlp: { epochs: 3 }, components: 2 } as const;
 let dir: string;
 
 function copyRun(name: string): string {

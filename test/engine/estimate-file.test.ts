@@ -26,7 +26,7 @@ before(() => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const FAST = { folds: 2, probe: { epochs: 3 }, components: 2 } as const;
+const FAST = { folds: 2, mlp: { epochs: 3 }, components: 2 } as const;
 
 describe('estimateFile', () => {
   it('writes <run>.lsmi.arrow with every per-sample column and self-describing metadata, then reuses it', async () => {

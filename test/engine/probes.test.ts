@@ -11,9 +11,9 @@ import {
   type ProbeModel,
   type ProbeParams,
 } from '../../src/engine/estimate/probes';
-import { DEFAULT_SETTINGS, type ProbeSettings } from '../../src/engine/estimate/settings';
+import { DEFAULT_SETTINGS, type MlpSettings as ProbeSettings } from '../../src/engine/estimate/settings';
 
-const SETTINGS: ProbeSettings = DEFAULT_SETTINGS.probe;
+const SETTINGS: ProbeSettings = { ...DEFAULT_SETTINGS.mlp, epochs: 5, patience: 0 };
 const LOG_HALF = Math.log(0.5);
 const PARAM_NAMES = ['w1', 'b1', 'w2', 'b2', 'w3', 'b3'] as const;
 

@@ -82,7 +82,7 @@ describe('webgpu backend (lavapipe in CI)', { skip }, () => {
     {
       name: 'XOR, N=600, probes trained (2 folds, 2 epochs), diagonal EM',
       make: () => toRun(sample(circuitModel('xor'), 600, 11)),
-      settings: { components: 2, folds: 2, probe: { epochs: 2 }, seed: 1 },
+      settings: { components: 2, folds: 2, mlp: { epochs: 2 }, seed: 1 },
     },
     {
       name: 'OR, N=800, exact logits, KNIFE (2 epochs)',
@@ -150,7 +150,7 @@ describe('webgpu backend (lavapipe in CI)', { skip }, () => {
       const run = path.join(dir, 'or.arrow');
       fs.copyFileSync(path.join(REPO, 'examples', 'circuits', 'or.arrow'), run);
       const pool = new WorkerPool({ size: 1, script: path.join(REPO, 'out', 'src', 'engine', 'compute', 'worker.js'), gpuScript: path.join(REPO, 'out', 'src', 'engine', 'compute', 'gpu-worker.js') });
-      const settings = { components: 2, folds: 2, probe: { epochs: 1 } };
+      const settings = { components: 2, folds: 2, mlp: { epochs: 1 } };
       try {
         // 1. completes on webgpu in its own process
         const ok = await pool.estimateFile(run, { backend: 'webgpu', settings, reuse: false, out: path.join(dir, 'ok.lsmi.arrow') });

@@ -15,7 +15,7 @@ import type { CompareResult } from '../../src/extension/panels/comparePanel';
 import { EXTENSION_ID, ws } from './util';
 
 /** As the first suite estimates the circuits (fast settings; the values do not matter here). */
-const FAST = { folds: 2, probe: { epochs: 1 }, em: { maxIter: 20 } };
+const FAST = { folds: 2, mlp: { epochs: 1 }, em: { maxIter: 20 } };
 
 async function estimate(run: string, settings?: typeof FAST): Promise<string> {
   const r = await vscode.commands.executeCommand<EstimateCommandResult>('lsmi.estimate', vscode.Uri.file(run), { preset: 'defaults', open: false, settings });

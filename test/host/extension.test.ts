@@ -78,7 +78,7 @@ suite('LSMI Explorer in a real extension host', () => {
   });
 
   // fast settings for the circuit runs, which have no logits (probes are trained)
-  const FAST = { folds: 2, probe: { epochs: 1 }, em: { maxIter: 20 } };
+  const FAST = { folds: 2, mlp: { epochs: 1 }, em: { maxIter: 20 } };
 
   test('Estimate Interactions writes the results file and opens the results panel', async function () {
     this.timeout(120_000);

@@ -26,11 +26,10 @@ import { Rng } from '../random';
 import { headStats } from '../summary';
 import { TOOL_VERSION } from '../version';
 import { classMeans, decompose } from './decompose';
-import { fitGmm, gmmLogPdf } from './density/em';
-import { fitKnife, knifeLogPdf } from './density/knife';
+import { estimateDensity } from './density';
 import { logPrior, logSoftmaxAt, pointwiseMI } from './pmi';
 import { crossFitLogProb } from './probes';
-import { type EstimatorSettings, type SettingsInput, resolveSettings } from './settings';
+import { type EstimatorSettings, type SettingsInput, resolveSettings, validateSettings } from './settings';
 
 export interface ProgressEvent {
   /** 'read', 'hash', 'probe 1', 'probe 2', 'probe 12', 'density 1', 'density 2', 'decompose', 'write' */
@@ -64,7 +63,7 @@ export interface EstimateFileResult {
 /** Relative cost of each stage, for one overall progress fraction. */
 function plan(run: RunData, s: EstimatorSettings): { stage: string; weight: number }[] {
   const probe = (h: Head) => (run.logits[h] ? 0.05 : 3);
-  const density = s.mode === 'knife' ? 4 : s.covariance === 'full' ? 3 : 1;
+  const density = s.mode === 'knife' ? 4 : s.covariance === 'full' ? 3 : s.covariance === 'auto' || s.components === 'auto' ? 2 : 1;
   return [
     { stage: 'probe 1', weight: probe('1') },
     { stage: 'probe 2', weight: probe('2') },
@@ -105,7 +104,7 @@ const HEAD_INPUTS: Record<Head, (run: RunData) => Matrix[]> = {
  */
 export async function estimateRun(run: RunData, inputHash: string, opts: EstimateOptions = {}, span?: [number, number]): Promise<ResultsData> {
   const settings = resolveSettings(opts.settings);
-  checkSettings(settings, run);
+  validateSettings(settings, run);
   const signal = opts.signal;
   const timings: Record<string, number> = {};
   const progress = new Progress(plan(run, settings), opts.onProgress, span);
@@ -171,19 +170,11 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
     const rng = new Rng(settings.seed * 7919 + (m === '1' ? 1 : 2));
     signal?.throwIfAborted();
     progress.report(stage, 0, `fitting the density of modality ${m}`);
-    const onProgress = (f: number) => progress.report(stage, f * 0.9, `density of modality ${m}`);
-    const logp = await timed(stage, async () => {
-      if (settings.mode === 'em') {
-        const gmm = await fitGmm(X, { K: settings.components, covariance: settings.covariance, em: settings.em, rng, signal, onProgress });
-        density[m] = { mode: 'em', covariance: settings.covariance, K: gmm.K, iterations: gmm.iterations, converged: gmm.converged, meanLogLik: gmm.meanLogLik, fitRows: gmm.fitRows };
-        return gmmLogPdf(gmm, X, { signal });
-      }
-      const fit = await fitKnife(X, { K: settings.components, full: settings.covariance === 'full', settings: settings.knife, rng, batchOrder, signal, onProgress });
-      const lp = await knifeLogPdf(fit.params, X, settings.knife.useTanh);
-      density[m] = { mode: 'knife', covariance: settings.covariance, K: settings.components, iterations: settings.knife.epochs, meanLogLik: mean(lp), fitRows: X.rows };
-      return lp;
-    });
-    h[m] = negate(logp);
+    const fit = await timed(stage, () =>
+      estimateDensity(X, settings, { rng, batchOrder, signal, onProgress: (f) => progress.report(stage, f, `density of modality ${m}`) }),
+    );
+    density[m] = fit.report;
+    h[m] = negate(fit.logp);
     progress.report(stage, 1, `density of modality ${m} done`);
   }
 
@@ -292,14 +283,14 @@ export function rebasePaths(results: ResultsData, runDir: string, outDir: string
 }
 
 /** The probes' folds and schedule: the settings, or the large-N schedule (see ProbeSettings.largeN). */
-function probeSchedule(run: RunData, s: EstimatorSettings): { folds: number; probe: EstimatorSettings['probe']; large: boolean } {
+function probeSchedule(run: RunData, s: EstimatorSettings): { folds: number; probe: EstimatorSettings['mlp']; large: boolean } {
   let train = run.n;
   if (run.split) {
     train = 0;
     for (let i = 0; i < run.n; i++) if (run.split[i] === 0) train++;
   }
-  const large = s.probe.largeN > 0 && (train * (s.folds - 1)) / s.folds > s.probe.largeN;
-  return large ? { folds: 2, probe: { ...s.probe, epochs: 2, stepSize: 1 }, large } : { folds: s.folds, probe: s.probe, large };
+  const large = s.largeN > 0 && (train * (s.folds - 1)) / s.folds > s.largeN;
+  return large ? { folds: 2, probe: { ...s.mlp, epochs: 2, stepSize: 1 }, large } : { folds: s.folds, probe: s.mlp, large };
 }
 
 export function sameSettings(a: EstimatorSettings, b: EstimatorSettings): boolean {
@@ -310,17 +301,6 @@ function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
   return JSON.stringify(v);
-}
-
-function checkSettings(s: EstimatorSettings, run: RunData): void {
-  const bad = (msg: string) => new RangeError(`invalid setting: ${msg}`);
-  if (s.mode !== 'em' && s.mode !== 'knife') throw bad(`mode must be em or knife, got ${s.mode}`);
-  if (s.covariance !== 'diag' && s.covariance !== 'full') throw bad(`covariance must be diag or full, got ${s.covariance}`);
-  if (!Number.isInteger(s.components) || s.components < 1) throw bad(`components must be a positive integer, got ${s.components}`);
-  if (s.components > run.n) throw bad(`components (${s.components}) exceeds the number of samples (${run.n})`);
-  if (s.prior !== 'empirical' && s.prior !== 'uniform') throw bad(`prior must be empirical or uniform, got ${s.prior}`);
-  if (!Number.isInteger(s.folds) || s.folds < 2) throw bad(`folds must be an integer ≥ 2, got ${s.folds}`);
-  if (!Number.isInteger(s.seed) || s.seed < 0) throw bad(`seed must be a non-negative integer, got ${s.seed}`);
 }
 
 function mean(a: Float64Array): number {

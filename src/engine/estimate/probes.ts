@@ -44,7 +44,7 @@
 import { initBackend, tf } from '../compute/backend';
 import { type Matrix, chunkIndex } from '../io/matrix';
 import { Rng } from '../random';
-import type { ProbeSettings } from './settings';
+import type { MlpSettings as ProbeSettings } from './settings';
 
 /**
  * The trainable parameters, row-major float32: `w1` [in × h], `b1` [h], `w2` [h × h], `b2` [h],

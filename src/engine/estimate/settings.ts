@@ -1,24 +1,72 @@
 /**
- * Estimator settings, scikit-learn style: every hyperparameter explicit, with a default, recorded in
- * the results file so a result says how it was made.
+ * Estimator settings, scikit-learn style: every hyperparameter explicit, with a default, checked by
+ * one validation table ({@link validateSettings}, one `BAD_SETTINGS` error for the CLI, the VS Code
+ * host and the engine alike) and recorded in the results file so a result says how it was made.
+ * What `auto` resolved to (probe families, K, covariance, the large-N schedule) is recorded beside
+ * the settings, in the results' `effective` metadata.
  */
-export interface ProbeSettings {
-  /** Hidden width of the MLP in → h → ReLU → h → ReLU → C (official: 64). */
+import { LsmiInputError } from '../errors';
+
+export type DensityMode = 'em' | 'knife';
+export type Covariance = 'diag' | 'full' | 'tied';
+export type ProbeFamily = 'lda' | 'logistic' | 'mlp';
+export type ProbeChoice = 'auto' | ProbeFamily;
+export type Calibration = 'temperature' | 'bias' | 'vector' | 'none';
+
+export const PROBE_FAMILIES: readonly ProbeFamily[] = ['lda', 'logistic', 'mlp'];
+export const PROBE_CHOICES: readonly ProbeChoice[] = ['auto', ...PROBE_FAMILIES];
+export const CALIBRATIONS: readonly Calibration[] = ['temperature', 'bias', 'vector', 'none'];
+export const COVARIANCES: readonly Covariance[] = ['diag', 'full', 'tied'];
+
+/** The MLP probe `in → h → ReLU → h → ReLU → C` (the official architecture). */
+export interface MlpSettings {
+  /** Hidden width (official: 64). */
   hidden: number;
+  /** Most epochs (with early stopping), or the fixed epoch count (patience 0). */
   epochs: number;
   batchSize: number;
   learningRate: number;
-  /** StepLR: multiply the learning rate by `gamma` every `stepSize` epochs. */
+  /**
+   * Early stopping on an inner validation split of the training rows: when the validation log-loss
+   * has not improved for `patience` epochs, the best weights are restored and the learning rate is
+   * multiplied by `gamma` once; the next plateau stops training. 0: a fixed schedule instead
+   * (StepLR: ×`gamma` every `stepSize` epochs, all `epochs` run; the official code is 30 epochs,
+   * batch 32, lr 1e-3, StepLR(15)).
+   */
+  patience: number;
+  /** Share of the training rows held out for early stopping (stratified). */
+  valFraction: number;
   stepSize: number;
   gamma: number;
   /** Adam's L2 weight decay (official: 0). */
   weightDecay: number;
+}
+
+/** L2-penalised multinomial logistic regression on standardised inputs. */
+export interface LogisticSettings {
   /**
-   * Large-N schedule: when a probe would train on more than this many rows, use 2 folds, 2 epochs
-   * and a learning-rate step every epoch (measured at N = 1e5, d = 512: 7× faster and closer to the
-   * exact posterior than 5 folds × 5 epochs). 0 disables it.
+   * Penalties λ tried, strongest first (objective: mean cross-entropy + λ/2·‖W‖²); the one with the
+   * lowest held-out log-loss is used. One value: no search.
    */
-  largeN: number;
+  penalties: number[];
+  /** L-BFGS iterations per penalty. */
+  maxIter: number;
+  /** Stop when the relative objective decrease is below this. */
+  tol: number;
+}
+
+/** Linear discriminant analysis: Gaussian classes with one shared, shrunk covariance. */
+export interface LdaSettings {
+  /** Shrinkage towards a scaled identity (on standardised inputs): 'oas' (the OAS rule) or a fixed value in [0, 1]. */
+  shrinkage: 'oas' | number;
+}
+
+/** How `probe: 'auto'` picks a family for each head, inside the cross-fit. */
+export interface SelectionSettings {
+  /** Candidates fit on at most this many rows of the selection half (a seeded, stratified subsample). */
+  maxRows: number;
+  /** Share of the selection rows held out to score the candidates. */
+  valFraction: number;
 }
 
 export interface EmSettings {
@@ -38,6 +86,18 @@ export interface EmSettings {
   diagFitSubsample: number;
 }
 
+/** `components: 'auto'` / `covariance: 'auto'`: the density chosen by held-out log-likelihood. */
+export interface DensitySearchSettings {
+  /** K values tried (those above the rows available are skipped). */
+  candidates: number[];
+  /** Share of the (subsampled) rows held out to score each candidate. */
+  valFraction: number;
+  /** The search fits and scores at most this many rows (a seeded subsample). */
+  maxRows: number;
+  /** Seconds per modality; candidates predicted to exceed what is left are skipped (and reported). */
+  budgetSeconds: number;
+}
+
 export interface KnifeSettings {
   epochs: number;
   batchSize: number;
@@ -51,48 +111,175 @@ export interface KnifeSettings {
 
 export interface EstimatorSettings {
   /** Density model for h(x): closed-form EM (default) or the official KNIFE fit (parity). */
-  mode: 'em' | 'knife';
-  covariance: 'diag' | 'full';
-  /** Mixture components K (official KNIFE: 5). */
-  components: number;
+  mode: DensityMode;
+  /** Mixture covariance; 'auto' picks by held-out log-likelihood (KNIFE: diag). */
+  covariance: 'auto' | Covariance;
+  /** Mixture components K; 'auto' picks by held-out log-likelihood (KNIFE: 5, the official value). */
+  components: 'auto' | number;
   /** Label prior p(y): label frequencies of the analysed samples (or the run's metadata), or uniform (official). */
   prior: 'empirical' | 'uniform';
-  /** K-fold cross-fitting for probes when the run has no split column (every sample out-of-fold). */
+  /** K-fold cross-fitting of the probes (every sample is scored out of fold) and of the calibration. */
   folds: number;
+  /** The root seed: every stage's random stream is derived from it (see `stageRng`). */
   seed: number;
-  probe: ProbeSettings;
+  /** Probe family for heads without logits; 'auto': per head, the lowest held-out log-loss. */
+  probe: ProbeChoice;
+  /** Calibration of every head (probes and given logits), fitted out of fold. */
+  calibrate: Calibration;
+  /**
+   * Large-N schedule: when a probe would train on more than this many rows, cross-fit with 2 folds
+   * instead of `folds` (each fit still sees 50 000+ rows). 0 disables it.
+   */
+  largeN: number;
+  mlp: MlpSettings;
+  logistic: LogisticSettings;
+  lda: LdaSettings;
+  selection: SelectionSettings;
   em: EmSettings;
+  densitySearch: DensitySearchSettings;
   knife: KnifeSettings;
 }
 
 export const DEFAULT_SETTINGS: EstimatorSettings = {
   mode: 'em',
-  covariance: 'diag',
-  components: 5,
+  covariance: 'auto',
+  components: 'auto',
   prior: 'empirical',
   folds: 5,
   seed: 0,
-  // Official: batch 32, 30 epochs, lr 1e-3, StepLR(15). Ours reach as low or lower held-out log-loss at about a
-  // fifteenth of the cost (measurements in probes.ts); `{ epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 15 }` restores it.
-  probe: { hidden: 64, epochs: 5, batchSize: 128, learningRate: 2e-3, stepSize: 3, gamma: 0.1, weightDecay: 0, largeN: 40000 },
+  probe: 'auto',
+  calibrate: 'temperature',
+  largeN: 40000,
+  mlp: { hidden: 64, epochs: 40, batchSize: 128, learningRate: 2e-3, patience: 2, valFraction: 0.1, stepSize: 3, gamma: 0.1, weightDecay: 0 },
+  logistic: { penalties: [1e-1, 1e-2, 1e-3, 1e-4], maxIter: 100, tol: 1e-6 },
+  lda: { shrinkage: 'oas' },
+  selection: { maxRows: 4000, valFraction: 0.25 },
   em: { maxIter: 200, tol: 1e-3, varFloor: 1e-6, fitSubsample: 20000, diagFitSubsample: 30000 },
+  densitySearch: { candidates: [1, 2, 4, 8, 16, 32], valFraction: 0.2, maxRows: 20000, budgetSeconds: 20 },
   knife: { epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 20, gamma: 0.1, useTanh: true, zeroGrad: true },
 };
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
-export type SettingsInput = DeepPartial<EstimatorSettings>;
+/** The groups of settings that are objects (merged key by key). */
+export const SETTING_GROUPS = ['mlp', 'logistic', 'lda', 'selection', 'em', 'densitySearch', 'knife'] as const;
+type Group = (typeof SETTING_GROUPS)[number];
 
+export type SettingsInput = { [K in Exclude<keyof EstimatorSettings, Group>]?: EstimatorSettings[K] } & { [K in Group]?: Partial<EstimatorSettings[K]> };
+
+/** Defaults, then the input (undefined values ignored); the result is validated. */
 export function resolveSettings(input: SettingsInput = {}): EstimatorSettings {
   const d = DEFAULT_SETTINGS;
-  return {
-    ...d,
-    ...stripUndefined(input),
-    probe: { ...d.probe, ...stripUndefined(input.probe ?? {}) },
-    em: { ...d.em, ...stripUndefined(input.em ?? {}) },
-    knife: { ...d.knife, ...stripUndefined(input.knife ?? {}) },
-  } as EstimatorSettings;
+  const out: Record<string, unknown> = { ...d, ...stripUndefined(input) };
+  for (const g of SETTING_GROUPS) out[g] = { ...d[g], ...stripUndefined((input[g] ?? {}) as object) };
+  const s = out as unknown as EstimatorSettings;
+  validateSettings(s);
+  return s;
+}
+
+/** Input a on the left, b on the right (b wins), group by group. */
+export function mergeSettings(a: SettingsInput, b: SettingsInput): SettingsInput {
+  const out: Record<string, unknown> = { ...stripUndefined(a), ...stripUndefined(b) };
+  for (const g of SETTING_GROUPS) {
+    const merged = { ...stripUndefined((a[g] ?? {}) as object), ...stripUndefined((b[g] ?? {}) as object) };
+    if (Object.keys(merged).length) out[g] = merged;
+    else delete out[g];
+  }
+  return out as SettingsInput;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The one validation table
+
+/** A constraint returns what was expected when the value breaks it, undefined when it is fine. */
+type Constraint = (v: unknown) => string | undefined;
+
+const oneOf = (...values: readonly unknown[]): Constraint => (v) => (values.includes(v) ? undefined : `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`);
+const int = (min: number, max = Number.MAX_SAFE_INTEGER): Constraint => (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in [${min}, ${max}]`;
+const num = (lo: number, hi: number, { openLo = false, openHi = false } = {}): Constraint => (v) =>
+  typeof v === 'number' && Number.isFinite(v) && (openLo ? v > lo : v >= lo) && (openHi ? v < hi : v <= hi)
+    ? undefined
+    : `a number in ${openLo ? '(' : '['}${lo}, ${hi === Infinity ? '∞' : hi}${openHi || hi === Infinity ? ')' : ']'}`;
+const positive = num(0, Infinity, { openLo: true });
+const bool: Constraint = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+const either = (a: Constraint, b: Constraint): Constraint => (v) => (a(v) === undefined || b(v) === undefined ? undefined : `${a(v)} or ${b(v)}`);
+const list = (item: Constraint, minLength = 1): Constraint => (v) =>
+  Array.isArray(v) && v.length >= minLength && v.every((x) => item(x) === undefined) ? undefined : `a list of at least ${minLength} value${minLength === 1 ? '' : 's'}, each ${item(NaN) ?? 'valid'}`;
+
+/** Every setting, by its dotted path, with the values it accepts. */
+export const SETTINGS_TABLE: Record<string, Constraint> = {
+  mode: oneOf('em', 'knife'),
+  covariance: oneOf('auto', ...COVARIANCES),
+  components: either(oneOf('auto'), int(1)),
+  prior: oneOf('empirical', 'uniform'),
+  folds: int(2, 100),
+  seed: int(0, 2 ** 32 - 1),
+  probe: oneOf(...PROBE_CHOICES),
+  calibrate: oneOf(...CALIBRATIONS),
+  largeN: int(0),
+  'mlp.hidden': int(1, 4096),
+  'mlp.epochs': int(1, 10000),
+  'mlp.batchSize': int(1),
+  'mlp.learningRate': positive,
+  'mlp.patience': int(0, 1000),
+  'mlp.valFraction': num(0, 0.5, { openLo: true }),
+  'mlp.stepSize': int(1),
+  'mlp.gamma': positive,
+  'mlp.weightDecay': num(0, Infinity),
+  'logistic.penalties': list(positive),
+  'logistic.maxIter': int(1, 100000),
+  'logistic.tol': positive,
+  'lda.shrinkage': either(oneOf('oas'), num(0, 1)),
+  'selection.maxRows': int(20),
+  'selection.valFraction': num(0, 0.5, { openLo: true }),
+  'em.maxIter': int(0),
+  'em.tol': positive,
+  'em.varFloor': positive,
+  'em.fitSubsample': int(1),
+  'em.diagFitSubsample': int(1),
+  'densitySearch.candidates': list(int(1)),
+  'densitySearch.valFraction': num(0, 0.5, { openLo: true }),
+  'densitySearch.maxRows': int(20),
+  'densitySearch.budgetSeconds': positive,
+  'knife.epochs': int(1),
+  'knife.batchSize': int(1),
+  'knife.learningRate': positive,
+  'knife.stepSize': int(1),
+  'knife.gamma': positive,
+  'knife.useTanh': bool,
+  'knife.zeroGrad': bool,
+};
+
+/** A setting that cannot be used: a user's input problem, never an internal error. */
+export function settingsError(setting: string, message: string): LsmiInputError {
+  return new LsmiInputError('BAD_SETTINGS', { file: '', setting }, message);
+}
+
+/**
+ * Checks every setting against {@link SETTINGS_TABLE} (and that there are no unknown ones), and,
+ * given the run's size, what depends on it. Throws an {@link LsmiInputError} with code
+ * `BAD_SETTINGS` naming the setting, the value and what is accepted.
+ */
+export function validateSettings(s: EstimatorSettings, run?: { n: number }): void {
+  const known = new Set(Object.keys(SETTINGS_TABLE));
+  for (const [key, value] of Object.entries(s)) {
+    if ((SETTING_GROUPS as readonly string[]).includes(key)) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw settingsError(key, `'${key}' must be an object of settings`);
+      for (const sub of Object.keys(value)) if (!known.has(`${key}.${sub}`)) throw settingsError(`${key}.${sub}`, `unknown setting '${key}.${sub}'`);
+    } else if (!known.has(key)) {
+      throw settingsError(key, `unknown setting '${key}'`);
+    }
+  }
+  for (const [path, check] of Object.entries(SETTINGS_TABLE)) {
+    const [a, b] = path.split('.');
+    const value = b === undefined ? (s as unknown as Record<string, unknown>)[a] : ((s as unknown as Record<string, Record<string, unknown>>)[a] ?? {})[b];
+    const expected = check(value);
+    if (expected !== undefined) throw settingsError(path, `'${path}' must be ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`);
+  }
+  if (run && typeof s.components === 'number' && s.components > run.n) {
+    throw settingsError('components', `'components' (${s.components}) exceeds the number of samples (${run.n})`);
+  }
 }

@@ -8,13 +8,13 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { type Data, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray } from 'apache-arrow';
 import type { AdjustBranch, Atoms } from '../estimate/decompose';
-import type { EstimatorSettings } from '../estimate/settings';
+import type { Calibration, Covariance, EstimatorSettings, ProbeFamily } from '../estimate/settings';
 import { LsmiInputError } from '../errors';
 import { readArrowColumns } from './arrow';
 import { writeFileAtomic } from './atomic';
 import { SPLITS } from './run';
 
-export const RESULTS_FORMAT_VERSION = 1;
+export const RESULTS_FORMAT_VERSION = 2;
 export const RESULTS_SUFFIX = '.lsmi.arrow';
 
 /** Per-sample columns, in file order. */
@@ -29,24 +29,94 @@ export interface ClassSummary {
   raw: Atoms;
 }
 
+/** One probe family's showing in the selection of `probe: 'auto'` (spec: docs/heads.md). */
+export interface CandidateReport {
+  family: ProbeFamily;
+  /**
+   * Mean held-out log-loss (after temperature scaling) on the selection rows, over the selections it
+   * took part in; null when it could not be fitted there (`note` says why).
+   */
+  selectionLogLoss: number | null;
+  /** Selections (of `selections` in all) that chose this family. */
+  chosen: number;
+  /** e.g. 'λ = 1e-3', 'shrinkage 0.12', '14 epochs'. */
+  detail?: string;
+  note?: string;
+  seconds: number;
+}
+
+/** A reliability diagram: equal-width bins of the top-class probability. */
+export interface Reliability {
+  bins: { lo: number; hi: number; n: number; confidence: number; accuracy: number }[];
+  /** Expected calibration error: Σ n_b/N · |accuracy_b − confidence_b|. */
+  ece: number;
+}
+
+export interface CalibrationReport {
+  method: Calibration;
+  /** Temperature per calibration fold (temperature and bias scaling); T > 1: the head was over-confident. */
+  temperatures?: number[];
+  /** Held-out log-loss before and after (both out of fold). */
+  logLossBefore: number;
+  logLossAfter: number;
+}
+
+/** Held-out log-loss of the head's probe refitted on shares of one fold's training rows. */
+export interface LearningCurve {
+  /** Shares of the training rows, e.g. [0.5, 0.75, 1]. */
+  fractions: number[];
+  rows: number[];
+  /** Calibrated held-out log-loss on the same held-out rows, per share. */
+  logLoss: number[];
+  /** The drop from 75 % to 100 % of the rows, per doubling of the rows (nats). */
+  dropPerDoubling: number;
+  stillFalling: boolean;
+}
+
 export interface HeadReport {
-  /** 'logits' when the run gave them, else how the probe was fitted and scored. */
+  /** 'logits' when the run gave them, else the probe fitted and scored out of sample. */
   source: 'logits' | 'probe';
+  /** How the probe was cross-fitted, e.g. `5-fold stratified cross-fit`. */
   scheme?: string;
-  /** Mean −log p(y|x) over the analysed samples (out-of-sample for probes). */
+  /** The probe family used (for 'auto': the one most folds chose). */
+  family?: ProbeFamily;
+  /** Per outer fold, the family that scored it (and its detail). */
+  folds?: { family: ProbeFamily; detail?: string }[];
+  /** `probe: 'auto'`: every candidate's held-out log-loss in the selection. */
+  candidates?: CandidateReport[];
+  /** Selections run (the cross-fit's folds are chosen for in `selections` groups). */
+  selections?: number;
+  /** Mean −log p(y|x) over the analysed samples, after calibration (out of sample for probes). */
   logLoss: number;
   accuracy?: number;
   meanMI: number;
+  calibration?: CalibrationReport;
+  reliability?: { before: Reliability; after: Reliability };
+  learningCurve?: LearningCurve;
+  /** Plain-word warnings about this head (also in `ResultsMeta.warnings`). */
+  warnings?: string[];
+}
+
+/** One candidate of the density search (`components` / `covariance` 'auto'). */
+export interface DensityCandidate {
+  covariance: Covariance;
+  K: number;
+  /** Mean log p̂(x) on the held-out rows; null when skipped (`skipped` says why). */
+  heldOutLogLik: number | null;
+  seconds: number;
+  skipped?: string;
 }
 
 export interface DensityReport {
   mode: 'em' | 'knife';
-  covariance: 'diag' | 'full';
+  covariance: Covariance;
   K: number;
   iterations?: number;
   converged?: boolean;
   meanLogLik: number;
   fitRows: number;
+  /** Present when K or the covariance was chosen by held-out log-likelihood. */
+  search?: { candidates: DensityCandidate[]; fitRows: number; valRows: number; budgetSeconds: number; seconds: number };
 }
 
 export interface ResultsMeta {
@@ -65,6 +135,10 @@ export interface ResultsMeta {
   perClass: ClassSummary[];
   heads: { '1': HeadReport; '2': HeadReport; '12': HeadReport };
   density: { '1': DensityReport; '2': DensityReport };
+  /** What the settings resolved to for this run ('auto', the large-N schedule). */
+  effective?: { folds: number; largeNSchedule: boolean; probe: { '1': string; '2': string; '12': string }; density: { '1': string; '2': string } };
+  /** Plain-word warnings for users (heads, calibration, sample size, density search). */
+  warnings?: string[];
 }
 
 export interface ResultsData {

@@ -289,7 +289,7 @@ function overviewOf(file: string, data: ResultsData): ResultsOverview {
     ['Label prior', `${s.prior} — ${meta.priorSource}`],
     ['Probe folds', String(s.folds)],
     ['Seed', String(s.seed)],
-    ['Probes', `MLP ${s.probe.hidden} hidden, ${s.probe.epochs} epochs, batch ${s.probe.batchSize}, lr ${s.probe.learningRate}`],
+    ['Probes', `${s.probe}, calibration ${s.calibrate}`],
   ];
   return {
     file,
