@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type BackendInfo, type BackendRequest, initBackend } from '../compute/backend';
 import { readRun } from '../io';
-import type { Matrix } from '../io/matrix';
 import {
   type ClassSummary,
   type DensityReport,
@@ -23,12 +22,11 @@ import {
 } from '../io/results';
 import type { ColumnMapping, Head, RunData } from '../io/run';
 import { Rng } from '../random';
-import { headStats } from '../summary';
 import { TOOL_VERSION } from '../version';
 import { classMeans, decompose } from './decompose';
 import { estimateDensity } from './density';
-import { logPrior, logSoftmaxAt, pointwiseMI } from './pmi';
-import { crossFitLogProb } from './probes';
+import { logPrior, pointwiseMI } from './pmi';
+import { effectiveFolds, estimateHead } from './heads';
 import { type EstimatorSettings, type SettingsInput, resolveSettings, validateSettings } from './settings';
 
 export interface ProgressEvent {
@@ -92,12 +90,6 @@ class Progress {
   }
 }
 
-const HEAD_INPUTS: Record<Head, (run: RunData) => Matrix[]> = {
-  '1': (run) => [run.emb1],
-  '2': (run) => [run.emb2],
-  '12': (run) => [run.emb1, run.emb2],
-};
-
 /**
  * Estimates per-sample interactions for a run in memory. `inputHash` identifies the input (the
  * file's content hash) and is recorded with the results.
@@ -123,32 +115,16 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
   const lp = logPrior(run.labels, run.nClasses, settings.prior, fromMeta || undefined);
   const priorSource = settings.prior === 'uniform' ? 'uniform' : fromMeta ? 'empirical (run metadata)' : 'empirical (label frequencies)';
 
-  // discriminators: the run's logits, or out-of-sample probes
+  // discriminators: the run's logits or out-of-sample probes, calibrated out of fold
   const logProb = {} as Record<Head, Float64Array>;
   const heads = {} as Record<Head, HeadReport>;
   for (const h of ['1', '2', '12'] as Head[]) {
     const stage = `probe ${h}`;
     signal?.throwIfAborted();
-    const logits = run.logits[h];
-    if (logits) {
-      logProb[h] = await timed(stage, () => logSoftmaxAt(logits, run.labels));
-      heads[h] = { source: 'logits', logLoss: -mean(logProb[h]), accuracy: headStats(logits, run.labels).accuracy, meanMI: 0 };
-    } else {
-      progress.report(stage, 0, `training the probe for head ${h} (no logits_${h} in the run)`);
-      const schedule = probeSchedule(run, settings);
-      const fit = await timed(stage, () =>
-        crossFitLogProb(HEAD_INPUTS[h](run), run.labels, run.nClasses, {
-          split: run.split,
-          folds: schedule.folds,
-          settings: schedule.probe,
-          seed: settings.seed,
-          signal,
-          onProgress: (f) => progress.report(stage, f, `probe for head ${h}`),
-        }),
-      );
-      logProb[h] = fit.logProb;
-      heads[h] = { source: 'probe', scheme: schedule.large ? `${fit.scheme} (large-N schedule: ${schedule.probe.epochs} epochs)` : fit.scheme, logLoss: fit.heldOutLogLoss, accuracy: fit.heldOutAccuracy, meanMI: 0 };
-    }
+    progress.report(stage, 0, run.logits[h] ? `calibrating logits_${h}` : `training the probe for head ${h} (no logits_${h} in the run)`);
+    const est = await timed(stage, () => estimateHead(run, h, settings, { signal, onProgress: (f, m) => progress.report(stage, f, `head ${h}: ${m}`) }));
+    logProb[h] = est.logProb;
+    heads[h] = est.report;
     progress.report(stage, 1, `head ${h} done`);
   }
   const i1 = pointwiseMI(logProb['1'], run.labels, lp);
@@ -160,14 +136,14 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
 
   // densities: h(x) = −log p̂(x) per modality
   // parity with the official loader: both modalities' KNIFE fits see the same batches
-  const orderRng = new Rng(settings.seed);
+  const orderRng = Rng.derive(settings.seed, 'knife batches');
   const batchOrder = settings.mode === 'knife' ? Array.from({ length: settings.knife.epochs }, () => orderRng.permutation(run.n)) : undefined;
   const density = {} as Record<'1' | '2', DensityReport>;
   const h = {} as Record<'1' | '2', Float64Array>;
   for (const m of ['1', '2'] as const) {
     const stage = `density ${m}`;
     const X = m === '1' ? run.emb1 : run.emb2;
-    const rng = new Rng(settings.seed * 7919 + (m === '1' ? 1 : 2));
+    const rng = Rng.derive(settings.seed, `density ${m}`);
     signal?.throwIfAborted();
     progress.report(stage, 0, `fitting the density of modality ${m}`);
     const fit = await timed(stage, () =>
@@ -220,6 +196,13 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
     perClass,
     heads,
     density,
+    effective: {
+      folds: effectiveFolds(run, settings).folds,
+      largeNSchedule: effectiveFolds(run, settings).largeN,
+      probe: { '1': describeHead(heads['1']), '2': describeHead(heads['2']), '12': describeHead(heads['12']) },
+      density: { '1': describeDensity(density['1']), '2': describeDensity(density['2']) },
+    },
+    warnings: [...(['1', '2', '12'] as Head[]).flatMap((h) => heads[h].warnings ?? [])],
   };
   return {
     meta,
@@ -282,15 +265,13 @@ export function rebasePaths(results: ResultsData, runDir: string, outDir: string
   return { ...results, paths1: results.paths1?.map(rebase), paths2: results.paths2?.map(rebase) };
 }
 
-/** The probes' folds and schedule: the settings, or the large-N schedule (see ProbeSettings.largeN). */
-function probeSchedule(run: RunData, s: EstimatorSettings): { folds: number; probe: EstimatorSettings['mlp']; large: boolean } {
-  let train = run.n;
-  if (run.split) {
-    train = 0;
-    for (let i = 0; i < run.n; i++) if (run.split[i] === 0) train++;
-  }
-  const large = s.largeN > 0 && (train * (s.folds - 1)) / s.folds > s.largeN;
-  return large ? { folds: 2, probe: { ...s.mlp, epochs: 2, stepSize: 1 }, large } : { folds: s.folds, probe: s.mlp, large };
+function describeHead(h: HeadReport): string {
+  if (h.source === 'logits') return `logits, calibration ${h.calibration?.method ?? 'none'}`;
+  return `${h.family} probe${h.candidates ? ' (auto)' : ''}, calibration ${h.calibration?.method ?? 'none'}`;
+}
+
+function describeDensity(d: DensityReport): string {
+  return `${d.mode} ${d.covariance} K=${d.K}${d.search ? ' (auto)' : ''}`;
 }
 
 export function sameSettings(a: EstimatorSettings, b: EstimatorSettings): boolean {

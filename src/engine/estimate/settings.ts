@@ -57,8 +57,12 @@ export interface LogisticSettings {
 
 /** Linear discriminant analysis: Gaussian classes with one shared, shrunk covariance. */
 export interface LdaSettings {
-  /** Shrinkage towards a scaled identity (on standardised inputs): 'oas' (the OAS rule) or a fixed value in [0, 1]. */
-  shrinkage: 'oas' | number;
+  /**
+   * Shrinkage towards a scaled identity (on standardised inputs): 'auto' (the lowest held-out
+   * log-loss over a grid that includes the OAS value, on one held-out block of the training rows),
+   * 'oas' (the OAS rule) or a fixed value in [0, 1].
+   */
+  shrinkage: 'auto' | 'oas' | number;
 }
 
 /** How `probe: 'auto'` picks a family for each head, inside the cross-fit. */
@@ -151,9 +155,9 @@ export const DEFAULT_SETTINGS: EstimatorSettings = {
   calibrate: 'temperature',
   largeN: 40000,
   mlp: { hidden: 64, epochs: 40, batchSize: 128, learningRate: 2e-3, patience: 2, valFraction: 0.1, stepSize: 3, gamma: 0.1, weightDecay: 0 },
-  logistic: { penalties: [1e-1, 1e-2, 1e-3, 1e-4], maxIter: 100, tol: 1e-6 },
-  lda: { shrinkage: 'oas' },
-  selection: { maxRows: 4000, valFraction: 0.25 },
+  logistic: { penalties: [1e-1, 1e-2, 1e-3, 1e-4], maxIter: 100, tol: 1e-5 },
+  lda: { shrinkage: 'auto' },
+  selection: { maxRows: 2000, valFraction: 0.25 },
   em: { maxIter: 200, tol: 1e-3, varFloor: 1e-6, fitSubsample: 20000, diagFitSubsample: 30000 },
   densitySearch: { candidates: [1, 2, 4, 8, 16, 32], valFraction: 0.2, maxRows: 20000, budgetSeconds: 20 },
   knife: { epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 20, gamma: 0.1, useTanh: true, zeroGrad: true },
@@ -232,7 +236,7 @@ export const SETTINGS_TABLE: Record<string, Constraint> = {
   'logistic.penalties': list(positive),
   'logistic.maxIter': int(1, 100000),
   'logistic.tol': positive,
-  'lda.shrinkage': either(oneOf('oas'), num(0, 1)),
+  'lda.shrinkage': either(oneOf('auto', 'oas'), num(0, 1)),
   'selection.maxRows': int(20),
   'selection.valFraction': num(0, 0.5, { openLo: true }),
   'em.maxIter': int(0),

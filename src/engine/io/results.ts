@@ -68,7 +68,7 @@ export interface LearningCurve {
   rows: number[];
   /** Calibrated held-out log-loss on the same held-out rows, per share. */
   logLoss: number[];
-  /** The drop from 75 % to 100 % of the rows, per doubling of the rows (nats). */
+  /** The log-loss's drop per doubling of the rows (least-squares slope against log2 rows; nats). */
   dropPerDoubling: number;
   stillFalling: boolean;
 }
