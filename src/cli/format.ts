@@ -58,6 +58,46 @@ export function formatSummary(s: RunSummary): string {
 }
 
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+
+const HEAD_LABEL = { '1': 'head 1', '2': 'head 2', '12': 'head 12' } as const;
+
+/**
+ * The heads' diagnostics: where each head comes from (logits, or the probe family and how it was
+ * chosen), held-out log-loss before → after calibration, temperature, accuracy, calibration error,
+ * mean MI; then every candidate's held-out log-loss and the learning curve.
+ */
+export function formatHeads(r: ResultsReport): string[] {
+  const rows: string[][] = [['head', 'source', 'log-loss (held out)', 'calibration', 'T', 'accuracy', 'ECE', 'mean MI']];
+  const detail: string[] = [];
+  for (const h of ['1', '2', '12'] as const) {
+    const x = r.heads[h];
+    const cal = x.calibration;
+    const temps = cal?.temperatures;
+    const t = temps?.length ? temps.reduce((a, b) => a + b, 0) / temps.length : undefined;
+    const source = x.source === 'logits' ? `logits_${h}` : `${x.family ?? 'mlp'} probe${x.candidates ? ' (auto)' : ''}`;
+    rows.push([
+      HEAD_LABEL[h],
+      source,
+      cal ? `${f3(cal.logLossBefore)} → ${f3(cal.logLossAfter)}` : f3(x.logLoss),
+      cal?.method ?? 'none',
+      t === undefined ? '' : t.toFixed(2),
+      x.accuracy === undefined ? '' : x.accuracy.toFixed(3),
+      x.reliability ? `${f3(x.reliability.before.ece)} → ${f3(x.reliability.after.ece)}` : '',
+      f3(x.meanMI),
+    ]);
+    if (x.candidates) {
+      const c = x.candidates.map((k) => `${k.family} ${k.selectionLogLoss === null ? `(${k.note ?? 'not fitted'})` : f3(k.selectionLogLoss)}${k.chosen ? ` ✓${k.chosen > 1 ? '×' + k.chosen : ''}` : ''}${k.detail ? ` [${k.detail}]` : ''}`);
+      detail.push(`  ${HEAD_LABEL[h]}: held-out log-loss in the family selection (${x.selections} selections): ${c.join('; ')}`);
+    }
+    if (x.learningCurve) {
+      const lc = x.learningCurve;
+      detail.push(`  ${HEAD_LABEL[h]}: learning curve ${lc.logLoss.map(f3).join(' → ')} at ${lc.rows.map((n) => n.toLocaleString('en-US')).join(' / ')} training rows (${f3(lc.dropPerDoubling)} nats per doubling${lc.stillFalling ? ', still falling' : ''})`);
+    }
+    if (x.scheme) detail.push(`  ${HEAD_LABEL[h]}: ${x.scheme}${x.folds ? `; per fit: ${x.folds.map((f) => `${f.family} (${f.detail})`).join(', ')}` : ''}`);
+  }
+  return ['heads (log p(y|x): held-out log-loss before → after calibration)', table(rows, ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r']), ...detail];
+}
 
 export function formatReport(r: ResultsReport): string {
   const lines: string[] = [];
@@ -75,14 +115,18 @@ export function formatReport(r: ResultsReport): string {
     ),
   );
   lines.push(`adjustment: ${d.branch}, adj = ${f4(d.adj)}; prior: ${r.prior.source}`);
-  const headLine = (h: '1' | '2' | '12') => {
-    const x = r.heads[h];
-    return `  head ${h.padEnd(2)}: ${x.source === 'logits' ? 'logits' : `probe (${x.scheme})`}, log-loss ${f4(x.logLoss)}${x.accuracy !== undefined ? `, accuracy ${x.accuracy.toFixed(3)}` : ''}, mean MI ${f4(x.meanMI)}`;
-  };
-  lines.push(headLine('1'), headLine('2'), headLine('12'));
+  lines.push('');
+  lines.push(...formatHeads(r));
   for (const m of ['1', '2'] as const) {
     const x = r.density[m];
-    lines.push(`  density ${m}: ${x.mode} ${x.covariance} K=${x.K}${x.iterations !== undefined ? `, ${x.iterations} iterations${x.converged === false ? ' (not converged)' : ''}` : ''}, mean log-lik ${f4(x.meanLogLik)} on ${x.fitRows} rows`);
+    const search = x.search
+      ? `; chosen by held-out log-lik from ${x.search.candidates.map((c) => `${c.covariance} K=${c.K} ${c.heldOutLogLik === null ? `(skipped: ${c.skipped})` : f3(c.heldOutLogLik)}`).join(', ')}`
+      : '';
+    lines.push(`density ${m}: ${x.mode} ${x.covariance} K=${x.K}${x.iterations !== undefined ? `, ${x.iterations} iterations${x.converged === false ? ' (not converged)' : ''}` : ''}, mean log-lik ${f4(x.meanLogLik)} on ${x.fitRows} rows${search}`);
+  }
+  if (r.warnings.length) {
+    lines.push('');
+    for (const w of r.warnings) lines.push(`warning: ${w}`);
   }
   lines.push('');
   lines.push('per class (adjusted means)');

@@ -6,7 +6,7 @@ import { BACKEND_REQUESTS } from '../engine/compute/backend-request';
 import { WorkerPool } from '../engine/compute/pool';
 import { isInputError } from '../engine/errors';
 import type { ProgressEvent } from '../engine/estimate/lsmi';
-import type { SettingsInput } from '../engine/estimate/settings';
+import { type SettingsInput, resolveSettings } from '../engine/estimate/settings';
 import { readRun } from '../engine/io';
 import { isResultsFile, readResults } from '../engine/io/results';
 import { resultsReport } from '../engine/report';
@@ -20,7 +20,8 @@ import { formatReport, formatSummary } from './format';
 const USAGE = `lsmi ${TOOL_VERSION}: per-sample multimodal interactions (LSMI)
 
 Usage:
-  lsmi estimate <run> [--out FILE] [--mode em|knife] [--covariance diag|full] [--components K]
+  lsmi estimate <run> [--out FILE] [--probe auto|lda|logistic|mlp] [--calibrate temperature|bias|vector|none]
+                      [--mode em|knife] [--covariance auto|diag|full|tied] [--components auto|K]
                       [--prior empirical|uniform] [--folds N] [--seed S]
                       [--backend auto|webgpu|tensorflow-gpu|wasm|cpu]
                       [--top K] [--force] [--json] [--columns STD=NAME,...]
@@ -38,11 +39,15 @@ ${EXPORT_HELP}
 
 Options:
   --out          results file (default: <run>.lsmi.arrow)
+  --probe        probe for heads without logits: auto (default: per head, the family with the lowest
+                 held-out log-loss, chosen inside the cross-fit), lda, logistic or mlp
+  --calibrate    calibration of every head, fitted out of fold: temperature (default), bias (temperature
+                 and per-class biases, for a shifted label prior), vector, or none
   --mode         density model: em (default; Gaussian mixture fitted by EM) or knife (official KNIFE fit)
-  --covariance   diag (default) or full
-  --components   mixture components K (default 5)
+  --covariance   auto (default: by held-out log-likelihood), diag, full or tied
+  --components   mixture components K, or auto (default: by held-out log-likelihood)
   --prior        label prior: empirical (default; label frequencies, or the run's metadata) or uniform (official)
-  --folds        cross-fitting folds for probes trained where the run has no logits (default 5)
+  --folds        cross-fitting folds of the probes and of the calibration (default 5)
   --seed         random seed (default 0)
   --backend      compute backend: auto (default: a GPU backend when one is installed and usable, else
                  wasm, then cpu), webgpu, tensorflow-gpu (CUDA 11.2), wasm or cpu. GPU backends run in a
@@ -135,22 +140,37 @@ function choice<T extends string>(v: string | true | undefined, name: string, al
 async function estimate(argv: string[], out: Output, err: Output): Promise<number> {
   const args = parseArgs(argv, {
     boolean: ['json', 'force'],
-    value: ['out', 'mode', 'covariance', 'components', 'prior', 'folds', 'seed', 'backend', 'top', 'columns'],
+    value: ['out', 'probe', 'calibrate', 'mode', 'covariance', 'components', 'prior', 'folds', 'seed', 'backend', 'top', 'columns'],
   });
   if (args.positional.length !== 1) throw new UsageError('estimate takes exactly one run file');
   const f = args.flags;
-  const components = intFlag(f.get('components'), 'components');
-  const folds = intFlag(f.get('folds'), 'folds');
-  if (components !== undefined && components < 1) throw new UsageError('--components must be at least 1');
-  if (folds !== undefined && folds < 2) throw new UsageError('--folds must be at least 2');
-  const settings: SettingsInput = {
-    mode: choice(f.get('mode'), 'mode', ['em', 'knife'] as const),
-    covariance: choice(f.get('covariance'), 'covariance', ['diag', 'full'] as const),
-    components,
-    prior: choice(f.get('prior'), 'prior', ['empirical', 'uniform'] as const),
-    folds,
-    seed: intFlag(f.get('seed'), 'seed'),
+  const text = (name: string) => {
+    const v = f.get(name);
+    if (v === true) throw new UsageError(`--${name} needs a value`);
+    return v;
   };
+  const number = (name: string) => {
+    const v = text(name);
+    return v === undefined ? undefined : v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : (v as unknown as number);
+  };
+  const components = text('components');
+  const settings = {
+    probe: text('probe'),
+    calibrate: text('calibrate'),
+    mode: text('mode'),
+    covariance: text('covariance'),
+    components: components === undefined || components === 'auto' ? components : number('components'),
+    prior: text('prior'),
+    folds: number('folds'),
+    seed: number('seed'),
+  } as SettingsInput;
+  // one validation for every caller (src/engine/estimate/settings.ts); here a bad value is a usage error
+  try {
+    resolveSettings(settings);
+  } catch (e) {
+    if (isInputError(e) && e.code === 'BAD_SETTINGS') throw new UsageError(`--${e.setting ?? ''}: ${e.message}`);
+    throw e;
+  }
   const backend = choice(f.get('backend'), 'backend', BACKEND_REQUESTS);
   const columnsFlag = f.get('columns');
   const json = f.has('json');

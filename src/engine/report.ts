@@ -28,6 +28,10 @@ export interface ResultsReport {
   top: Record<Component, TopSample[]>;
   heads: ResultsData['meta']['heads'];
   density: ResultsData['meta']['density'];
+  /** What 'auto' and the large-N schedule resolved to (absent in results of tool versions before 0.3). */
+  effective?: ResultsData['meta']['effective'];
+  /** Plain-word warnings about the heads, calibration, sample size and density. */
+  warnings: string[];
   prior: { source: string; logPrior: number[] };
   settings: ResultsData['meta']['settings'];
   backend: ResultsData['meta']['backend'];
@@ -63,6 +67,8 @@ export function resultsReport(results: ResultsData, file: string, opts: { top?: 
     top,
     heads: meta.heads,
     density: meta.density,
+    effective: meta.effective,
+    warnings: meta.warnings ?? [],
     prior: { source: meta.priorSource, logPrior: meta.logPrior },
     settings: meta.settings,
     backend: meta.backend,

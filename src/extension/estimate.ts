@@ -196,8 +196,7 @@ export class Estimator implements vscode.Disposable {
 }
 
 function estimateError(e: unknown): UserError {
-  const err = e as Error;
-  if (err?.name === 'RangeError' && /^invalid setting/.test(err.message)) return { code: 'BAD_SETTINGS', message: `${err.message}. Check the lsmi.estimator settings.` };
+  if (isInputError(e) && e.code === 'BAD_SETTINGS') return { code: 'BAD_SETTINGS', message: `${e.message}. Check the lsmi.estimator settings.` };
   return toUserError(e);
 }
 
@@ -207,6 +206,8 @@ function describe(input: SettingsInput): string {
   const s = resolveSettings(input);
   const parts = [
     s.mode === 'knife' ? 'KNIFE density' : 'EM density',
+    `${s.probe} probe`,
+    `calibration ${s.calibrate}`,
     `${s.covariance} covariance`,
     `K = ${s.components}`,
     `${s.prior} prior`,

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type BackendRequest, isBackendRequest } from '../engine/compute/backend-request';
 import { defaultPoolSize } from '../engine/compute/pool';
-import type { SettingsInput } from '../engine/estimate/settings';
+import { CALIBRATIONS, COVARIANCES, PROBE_CHOICES, type SettingsInput } from '../engine/estimate/settings';
 import { type ColumnMapping, STANDARD_COLUMNS } from '../engine/io/run';
 import { log } from './output';
 
@@ -23,8 +23,16 @@ export function estimatorSettings(): SettingsInput {
   const out: SettingsInput = {};
   const mode = c.get<string>('mode');
   if (mode === 'em' || mode === 'knife') out.mode = mode;
-  const cov = c.get<string>('covariance');
-  if (cov === 'diag' || cov === 'full') out.covariance = cov;
+  const pick = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
+    const v = c.get<string>(key);
+    if (v === undefined || v === null) return undefined;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    log().warn(`ignoring lsmi.estimator.${key} = ${JSON.stringify(v)} (${allowed.join(', ')})`);
+    return undefined;
+  };
+  out.covariance = pick('covariance', ['auto', ...COVARIANCES]);
+  out.probe = pick('probe', PROBE_CHOICES);
+  out.calibrate = pick('calibrate', CALIBRATIONS);
   const prior = c.get<string>('prior');
   if (prior === 'empirical' || prior === 'uniform') out.prior = prior;
   const int = (key: string, min: number) => {
@@ -33,7 +41,8 @@ export function estimatorSettings(): SettingsInput {
     if (v !== undefined && v !== null) log().warn(`ignoring lsmi.estimator.${key} = ${JSON.stringify(v)} (an integer ≥ ${min} is expected)`);
     return undefined;
   };
-  out.components = int('components', 1);
+  const k = int('components', 0);
+  out.components = k === 0 ? 'auto' : k;
   out.folds = int('folds', 2);
   out.seed = int('seed', 0);
   return out;

@@ -29,10 +29,11 @@ import { logSoftmaxAtRow, meanLogLoss } from './rows';
 /** Rows a calibrator is fitted on at most (seeded subsample): plenty for 1 + 2C parameters. */
 export const CALIBRATION_MAX_ROWS = 100_000;
 /**
- * Rows a temperature is fitted on at most: the standard error of 1/T from n rows is about
- * 1/√(n·Var_p[z]) (≈ 1 % at 5000 rows), which moves a mean log-loss by ~1e-4 nats.
+ * Rows a temperature is fitted on at most: the standard error of β = 1/T from n rows is about
+ * 1/√(n·mean Var_p[z]), which is largest for confident heads (measured: 3 % at 5000 rows for a head
+ * with accuracy 0.93), and a β off by ε moves a mean log-loss by only ~½·Var·ε².
  */
-export const TEMPERATURE_MAX_ROWS = 5000;
+export const TEMPERATURE_MAX_ROWS = 20000;
 /** Bins of the reliability diagrams (equal width on [0, 1]). */
 export const RELIABILITY_BINS = 10;
 const PENALTY = 1e-4;
