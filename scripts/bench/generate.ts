@@ -14,12 +14,13 @@ import * as path from 'node:path';
 import { decompose } from '../../src/engine/estimate/decompose';
 import { denseMatrix } from '../../src/engine/io/matrix';
 import { Rng } from '../../src/engine/random';
-import { type CircuitName, type LatentModel, circuitModel, gaussianModel, oracle, sample, truePrior } from '../../src/engine/synthetic';
+import { type CircuitName, type LatentModel, type SubspaceSpec, circuitModel, gaussianModel, oracle, sample, sampleSubspace, truePrior } from '../../src/engine/synthetic';
 import { RunFileWriter } from './arrowWriter';
 import { GaussGenerator, type GaussSpec } from './gauss';
 
 export type DataSpec =
   | { kind: 'demo'; n: number; seed: number; train: number }
+  | ({ kind: 'subspace'; n: number; seed: number } & SubspaceSpec)
   | { kind: 'circuit'; circuit: CircuitName; n: number; seed: number }
   | ({ kind: 'gauss'; n: number; seed: number; logits: boolean; batchRows: number } & GaussSpec);
 
@@ -93,14 +94,28 @@ async function generate(spec: DataSpec, outDir: string, name: string): Promise<v
     if (batches >= 16) process.stderr.write('\n');
     bytes = writer.close();
   } else {
-    const model: LatentModel = spec.kind === 'demo' ? gaussianModel(2, 0.5, 0.5) : circuitModel(spec.circuit);
-    const data = sample(model, n, spec.seed);
-    const exact = oracle(data);
-    for (const k of ['i1', 'i2', 'i12', 'h1', 'h2'] as const) terms[k].set(exact[k]);
-    C = model.nClasses;
-    d1 = model.d1;
-    d2 = model.d2;
-    prior = truePrior(model);
+    let data: { emb1: import('../../src/engine/io/matrix').Matrix; emb2: import('../../src/engine/io/matrix').Matrix; labels: Int32Array };
+    let generator: string;
+    if (spec.kind === 'subspace') {
+      const sub = sampleSubspace(spec, n, spec.seed);
+      data = sub;
+      for (const k of ['i1', 'i2', 'i12', 'h1', 'h2'] as const) terms[k].set(sub.oracle[k]);
+      C = spec.nClasses;
+      d1 = d2 = spec.d;
+      prior = sub.model.prior;
+      generator = `subspace (sampleSubspace in src/engine/synthetic.ts)`;
+    } else {
+      const model: LatentModel = spec.kind === 'demo' ? gaussianModel(2, 0.5, 0.5) : circuitModel(spec.circuit);
+      const sampled = sample(model, n, spec.seed);
+      data = sampled;
+      const exact = oracle(sampled);
+      for (const k of ['i1', 'i2', 'i12', 'h1', 'h2'] as const) terms[k].set(exact[k]);
+      C = model.nClasses;
+      d1 = model.d1;
+      d2 = model.d2;
+      prior = truePrior(model);
+      generator = spec.kind === 'demo' ? 'official demo (gaussianModel(2, 0.5, 0.5))' : `circuit ${spec.circuit}`;
+    }
     const meta = {
       format_version: 1,
       run_name: name,
@@ -108,7 +123,7 @@ async function generate(spec: DataSpec, outDir: string, name: string): Promise<v
       class_names: Array.from({ length: C }, (_, k) => String(k)),
       label_prior: prior,
       created_by: 'lsmi bench generator',
-      extra: { generator: spec.kind === 'demo' ? 'official demo (gaussianModel(2, 0.5, 0.5))' : `circuit ${spec.circuit}`, ...spec },
+      extra: { generator, ...spec },
     };
     const split = spec.kind === 'demo';
     const writer = new RunFileWriter(runFile, { d1, d2, C, logits: false, split, meta });

@@ -77,9 +77,6 @@ export interface CrossFitOptions {
 export interface CrossFitResult {
   /** Out-of-sample logits, N × C. */
   logits: Matrix;
-  /** Per sample, its calibration fold (0..calibrationFolds − 1): the cross-fit fold where there is one. */
-  calibrationFold: Int32Array;
-  calibrationFolds: number;
   scheme: string;
   /** The family most fits used. */
   family: ProbeFamily;
@@ -95,8 +92,6 @@ export interface Plan {
   fits: { blocks: number[]; rows: Int32Array; score: Int32Array; group: number }[];
   /** Per selection group: the rows it may look at. */
   selectionRows: Int32Array[];
-  calibrationFold: Int32Array;
-  calibrationFolds: number;
   /** Index of the fit the learning curve refits. */
   curveFit: number;
   scheme: string;
@@ -165,16 +160,10 @@ export function plan(data: HeadData, opts: CrossFitOptions): Plan {
     fits.push({ blocks: ids, rows: union(ids), score: union(blocksOf(k)), group: k % 2 });
   }
   const selectionRows = [0, 1].map((s) => union(allBlocks.filter((b) => Math.floor(b / perFold) % 2 !== s)));
-  const calibrationFold = new Int32Array(n);
-  train.forEach((r, j) => (calibrationFold[r] = fold[j]));
-  if (rest.length) {
-    const restFold = stratifiedFolds(rest, data.labels, K, opts.foldRng.fork());
-    rest.forEach((r, j) => (calibrationFold[r] = restFold[j]));
-  }
   const scheme = rest.length
     ? `fit on train (${train.length}), score val/test (${rest.length}); ${K}-fold stratified cross-fit within train`
     : `${K}-fold stratified cross-fit${opts.split ? ' (the split has train samples only)' : ''}`;
-  return { blocks, fits, selectionRows, calibrationFold, calibrationFolds: K, curveFit: rest.length ? 1 : 0, scheme };
+  return { blocks, fits, selectionRows, curveFit: rest.length ? 1 : 0, scheme };
 }
 
 interface Choice {
@@ -309,8 +298,6 @@ export async function crossFitHead(data: HeadData, opts: CrossFitOptions): Promi
   if (process.env.LSMI_DEBUG) console.error(`crossFitHead: selection ${(tSelected - tStart).toFixed(0)} ms, fits ${(tFitted - tSelected).toFixed(0)} ms, curve ${(performance.now() - tFitted).toFixed(0)} ms`);
   return {
     logits: denseMatrix(n, C, logits),
-    calibrationFold: p.calibrationFold,
-    calibrationFolds: p.calibrationFolds,
     scheme: p.scheme,
     family,
     fits,
