@@ -81,7 +81,7 @@ export function formatHeads(r: ResultsReport): string[] {
       source,
       cal ? `${f3(cal.logLossBefore)} → ${f3(cal.logLossAfter)}` : f3(x.logLoss),
       cal?.method ?? 'none',
-      t === undefined ? '' : t.toFixed(2),
+      t === undefined ? '' : t > 100 ? '>100' : t.toFixed(2),
       x.accuracy === undefined ? '' : x.accuracy.toFixed(3),
       x.reliability ? `${f3(x.reliability.before.ece)} → ${f3(x.reliability.after.ece)}` : '',
       f3(x.meanMI),

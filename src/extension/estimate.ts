@@ -117,6 +117,14 @@ export class Estimator implements vscode.Disposable {
       preset = picked.preset;
     }
     const settings = merge(merge(base, preset.settings), args?.settings ?? {});
+    // the engine's one validation, here before any work: a bad setting is reported at once
+    try {
+      resolveSettings(settings);
+    } catch (e) {
+      const error = estimateError(e);
+      void vscode.window.showErrorMessage(`LSMI: ${error.message}`);
+      return { ok: false, error };
+    }
     return this.estimate(file, settings, args);
   }
 

@@ -165,6 +165,8 @@ suite('LSMI Explorer in a real extension host', () => {
     this.timeout(120_000);
     const config = vscode.workspace.getConfiguration('lsmi.estimator');
     await config.update('components', 3, vscode.ConfigurationTarget.Workspace);
+    await config.update('probe', 'lda', vscode.ConfigurationTarget.Workspace);
+    await config.update('calibrate', 'none', vscode.ConfigurationTarget.Workspace);
     try {
       const file = vscode.Uri.file(path.join(workspaceRoot(), 'circuits', 'or.arrow'));
       const result = await vscode.commands.executeCommand<EstimateCommandResult>('lsmi.estimate', file, { preset: 'defaults', settings: FAST, open: false });
@@ -173,8 +175,14 @@ suite('LSMI Explorer in a real extension host', () => {
       const data = await readResults(result.out);
       assert.equal(data.meta.settings.components, 3);
       assert.equal(data.meta.settings.folds, 2);
+      assert.equal(data.meta.settings.probe, 'lda');
+      assert.equal(data.meta.settings.calibrate, 'none');
+      for (const h of ['1', '2', '12'] as const) {
+        assert.equal(data.meta.heads[h].family, 'lda');
+        assert.equal(data.meta.heads[h].calibration?.method, 'none');
+      }
     } finally {
-      await config.update('components', undefined, vscode.ConfigurationTarget.Workspace);
+      for (const key of ['components', 'probe', 'calibrate']) await config.update(key, undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 });
