@@ -175,6 +175,7 @@ export class Estimator implements vscode.Disposable {
       log().info(`${result.reused ? 'reused' : 'wrote'} ${result.out}`);
       const backend = result.results.meta.backend;
       log().info(`backend${result.reused ? ' (of the reused results)' : ''}: ${backend.detail}`);
+      for (const w of result.results.meta.warnings ?? []) log().warn(`${name}: ${w}`);
       vscode.window.setStatusBarMessage(`LSMI: ${name} computed on ${backend.name}`, 15000);
       this.showBackend(backend.name, backend.detail, result.reused);
       if (args?.open !== false) await ResultsPanel.show(this.extensionUri, result.out);
