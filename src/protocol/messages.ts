@@ -75,8 +75,90 @@ export interface ResultsOverview {
   /** Human-readable settings, backend and heads: [label, value] pairs. */
   settings: [string, string][];
   backend: string;
-  heads: { head: '1' | '2' | '12'; source: string; logLoss: number; accuracy?: number; meanMI: number }[];
+  /** The results file's format (1: written before the heads' diagnostics existed). */
+  formatVersion: number;
+  /** Plain-word warnings about the heads, calibration, sample size and density (none: empty). */
+  warnings: string[];
+  /** The discriminators: heads 1, 2 and 12, in that order. */
+  heads: HeadOverview[];
+  /** The density models of modalities 1 and 2 (absent from hand-made results files). */
+  density: DensityOverview[];
   hasSplit: boolean;
+}
+
+// The Discriminators section (built by src/extension/resultsOverview.ts from the results metadata,
+// src/engine/io/results.ts: HeadReport, DensityReport). A number the results lack, or one that is
+// not finite, arrives as null and is shown as "—"; fields results of older versions lack are absent.
+
+/** A reliability diagram: equal-width bins of the top-class probability (mirrors the engine's Reliability). */
+export interface ReliabilityOverview {
+  bins: { lo: number; hi: number; n: number; confidence: number | null; accuracy: number | null }[];
+  /** Expected calibration error. */
+  ece: number | null;
+}
+
+/** One probe family's showing in the selection of `probe: 'auto'`. */
+export interface CandidateOverview {
+  family: string;
+  /** 'LDA', 'logistic regression', 'MLP'. */
+  label: string;
+  /** Mean held-out log-loss in the selection; null when it could not be fitted (`note` says why). */
+  logLoss: number | null;
+  /** Selections that chose it (of HeadOverview.selections). */
+  chosen: number;
+  /** The family the head used (the one most folds chose). */
+  used: boolean;
+  /** Shrinkage, penalty or epochs per selection, or why it stopped. */
+  detail?: string;
+  note?: string;
+  seconds?: number;
+}
+
+export interface HeadOverview {
+  head: '1' | '2' | '12';
+  /** Where p(y|x) comes from: 'logits_1', 'LDA probe (auto)', 'MLP probe'. */
+  source: string;
+  /** How a probe was cross-fitted. */
+  scheme?: string;
+  /** A probe's fits (outer folds): 'LDA (shrinkage 1.00) × 6'. */
+  fits?: string[];
+  /** Held-out log-loss the MIs use (after calibration). */
+  logLoss: number | null;
+  calibration?: {
+    method: string;
+    logLossBefore: number | null;
+    logLossAfter: number | null;
+    /** Per calibration fold (temperature and bias scaling). */
+    temperatures?: number[];
+  };
+  accuracy: number | null;
+  meanMI: number | null;
+  reliability?: { before: ReliabilityOverview; after: ReliabilityOverview };
+  /** `probe: 'auto'`: every family's held-out log-loss in the selection. */
+  candidates?: CandidateOverview[];
+  selections?: number;
+  learningCurve?: { fractions: number[]; rows: number[]; logLoss: (number | null)[]; dropPerDoubling: number | null; stillFalling: boolean };
+  warnings: string[];
+}
+
+export interface DensityOverview {
+  modality: '1' | '2';
+  /** 'Gaussian mixture (EM)' or 'KNIFE'. */
+  model: string;
+  covariance: string;
+  K: number | null;
+  iterations?: number;
+  converged?: boolean;
+  meanLogLik: number | null;
+  fitRows?: number;
+  /** Present when K or the covariance was chosen by held-out log-likelihood. */
+  search?: {
+    candidates: { covariance: string; K: number | null; heldOutLogLik: number | null; seconds: number | null; skipped?: string; chosen: boolean }[];
+    fitRows: number | null;
+    valRows: number | null;
+    budgetSeconds: number | null;
+    seconds: number | null;
+  };
 }
 
 /** A value range of one component (a histogram bin); null ends are open. */

@@ -65,3 +65,16 @@ export async function estimateFromPalette(ctx, run) {
   await preset.click();
   return ctx.webview({ title: `LSMI Results: ${run}`, timeout: 90_000 });
 }
+
+/**
+ * Palette → LSMI: Open Results → pick `<name>.lsmi.arrow` → the results panel's frame. The active
+ * editor must be neither a results panel nor a run (Open Results opens those without asking).
+ */
+export async function openResultsFromPalette(ctx, name) {
+  await ctx.runCommand('LSMI: Open Results');
+  const input = ctx.page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(name);
+  await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: `${name}.lsmi.arrow` }).first().click();
+  return ctx.webview({ title: `LSMI Results: ${name}`, timeout: 60_000 });
+}

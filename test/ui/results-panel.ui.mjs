@@ -5,11 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { THEMES } from '../harness/lib.mjs';
-import { estimateFromPalette, expectTheme, reloadWindowAndFind } from './common.mjs';
+import { estimateFromPalette, expectTheme, openResultsFromPalette, reloadWindowAndFind } from './common.mjs';
 
 const PANEL = 'LSMI Results: fmnist-late-fusion';
+const { readResults } = createRequire(import.meta.url)('../../out/src/engine/io/results.js');
 
-async function checkOverview(frame) {
+async function checkOverview(ctx, frame) {
   assert.equal(await frame.locator('#run-name').textContent({ timeout: 60_000 }), 'fmnist-late-fusion');
   const value = async (k) => Number(await frame.locator(`#stat-${k} .stat-value`).textContent());
   // the README's numbers for this run with the default settings
@@ -17,10 +18,15 @@ async function checkOverview(frame) {
   assert.ok(Math.abs((await value('U1')) - 0.0614) < 0.02);
   assert.ok(Math.abs((await value('U2')) - 0.0) < 0.02);
   assert.ok(Math.abs((await value('S')) - 0.1487) < 0.02);
-  assert.match(await frame.locator('#stat-U2').getAttribute('title'), /raw -0\.04\d\d nats[\s\S]*priority 2/);
+  // the raw mean and the adjustment branch on hover, as the results file records them
+  const { meta } = await readResults(path.join(ctx.workspace, 'fashion-mnist', 'fmnist-late-fusion.lsmi.arrow'));
+  assert.equal(meta.dataset.branch, 'priority2');
+  assert.match(await frame.locator('#stat-U2').getAttribute('title'), new RegExp(`raw ${meta.dataset.raw.U2.toFixed(4)} nats[\\s\\S]*priority 2`));
   assert.equal(await frame.locator('#composition .seg').count(), 3, 'R, U1 and S have a share; U2 is 0');
   for (const c of ['r', 'u1', 'u2', 's']) assert.equal(await frame.locator(`#hist-${c} .hbar`).count(), 30);
-  assert.match(await frame.locator('#settings').textContent(), /Gaussian mixture \(EM\), diag covariance, K = 5/);
+  assert.match(await frame.locator('#settings').textContent(), /Gaussian mixture \(EM\), covariance auto, K auto/);
+  const d = meta.density['1'];
+  assert.match(await frame.locator('#density-1').textContent(), new RegExp(`top half: Gaussian mixture \\(EM\\), ${d.covariance} covariance, K = ${d.K}`));
 }
 
 const ROWS = '#samples tbody tr.vrow:not(.loading)';
@@ -90,7 +96,11 @@ async function checkSamples(ctx, frame, label) {
     const csv = fs.readFileSync(target, 'utf8').trim().split(/\r?\n/);
     assert.equal(csv.length, 198);
     const head = csv[0].split(',');
-    assert.equal(csv[1].split(',')[head.indexOf('sample_id')], 'fmnist-test-01754', 'the first row as listed: the most synergistic shirt');
+    // the first row as listed: the most synergistic shirt of the results file
+    const { sampleIds, labels, columns } = await readResults(path.join(ctx.workspace, 'fashion-mnist', 'fmnist-late-fusion.lsmi.arrow'));
+    let top = -1;
+    for (let i = 0; i < labels.length; i++) if (labels[i] === 6 && (top < 0 || columns.s[i] > columns.s[top])) top = i;
+    assert.equal(csv[1].split(',')[head.indexOf('sample_id')], sampleIds[top], 'the first row as listed: the most synergistic shirt');
     assert.ok(csv.slice(1).every((l) => l.split(',')[head.indexOf('label')] === '6'));
   }
   // removing the class chip shows every sample again
@@ -159,7 +169,7 @@ const themed = (label, theme) => ({
   fn: async (ctx) => {
     await expectTheme(ctx.page, theme);
     const frame = await estimateFromPalette(ctx, 'fmnist-late-fusion');
-    await checkOverview(frame);
+    await checkOverview(ctx, frame);
     await ctx.shot(`results-overview-${label}`);
     await checkSamples(ctx, frame, label);
     const again = await checkInspect(ctx, frame, label);
@@ -206,12 +216,7 @@ const bigTable = {
     const { data } = await writeBigResults(ctx.workspace);
     // with no results panel active, Open Results asks which results to open
     await ctx.runCommand('View: Close All Editors');
-    await ctx.runCommand('LSMI: Open Results');
-    const input = ctx.page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill('big-run');
-    await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: 'big-run.lsmi.arrow' }).first().click();
-    const frame = await ctx.webview({ title: 'LSMI Results: big-run', timeout: 60_000 });
+    const frame = await openResultsFromPalette(ctx, 'big-run');
     await frame.locator('#tab-samples').click();
     await frame.locator('#count', { hasText: /^100,000 samples$/ }).waitFor({ timeout: 30_000 });
     const grid = frame.locator('#samples');

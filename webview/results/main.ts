@@ -19,6 +19,7 @@ import type {
 } from '../../src/protocol/messages';
 import { ATOMS, atomLabel, binRange, compositionBar, histogramView, legend } from '../shared/charts';
 import { setSelectValue, singleSelect } from '../shared/elements';
+import { discriminatorsView, warningsView } from './discriminators';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, VirtualTable } from '../shared/virtualTable';
 import { announceReady, connect, fmt, h } from '../shared/vscode';
@@ -236,7 +237,9 @@ function overviewView(o: ResultsOverview): Node[] {
       card.addEventListener('click', () => showSamples({ sort: a.col, desc: true }));
       return card;
     }));
+  const warnings = warningsView(o, () => document.getElementById('heads-h')?.scrollIntoView({ block: 'start' }));
   return [
+    ...(warnings ? [warnings] : []),
     h('h2', { id: 'dataset-h' }, 'Dataset interactions (nats, adjusted)'),
     stats,
     compositionBar(d, 'composition', 'Composition of the label information'),
@@ -252,15 +255,7 @@ function overviewView(o: ResultsOverview): Node[] {
         },
       }))),
     h('h2', { id: 'heads-h' }, 'Discriminators'),
-    h('table', { id: 'heads' },
-      h('thead', null, h('tr', null, ...['head', 'source'].map((t) => h('th', { scope: 'col' }, t)), ...['accuracy', 'log-loss', 'mean MI'].map((t) => h('th', { scope: 'col', class: 'num' }, t)))),
-      h('tbody', null, ...o.heads.map((x) =>
-        h('tr', null,
-          h('td', null, x.head === '12' ? 'both' : o.modalityNames[Number(x.head) - 1]),
-          h('td', null, x.source),
-          h('td', { class: 'num' }, x.accuracy === undefined ? '—' : fmt(x.accuracy)),
-          h('td', { class: 'num' }, fmt(x.logLoss)),
-          h('td', { class: 'num' }, fmt(x.meanMI)))))),
+    ...discriminatorsView(o),
     h('h2', { id: 'settings-h' }, 'Settings and backend'),
     h('dl', { class: 'facts', id: 'settings' },
       ...[...o.settings, ['Backend', o.backend], ['Run file', o.runFile], ['Estimated', `${o.createdAt} with LSMI Explorer ${o.toolVersion}`]].flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)])),

@@ -126,3 +126,68 @@ export function waterfall(v: { r: number; u1: number; u2: number; s: number; i1:
   root.append(svg('title', {}, `1 = ${modalityNames[0]}, 2 = ${modalityNames[1]}; i2 = r + u2 = ${fmt(v.i2)}`));
   return root;
 }
+
+/** One reliability diagram's data (ReliabilityOverview in src/protocol/messages.ts). */
+interface ReliabilityData {
+  bins: { lo: number; hi: number; n: number; confidence: number | null; accuracy: number | null }[];
+  ece: number | null;
+}
+
+/**
+ * A reliability diagram: per confidence bin, the accuracy against the mean confidence, before
+ * (hollow points, dashed) and after calibration (filled points), the diagonal of perfect
+ * calibration, and under the plot how many samples each bin holds (after calibration). Bins
+ * without samples are not drawn. Colours come from the theme (media/panel.css: .rel-*).
+ */
+export function reliabilityDiagram(before: ReliabilityData, after: ReliabilityData, label: string): SVGSVGElement {
+  const P = 150; // plot side
+  const L = 30;
+  const T = 8;
+  const BAND = 14; // the sample-count strip under the plot
+  const W = L + P + 10;
+  const TICKS = T + P + 4 + BAND + 11; // baseline of the confidence ticks
+  const H = TICKS + 14;
+  const x = (c: number) => L + Math.min(1, Math.max(0, c)) * P;
+  const y = (a: number) => T + (1 - Math.min(1, Math.max(0, a))) * P;
+  const used = (r: ReliabilityData) => r.bins.map((b, k) => ({ ...b, k })).filter((b) => b.n > 0 && b.confidence !== null && b.accuracy !== null);
+  const aria = `${label}: expected calibration error ${fmt(before.ece)} before calibration, ${fmt(after.ece)} after; ${used(after).length} of ${after.bins.length} confidence bins hold samples`;
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'reliability', role: 'img', 'aria-label': aria });
+  root.append(svg('title', {}, aria));
+  // frame, grid at 0.5, the diagonal
+  root.append(svg('rect', { x: L, y: T, width: P, height: P, class: 'rel-frame' }));
+  root.append(svg('line', { x1: x(0.5), x2: x(0.5), y1: T, y2: T + P, class: 'rel-grid' }));
+  root.append(svg('line', { x1: L, x2: L + P, y1: y(0.5), y2: y(0.5), class: 'rel-grid' }));
+  root.append(svg('line', { x1: x(0), y1: y(0), x2: x(1), y2: y(1), class: 'rel-diag' }));
+  for (const [v, t] of [[0, '0'], [0.5, '.5'], [1, '1']] as const) {
+    root.append(svg('text', { x: L - 4, y: y(v) + 4, 'text-anchor': 'end', class: 'rel-tick' }, t));
+    root.append(svg('text', { x: x(v), y: TICKS, 'text-anchor': 'middle', class: 'rel-tick' }, t));
+  }
+  root.append(svg('text', { x: 9, y: T + P / 2, 'text-anchor': 'middle', transform: `rotate(-90 9 ${T + P / 2})`, class: 'rel-axis' }, 'accuracy'));
+  root.append(svg('text', { x: x(0.5), y: H - 1, 'text-anchor': 'middle', class: 'rel-axis' }, 'confidence'));
+  // how many samples each bin holds (after calibration): bars in a strip under the plot
+  const counts = svg('g', { class: 'rel-counts' });
+  const maxN = Math.max(1, ...after.bins.map((b) => b.n));
+  const total = after.bins.reduce((s, b) => s + b.n, 0) || 1;
+  const bandTop = T + P + 4;
+  for (const [k, b] of after.bins.entries()) {
+    if (b.n <= 0) continue;
+    const hgt = Math.max(1, (b.n / maxN) * BAND);
+    const bar = svg('rect', { x: x(b.lo) + 0.5, y: bandTop + BAND - hgt, width: Math.max(1, x(b.hi) - x(b.lo) - 1), height: hgt, class: 'rel-count', 'data-bin': k });
+    bar.append(svg('title', {}, `confidence ${fmt(b.lo, 1)}–${fmt(b.hi, 1)}: ${b.n.toLocaleString('en-US')} samples (${Math.round((100 * b.n) / total)} %) after calibration`));
+    counts.append(bar);
+  }
+  root.append(counts);
+  // the points: before (hollow, dashed line), after (filled, solid line)
+  for (const [which, r] of [['before', before], ['after', after]] as const) {
+    const pts = used(r);
+    const g = svg('g', { class: `rel-series rel-${which}` });
+    if (pts.length > 1) g.append(svg('polyline', { points: pts.map((b) => `${x(b.confidence!)},${y(b.accuracy!)}`).join(' '), class: 'rel-line' }));
+    for (const b of pts) {
+      const c = svg('circle', { cx: x(b.confidence!), cy: y(b.accuracy!), r: which === 'before' ? 4 : 2.8, class: 'rel-pt', 'data-bin': b.k, 'data-n': b.n });
+      c.append(svg('title', {}, `${which} calibration, confidence ${fmt(b.lo, 1)}–${fmt(b.hi, 1)}: ${b.n.toLocaleString('en-US')} samples, mean confidence ${fmt(b.confidence)}, accuracy ${fmt(b.accuracy)}`));
+      g.append(c);
+    }
+    root.append(g);
+  }
+  return root;
+}

@@ -8,9 +8,7 @@ import * as vscode from 'vscode';
 import type { ResultsData } from '../../engine/io/results';
 import { SPLITS } from '../../engine/io/run';
 import {
-  type Histogram,
   RESULTS_PANEL_VIEW_TYPE,
-  type ResultsOverview,
   type ResultsPanelFromWebview,
   type ResultsPanelState,
   type ResultsPanelToWebview,
@@ -19,7 +17,8 @@ import {
   type UserError,
 } from '../../protocol/messages';
 import { log } from '../output';
-import { loadResults, sortedValues } from '../resultsStore';
+import { loadResults } from '../resultsStore';
+import { overviewOf } from '../resultsOverview';
 import { RowsQuery } from '../rowsQuery';
 import { exportResultsFromPanel } from '../exportCommands';
 import { sampleDetail } from '../sampleDetail';
@@ -29,7 +28,6 @@ import { toUserError } from './runPanel';
 
 export type OpenResultsResult = { ok: true; file: string; n: number } | { ok: false; error: UserError };
 
-const HIST_BINS = 30;
 const MAX_PAGE = 500;
 
 export class ResultsPanel {
@@ -255,59 +253,4 @@ export class ResultsPanel {
     ResultsPanel.panels.delete(this.file);
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-/** Histogram over the 1st–99th percentile range; values beyond fall into the edge bins. */
-export function histogramOf(v: Float64Array, bins = HIST_BINS): Histogram {
-  const sorted = sortedValues(v);
-  const n = sorted.length;
-  const q = (p: number) => (n ? sorted[Math.min(n - 1, Math.max(0, Math.round(p * (n - 1))))] : 0);
-  let lo = q(0.01);
-  let hi = q(0.99);
-  if (!(hi > lo)) {
-    lo = n ? sorted[0] : 0;
-    hi = n ? sorted[n - 1] : 1;
-    if (!(hi > lo)) hi = lo + 1;
-  }
-  const counts = new Array<number>(bins).fill(0);
-  let below = 0;
-  let above = 0;
-  for (const x of v) {
-    if (x < lo) below++;
-    if (x > hi) above++;
-    const b = Math.min(bins - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * bins)));
-    counts[b]++;
-  }
-  return { lo, hi, counts, below, above, min: n ? sorted[0] : 0, max: n ? sorted[n - 1] : 0 };
-}
-
-function overviewOf(file: string, data: ResultsData): ResultsOverview {
-  const { meta } = data;
-  const s = meta.settings;
-  const settings: [string, string][] = [
-    ['Density', `${s.mode === 'em' ? 'Gaussian mixture (EM)' : 'KNIFE'}, ${s.covariance} covariance, K = ${s.components}`],
-    ['Label prior', `${s.prior} — ${meta.priorSource}`],
-    ['Probe folds', String(s.folds)],
-    ['Seed', String(s.seed)],
-    ['Probes', `${s.probe}, calibration ${s.calibrate}`],
-  ];
-  return {
-    file,
-    runName: meta.run.name,
-    runFile: meta.run.file,
-    n: meta.run.n,
-    classNames: meta.run.classNames,
-    modalityNames: meta.run.modalityNames,
-    architecture: meta.run.architecture,
-    fusion: meta.run.fusion,
-    createdAt: meta.createdAt,
-    toolVersion: meta.toolVersion,
-    dataset: meta.dataset,
-    perClass: meta.perClass,
-    histograms: { r: histogramOf(data.columns.r), u1: histogramOf(data.columns.u1), u2: histogramOf(data.columns.u2), s: histogramOf(data.columns.s) },
-    settings,
-    backend: `${meta.backend.name} (${meta.backend.detail})${meta.timings.total !== undefined ? `, ${meta.timings.total.toFixed(1)} s` : ''}`,
-    heads: (['1', '2', '12'] as const).map((h) => ({ head: h, source: meta.heads[h].scheme ? `${meta.heads[h].source}: ${meta.heads[h].scheme}` : meta.heads[h].source, logLoss: meta.heads[h].logLoss, accuracy: meta.heads[h].accuracy, meanMI: meta.heads[h].meanMI })),
-    hasSplit: !!data.split,
-  };
 }

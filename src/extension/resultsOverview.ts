@@ -1,0 +1,215 @@
+/**
+ * The results panel's overview payload (ResultsOverview in src/protocol/messages.ts), built from a
+ * results file's data and metadata (src/engine/io/results.ts). No `vscode` here, so the engine tests
+ * (test/engine/results-overview.test.ts) build it too.
+ *
+ * The metadata is JSON written by some version of the tool: results of older versions (format 1)
+ * lack the heads' diagnostics, hand-made files may lack heads and density altogether. Nothing here
+ * trusts a field to exist or a number to be finite: what is missing is left out (or null, shown
+ * as "—"), never thrown.
+ */
+import type { DensityReport, HeadReport, ResultsData, ResultsMeta } from '../engine/io/results';
+import type { CandidateOverview, DensityOverview, HeadOverview, Histogram, ReliabilityOverview, ResultsOverview } from '../protocol/messages';
+import { sortedValues } from './resultsStore';
+
+const HIST_BINS = 30;
+const HEADS = ['1', '2', '12'] as const;
+const FAMILY: Record<string, string> = { lda: 'LDA', logistic: 'logistic', mlp: 'MLP' };
+
+/** A finite number, else null (NaN and ±Infinity do not survive the trip to the webview). */
+const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((w): w is string => typeof w === 'string' && w.length > 0) : []);
+const familyLabel = (f: unknown): string => (typeof f === 'string' ? (FAMILY[f] ?? f) : 'MLP');
+
+/** Histogram over the 1st–99th percentile range; values beyond fall into the edge bins. */
+export function histogramOf(v: Float64Array, bins = HIST_BINS): Histogram {
+  const sorted = sortedValues(v);
+  const n = sorted.length;
+  const q = (p: number) => (n ? sorted[Math.min(n - 1, Math.max(0, Math.round(p * (n - 1))))] : 0);
+  let lo = q(0.01);
+  let hi = q(0.99);
+  if (!(hi > lo)) {
+    lo = n ? sorted[0] : 0;
+    hi = n ? sorted[n - 1] : 1;
+    if (!(hi > lo)) hi = lo + 1;
+  }
+  const counts = new Array<number>(bins).fill(0);
+  let below = 0;
+  let above = 0;
+  for (const x of v) {
+    if (x < lo) below++;
+    if (x > hi) above++;
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * bins)));
+    counts[b]++;
+  }
+  return { lo, hi, counts, below, above, min: n ? sorted[0] : 0, max: n ? sorted[n - 1] : 0 };
+}
+
+function reliabilityOf(r: unknown): ReliabilityOverview | undefined {
+  if (!isObject(r) || !Array.isArray(r.bins)) return undefined;
+  const bins = r.bins.filter(isObject).map((b) => ({
+    lo: num(b.lo) ?? 0,
+    hi: num(b.hi) ?? 0,
+    n: Math.max(0, Math.round(num(b.n) ?? 0)),
+    confidence: num(b.confidence),
+    accuracy: num(b.accuracy),
+  }));
+  return { bins, ece: num(r.ece) };
+}
+
+/** Equal fits counted once: 'LDA (shrinkage 1.00) × 4'. */
+function fitsOf(folds: HeadReport['folds']): string[] | undefined {
+  if (!Array.isArray(folds) || folds.length === 0) return undefined;
+  const counts = new Map<string, number>();
+  for (const f of folds) {
+    if (!isObject(f)) continue;
+    const text = `${familyLabel(f.family)}${typeof f.detail === 'string' && f.detail ? ` (${f.detail})` : ''}`;
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  return [...counts].map(([text, k]) => (k > 1 ? `${text} × ${k}` : text));
+}
+
+/** One head (discriminator) as the Discriminators section shows it. */
+export function headOverview(head: '1' | '2' | '12', report: HeadReport | undefined): HeadOverview {
+  const x: Partial<HeadReport> = isObject(report) ? report : {};
+  const probe = x.source === 'probe';
+  const candidates: CandidateOverview[] | undefined = Array.isArray(x.candidates)
+    ? x.candidates.filter(isObject).map((c) => ({
+        family: String(c.family),
+        label: familyLabel(c.family),
+        logLoss: num(c.selectionLogLoss),
+        chosen: Math.max(0, Math.round(num(c.chosen) ?? 0)),
+        used: c.family === x.family,
+        detail: typeof c.detail === 'string' && c.detail ? c.detail : undefined,
+        note: typeof c.note === 'string' && c.note ? c.note : undefined,
+        seconds: num(c.seconds) ?? undefined,
+      }))
+    : undefined;
+  const cal = isObject(x.calibration) ? x.calibration : undefined;
+  const temps = cal && Array.isArray(cal.temperatures) ? cal.temperatures.filter((t): t is number => num(t) !== null) : [];
+  const lc = isObject(x.learningCurve) ? x.learningCurve : undefined;
+  const before = reliabilityOf(x.reliability?.before);
+  const after = reliabilityOf(x.reliability?.after);
+  return {
+    head,
+    source: x.source === 'logits' ? `logits_${head}` : probe ? `${familyLabel(x.family)} probe${candidates ? ' (auto)' : ''}` : '—',
+    scheme: typeof x.scheme === 'string' ? x.scheme : undefined,
+    fits: probe ? fitsOf(x.folds) : undefined,
+    logLoss: num(x.logLoss),
+    calibration: cal
+      ? { method: String(cal.method ?? '—'), logLossBefore: num(cal.logLossBefore), logLossAfter: num(cal.logLossAfter), temperatures: temps.length ? temps : undefined }
+      : undefined,
+    accuracy: num(x.accuracy),
+    meanMI: num(x.meanMI),
+    reliability: before && after ? { before, after } : undefined,
+    candidates,
+    selections: num(x.selections) ?? undefined,
+    learningCurve:
+      lc && Array.isArray(lc.logLoss) && Array.isArray(lc.rows)
+        ? {
+            fractions: Array.isArray(lc.fractions) ? lc.fractions.map((f) => num(f) ?? 0) : [],
+            rows: lc.rows.map((r) => num(r) ?? 0),
+            logLoss: lc.logLoss.map(num),
+            dropPerDoubling: num(lc.dropPerDoubling),
+            stillFalling: lc.stillFalling === true,
+          }
+        : undefined,
+    warnings: strings(x.warnings),
+  };
+}
+
+const MODEL: Record<string, string> = { em: 'Gaussian mixture (EM)', knife: 'KNIFE' };
+
+export function densityOverview(modality: '1' | '2', report: DensityReport | undefined): DensityOverview | undefined {
+  if (!isObject(report)) return undefined;
+  const d = report as Partial<DensityReport>;
+  const s = isObject(d.search) ? d.search : undefined;
+  return {
+    modality,
+    model: MODEL[String(d.mode)] ?? String(d.mode ?? '—'),
+    covariance: String(d.covariance ?? '—'),
+    K: num(d.K),
+    iterations: num(d.iterations) ?? undefined,
+    converged: typeof d.converged === 'boolean' ? d.converged : undefined,
+    meanLogLik: num(d.meanLogLik),
+    fitRows: num(d.fitRows) ?? undefined,
+    search: s
+      ? {
+          candidates: (Array.isArray(s.candidates) ? s.candidates.filter(isObject) : []).map((c) => ({
+            covariance: String(c.covariance ?? '—'),
+            K: num(c.K),
+            heldOutLogLik: num(c.heldOutLogLik),
+            seconds: num(c.seconds),
+            skipped: typeof c.skipped === 'string' && c.skipped ? c.skipped : undefined,
+            chosen: c.covariance === d.covariance && c.K === d.K && num(c.heldOutLogLik) !== null,
+          })),
+          fitRows: num(s.fitRows),
+          valRows: num(s.valRows),
+          budgetSeconds: num(s.budgetSeconds),
+          seconds: num(s.seconds),
+        }
+      : undefined,
+  };
+}
+
+/** The warnings of the results: `meta.warnings`, or (results without it) the heads' own. */
+export function warningsOf(meta: ResultsMeta): string[] {
+  if (Array.isArray(meta.warnings)) return strings(meta.warnings);
+  const heads = isObject(meta.heads) ? meta.heads : undefined;
+  return HEADS.flatMap((h) => strings(heads?.[h]?.warnings));
+}
+
+/** Human-readable settings: [label, value] pairs (what was asked for; the density lines say what was used). */
+function settingsOf(meta: ResultsMeta): [string, string][] {
+  const s = (isObject(meta.settings) ? meta.settings : {}) as Partial<ResultsMeta['settings']> & Record<string, unknown>;
+  const words = (v: unknown) => (v === 'auto' ? 'auto' : v === undefined ? '—' : String(v));
+  const fixed = s.covariance !== 'auto' && s.components !== 'auto';
+  const density = fixed
+    ? `${MODEL[String(s.mode)] ?? s.mode}, ${words(s.covariance)} covariance, K = ${words(s.components)}`
+    : `${MODEL[String(s.mode)] ?? s.mode}, covariance ${words(s.covariance)}, K ${words(s.components)} (chosen per modality: see Discriminators)`;
+  const eff = isObject(meta.effective) ? meta.effective : undefined;
+  const folds = eff && num(eff.folds) !== null && eff.folds !== s.folds ? `${eff.folds} (requested ${words(s.folds)}${eff.largeNSchedule ? '; large-N schedule' : ''})` : words(s.folds);
+  const out: [string, string][] = [
+    ['Density', density],
+    ['Label prior', `${words(s.prior)} — ${meta.priorSource ?? '—'}`],
+    ['Probe folds', folds],
+    ['Seed', words(s.seed)],
+  ];
+  // format 1 kept the MLP's training settings under `probe`; format 2 names the family and calibration
+  if (typeof s.probe === 'string') out.push(['Probes', `${s.probe}${typeof s.calibrate === 'string' ? `, calibration ${s.calibrate}` : ''}`]);
+  else if (isObject(s.probe)) {
+    const p = s.probe as Record<string, unknown>;
+    out.push(['Probes', `MLP (hidden ${words(p.hidden)}, ${words(p.epochs)} epochs), no calibration`]);
+  }
+  return out;
+}
+
+export function overviewOf(file: string, data: ResultsData): ResultsOverview {
+  const { meta } = data;
+  const heads = (isObject(meta.heads) ? meta.heads : {}) as Partial<ResultsMeta['heads']>;
+  const density = (isObject(meta.density) ? meta.density : {}) as Partial<ResultsMeta['density']>;
+  const total = num(meta.timings?.total);
+  return {
+    file,
+    runName: meta.run.name,
+    runFile: meta.run.file,
+    n: meta.run.n,
+    classNames: meta.run.classNames,
+    modalityNames: meta.run.modalityNames,
+    architecture: meta.run.architecture,
+    fusion: meta.run.fusion,
+    createdAt: meta.createdAt,
+    toolVersion: meta.toolVersion,
+    dataset: meta.dataset,
+    perClass: meta.perClass,
+    histograms: { r: histogramOf(data.columns.r), u1: histogramOf(data.columns.u1), u2: histogramOf(data.columns.u2), s: histogramOf(data.columns.s) },
+    settings: settingsOf(meta),
+    backend: `${meta.backend?.name ?? '—'} (${meta.backend?.detail ?? '—'})${total !== null ? `, ${total.toFixed(1)} s` : ''}`,
+    formatVersion: num(meta.formatVersion) ?? 1,
+    warnings: warningsOf(meta),
+    heads: HEADS.map((h) => headOverview(h, heads[h])),
+    density: (['1', '2'] as const).map((m) => densityOverview(m, density[m])).filter((d): d is DensityOverview => d !== undefined),
+    hasSplit: !!data.split,
+  };
+}
