@@ -205,8 +205,8 @@ export function abortError(): Error {
 }
 
 export function deserializeError(s: SerializedError): Error {
-  if (s.name === 'LsmiInputError' && s.code && s.file) {
-    const e = new LsmiInputError(s.code as LsmiInputError['code'], { file: s.file, column: s.column, rows: s.rows }, '');
+  if (s.name === 'LsmiInputError' && s.code && s.file !== undefined) {
+    const e = new LsmiInputError(s.code as LsmiInputError['code'], { file: s.file, column: s.column, rows: s.rows, setting: s.setting }, '');
     Object.defineProperty(e, 'message', { value: s.message });
     return e;
   }

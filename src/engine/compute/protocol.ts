@@ -20,6 +20,7 @@ export interface SerializedError {
   file?: string;
   column?: string;
   rows?: number[];
+  setting?: string;
 }
 
 export type FromWorker =
@@ -30,6 +31,6 @@ export type FromWorker =
   | { type: 'error'; id: number; error: SerializedError };
 
 export function serializeError(e: unknown): SerializedError {
-  const err = e as Error & { code?: string; file?: string; column?: string; rows?: number[] };
-  return { name: err.name, message: err.message, stack: err.stack, code: err.code, file: err.file, column: err.column, rows: err.rows };
+  const err = e as Error & { code?: string; file?: string; column?: string; rows?: number[]; setting?: string };
+  return { name: err.name, message: err.message, stack: err.stack, code: err.code, file: err.file, column: err.column, rows: err.rows, setting: err.setting };
 }
