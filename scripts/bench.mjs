@@ -215,6 +215,19 @@ async function build(entries) {
     logLevel: 'warning',
     plugins: [emTimer],
   });
+  // the second lane of an estimate (src/engine/estimate/stages.ts looks for stage-worker.js beside case.js)
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { 'stage-worker': 'src/engine/compute/stage-worker.ts' },
+    outdir: OUT,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+    plugins: [emTimer],
+  });
   const wasmSrc = path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
   fs.mkdirSync(path.join(OUT, 'wasm'), { recursive: true });
   for (const f of fs.readdirSync(wasmSrc).filter((f) => f.endsWith('.wasm'))) fs.copyFileSync(path.join(wasmSrc, f), path.join(OUT, 'wasm', f));

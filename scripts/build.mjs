@@ -14,6 +14,8 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   // the estimation worker thread (src/engine/compute/pool.ts starts dist/worker.js)
   { ...common, entryPoints: ['src/engine/compute/worker.ts'], outfile: 'dist/worker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  // the second lane of an estimate (src/engine/estimate/stages.ts starts dist/stage-worker.js)
+  { ...common, entryPoints: ['src/engine/compute/stage-worker.ts'], outfile: 'dist/stage-worker.js', platform: 'node', format: 'cjs', target: 'node20' },
   // the GPU process (src/engine/compute/gpu-process.ts forks dist/gpu-worker.js); `webgpu` (Dawn) and
   // @tensorflow/tfjs-node-gpu are native and optional: found at run time (gpu-locate.ts), never bundled
   { ...common, entryPoints: ['src/engine/compute/gpu-worker.ts'], outfile: 'dist/gpu-worker.js', platform: 'node', format: 'cjs', target: 'node20', external: ['webgpu', '@tensorflow/tfjs-node-gpu'] },

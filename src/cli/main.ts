@@ -23,7 +23,7 @@ Usage:
   lsmi estimate <run> [--out FILE] [--probe auto|lda|logistic|mlp] [--calibrate temperature|bias|vector|none]
                       [--mode em|knife] [--covariance auto|diag|full|tied] [--components auto|K]
                       [--prior empirical|uniform] [--folds N] [--seed S]
-                      [--backend auto|webgpu|tensorflow-gpu|wasm|cpu]
+                      [--backend auto|webgpu|tensorflow-gpu|wasm|cpu] [--threads auto|1|2]
                       [--top K] [--force] [--json] [--columns STD=NAME,...]
   lsmi inspect <run-or-results> [--json] [--top K] [--columns STD=NAME,...]
 ${COMPARE_USAGE}
@@ -53,6 +53,9 @@ Options:
                  wasm, then cpu), webgpu, tensorflow-gpu (CUDA 11.2), wasm or cpu. GPU backends run in a
                  separate process; if they fail, the run falls back to wasm and says why.
                  LSMI_BACKEND_PATH: a folder with webgpu / @tensorflow/tfjs-node-gpu installed
+  --threads      threads for the estimate's stages (heads, densities): auto (default: 2 on a machine with
+                 2+ cores, wasm backend, unless the second thread's copy of the data would exceed 128 MiB)
+                 or 1; the results are the same either way
   --top          samples listed per component (default 5; --json: 10)
   --force        estimate again even if a matching results file exists
   --json         print one JSON object instead of tables
@@ -140,7 +143,7 @@ function choice<T extends string>(v: string | true | undefined, name: string, al
 async function estimate(argv: string[], out: Output, err: Output): Promise<number> {
   const args = parseArgs(argv, {
     boolean: ['json', 'force'],
-    value: ['out', 'probe', 'calibrate', 'mode', 'covariance', 'components', 'prior', 'folds', 'seed', 'backend', 'top', 'columns'],
+    value: ['out', 'probe', 'calibrate', 'mode', 'covariance', 'components', 'prior', 'folds', 'seed', 'backend', 'threads', 'top', 'columns'],
   });
   if (args.positional.length !== 1) throw new UsageError('estimate takes exactly one run file');
   const f = args.flags;
@@ -172,6 +175,8 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
     throw e;
   }
   const backend = choice(f.get('backend'), 'backend', BACKEND_REQUESTS);
+  const threadsFlag = choice(f.get('threads'), 'threads', ['auto', '1', '2'] as const);
+  const threads = threadsFlag === undefined || threadsFlag === 'auto' ? threadsFlag : (Number(threadsFlag) as 1 | 2);
   const columnsFlag = f.get('columns');
   const json = f.has('json');
   const file = args.positional[0];
@@ -186,7 +191,7 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
   try {
     const result = await pool.estimateFile(
       file,
-      { out: outFile, settings, backend, reuse: !f.has('force'), columns: typeof columnsFlag === 'string' ? parseColumnMapping(columnsFlag) : undefined },
+      { out: outFile, settings, backend, threads, reuse: !f.has('force'), columns: typeof columnsFlag === 'string' ? parseColumnMapping(columnsFlag) : undefined },
       { signal: controller.signal, onProgress: bar.update, onFallback: (reason) => {
         // auto on a machine without a usable GPU is the normal case (the backend line says why);
         // a requested GPU backend that fails, or a GPU process that crashed, is worth a warning

@@ -21,12 +21,11 @@ import {
   writeResults,
 } from '../io/results';
 import type { ColumnMapping, Head, RunData } from '../io/run';
-import { Rng } from '../random';
 import { TOOL_VERSION } from '../version';
 import { classMeans, decompose } from './decompose';
-import { estimateDensity } from './density';
+import { type StageJob, type StageName, type StageResult, MAX_LANE_COPY_BYTES, StageLane, availableCores, laneBytes, runStage, stageWorkerScript } from './stages';
 import { logPrior, pointwiseMI } from './pmi';
-import { effectiveFolds, estimateHead } from './heads';
+import { effectiveFolds } from './heads';
 import { type EstimatorSettings, type SettingsInput, resolveSettings, validateSettings } from './settings';
 
 export interface ProgressEvent {
@@ -39,6 +38,12 @@ export interface ProgressEvent {
 
 export interface EstimateOptions {
   settings?: SettingsInput;
+  /**
+   * Threads for the estimate's stages: 'auto' (default: two when the machine has two cores, the
+   * backend is wasm and the second thread's copy of the data is small; see stages.ts) or 1. The
+   * results are the same either way.
+   */
+  threads?: 1 | 2 | 'auto';
   backend?: BackendRequest;
   signal?: AbortSignal;
   onProgress?: (e: ProgressEvent) => void;
@@ -58,35 +63,67 @@ export interface EstimateFileResult {
   reused: boolean;
 }
 
-/** Relative cost of each stage, for one overall progress fraction. */
-function plan(run: RunData, s: EstimatorSettings): { stage: string; weight: number }[] {
-  const probe = (h: Head) => (run.logits[h] ? 0.05 : 3);
-  const density = s.mode === 'knife' ? 4 : s.covariance === 'full' ? 3 : s.covariance === 'auto' || s.components === 'auto' ? 2 : 1;
-  return [
-    { stage: 'probe 1', weight: probe('1') },
-    { stage: 'probe 2', weight: probe('2') },
-    { stage: 'probe 12', weight: probe('12') },
-    { stage: 'density 1', weight: density },
-    { stage: 'density 2', weight: density },
-    { stage: 'decompose', weight: 0.05 },
-  ];
+/**
+ * Relative cost of a stage (for the progress fraction and to balance the lanes): a probe costs in
+ * proportion to its input width (the joint head reads both modalities), calibrating given logits
+ * almost nothing; a density in proportion to its width and to how many fits it tries.
+ */
+function stageWeight(run: RunData, s: EstimatorSettings, stage: StageName): number {
+  const d = (run.emb1.cols + run.emb2.cols) / 2;
+  const width = (m: '1' | '2') => (m === '1' ? run.emb1.cols : run.emb2.cols) / d;
+  if (stage.startsWith('probe')) {
+    const h = stage.slice(6) as Head;
+    if (run.logits[h]) return 0.05;
+    return 2 * (h === '12' ? width('1') + width('2') : width(h as '1' | '2'));
+  }
+  const m = stage.slice(8) as '1' | '2';
+  const tries = s.mode === 'knife' ? 4 : s.covariance === 'full' ? 3 : s.covariance === 'auto' || s.components === 'auto' ? 1.5 : 1;
+  return 0.6 * tries * width(m);
 }
 
+/**
+ * Splits the stages over two lanes (longest first, each to the lane with less work; the worker
+ * lane starts with a handicap for its start-up) when a second core, the stage worker and the wasm
+ * backend are there, `threads` allows it, and the worker's copy of the run is small enough; else
+ * one lane.
+ */
+function planLanes<J extends StageJob & { weight: number }>(run: RunData, jobs: J[], backend: string, threads: number | 'auto' = 'auto'): J[][] & { script?: string } {
+  const one = Object.assign([jobs], { script: undefined });
+  const script = stageWorkerScript();
+  if (threads === 1 || !script || backend !== 'wasm' || (threads === 'auto' && availableCores() < 2)) return one;
+  const total = jobs.reduce((a, j) => a + j.weight, 0);
+  const lanes: J[][] = [[], []];
+  const load = [0, 0.05 * total];
+  for (const j of [...jobs].sort((a, b) => b.weight - a.weight)) {
+    const k = load[0] <= load[1] ? 0 : 1;
+    lanes[k].push(j);
+    load[k] += j.weight;
+  }
+  if (lanes[1].length === 0 || laneBytes(run, lanes[1]) > MAX_LANE_COPY_BYTES) return one;
+  return Object.assign(lanes, { script });
+}
+
+/** One overall progress fraction from the stages' own fractions (stages may run at the same time). */
 class Progress {
-  private readonly offsets = new Map<string, { start: number; weight: number }>();
+  private readonly weights = new Map<string, number>();
+  private readonly done = new Map<string, number>();
   private readonly total: number;
+  private last = 0;
   constructor(stages: { stage: string; weight: number }[], private readonly sink?: (e: ProgressEvent) => void, private readonly span: [number, number] = [0, 1]) {
     let at = 0;
     for (const s of stages) {
-      this.offsets.set(s.stage, { start: at, weight: s.weight });
+      this.weights.set(s.stage, s.weight);
       at += s.weight;
     }
     this.total = at;
   }
   report(stage: string, fraction: number, message: string): void {
-    const o = this.offsets.get(stage);
-    const local = o ? (o.start + o.weight * Math.min(1, Math.max(0, fraction))) / this.total : fraction;
-    this.sink?.({ stage, fraction: this.span[0] + (this.span[1] - this.span[0]) * local, message });
+    const w = this.weights.get(stage);
+    if (w !== undefined) this.done.set(stage, Math.max(this.done.get(stage) ?? 0, Math.min(1, Math.max(0, fraction))));
+    let sum = 0;
+    for (const [s, f] of this.done) sum += (this.weights.get(s) ?? 0) * f;
+    this.last = Math.max(this.last, w === undefined ? fraction : sum / this.total);
+    this.sink?.({ stage, fraction: this.span[0] + (this.span[1] - this.span[0]) * this.last, message });
   }
 }
 
@@ -99,7 +136,8 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
   validateSettings(settings, run);
   const signal = opts.signal;
   const timings: Record<string, number> = {};
-  const progress = new Progress(plan(run, settings), opts.onProgress, span);
+  const stageNames: StageName[] = ['probe 1', 'probe 2', 'probe 12', 'density 1', 'density 2'];
+  const progress = new Progress([...stageNames.map((stage) => ({ stage, weight: stageWeight(run, settings, stage) })), { stage: 'decompose', weight: 0.05 }], opts.onProgress, span);
   const timed = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
     try {
@@ -115,44 +153,56 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
   const lp = logPrior(run.labels, run.nClasses, settings.prior, fromMeta || undefined);
   const priorSource = settings.prior === 'uniform' ? 'uniform' : fromMeta ? 'empirical (run metadata)' : 'empirical (label frequencies)';
 
-  // discriminators: the run's logits or out-of-sample probes, calibrated out of fold
-  const logProb = {} as Record<Head, Float64Array>;
-  const heads = {} as Record<Head, HeadReport>;
-  for (const h of ['1', '2', '12'] as Head[]) {
-    const stage = `probe ${h}`;
-    signal?.throwIfAborted();
-    progress.report(stage, 0, run.logits[h] ? `calibrating logits_${h}` : `training the probe for head ${h} (no logits_${h} in the run)`);
-    const est = await timed(stage, () => estimateHead(run, h, settings, { signal, onProgress: (f, m) => progress.report(stage, f, `head ${h}: ${m}`) }));
-    logProb[h] = est.logProb;
-    heads[h] = est.report;
-    progress.report(stage, 1, `head ${h} done`);
+  // The five independent stages: the heads (the run's logits or out-of-sample probes, calibrated out
+  // of fold) and the densities h(x) = −log p̂(x), on this thread or split over two (stages.ts)
+  const jobs: (StageJob & { weight: number })[] = [
+    ...(['1', '2', '12'] as Head[]).map((head) => ({ stage: `probe ${head}` as const, head, weight: stageWeight(run, settings, `probe ${head}`) })),
+    ...(['1', '2'] as const).map((modality) => ({ stage: `density ${modality}` as const, modality, weight: stageWeight(run, settings, `density ${modality}`) })),
+  ];
+  const lanes = planLanes(run, jobs, backend.name, opts.threads);
+  const results = new Map<StageName, StageResult>();
+  const runLane = async (lane: (StageJob & { weight: number })[], worker?: StageLane, laneSignal = signal) => {
+    for (const job of lane) {
+      laneSignal?.throwIfAborted();
+      const what = 'head' in job ? (run.logits[job.head] ? `calibrating logits_${job.head}` : `training the probe for head ${job.head} (no logits_${job.head} in the run)`) : `fitting the density of modality ${job.modality}`;
+      progress.report(job.stage, 0, what);
+      const label = 'head' in job ? `head ${job.head}: ` : '';
+      const onProgress = (f: number, m: string) => progress.report(job.stage, f, `${label}${m}`);
+      const o = { signal: laneSignal, onProgress };
+      const result = await timed(job.stage, () => (worker ? worker.run(job, settings, o) : runStage(run, job, settings, o)));
+      results.set(job.stage, result);
+      progress.report(job.stage, 1, 'head' in job ? `head ${job.head} done` : `density of modality ${job.modality} done`);
+    }
+  };
+  if (lanes.length === 1 || !lanes.script) {
+    await runLane(lanes.flat());
+  } else {
+    const worker = new StageLane(lanes.script, run, lanes[1]);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      // either lane failing stops the other
+      const guard = (p: Promise<void>) => p.catch((e) => (controller.abort(), Promise.reject(e)));
+      const settled = await Promise.allSettled([guard(runLane(lanes[0], undefined, controller.signal)), guard(runLane(lanes[1], worker, controller.signal))]);
+      const failure = settled.find((r) => r.status === 'rejected' && (r.reason as Error)?.name !== 'AbortError') ?? settled.find((r) => r.status === 'rejected');
+      if (failure) throw (failure as PromiseRejectedResult).reason;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await worker.dispose();
+    }
   }
-  const i1 = pointwiseMI(logProb['1'], run.labels, lp);
-  const i2 = pointwiseMI(logProb['2'], run.labels, lp);
-  const i12 = pointwiseMI(logProb['12'], run.labels, lp);
+  const head = (h: Head) => results.get(`probe ${h}`) as Extract<StageResult, { kind: 'head' }>;
+  const dens = (m: '1' | '2') => results.get(`density ${m}`) as Extract<StageResult, { kind: 'density' }>;
+  const heads = { '1': head('1').report, '2': head('2').report, '12': head('12').report };
+  const i1 = pointwiseMI(head('1').logProb, run.labels, lp);
+  const i2 = pointwiseMI(head('2').logProb, run.labels, lp);
+  const i12 = pointwiseMI(head('12').logProb, run.labels, lp);
   heads['1'].meanMI = mean(i1);
   heads['2'].meanMI = mean(i2);
   heads['12'].meanMI = mean(i12);
-
-  // densities: h(x) = −log p̂(x) per modality
-  // parity with the official loader: both modalities' KNIFE fits see the same batches
-  const orderRng = Rng.derive(settings.seed, 'knife batches');
-  const batchOrder = settings.mode === 'knife' ? Array.from({ length: settings.knife.epochs }, () => orderRng.permutation(run.n)) : undefined;
-  const density = {} as Record<'1' | '2', DensityReport>;
-  const h = {} as Record<'1' | '2', Float64Array>;
-  for (const m of ['1', '2'] as const) {
-    const stage = `density ${m}`;
-    const X = m === '1' ? run.emb1 : run.emb2;
-    const rng = Rng.derive(settings.seed, `density ${m}`);
-    signal?.throwIfAborted();
-    progress.report(stage, 0, `fitting the density of modality ${m}`);
-    const fit = await timed(stage, () =>
-      estimateDensity(X, settings, { rng, batchOrder, signal, onProgress: (f) => progress.report(stage, f, `density of modality ${m}`) }),
-    );
-    density[m] = fit.report;
-    h[m] = negate(fit.logp);
-    progress.report(stage, 1, `density of modality ${m} done`);
-  }
+  const density = { '1': dens('1').report, '2': dens('2').report };
+  const h = { '1': negate(dens('1').logp), '2': negate(dens('2').logp) };
 
   // decomposition and aggregates
   const t0 = performance.now();
@@ -199,6 +249,7 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
     effective: {
       folds: effectiveFolds(run, settings).folds,
       largeNSchedule: effectiveFolds(run, settings).largeN,
+      threads: lanes.length === 2 && lanes.script ? 2 : 1,
       probe: { '1': describeHead(heads['1']), '2': describeHead(heads['2']), '12': describeHead(heads['12']) },
       density: { '1': describeDensity(density['1']), '2': describeDensity(density['2']) },
     },

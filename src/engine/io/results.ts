@@ -136,7 +136,7 @@ export interface ResultsMeta {
   heads: { '1': HeadReport; '2': HeadReport; '12': HeadReport };
   density: { '1': DensityReport; '2': DensityReport };
   /** What the settings resolved to for this run ('auto', the large-N schedule). */
-  effective?: { folds: number; largeNSchedule: boolean; probe: { '1': string; '2': string; '12': string }; density: { '1': string; '2': string } };
+  effective?: { folds: number; largeNSchedule: boolean; /** Threads the stages ran on (the results do not depend on it). */ threads?: number; probe: { '1': string; '2': string; '12': string }; density: { '1': string; '2': string } };
   /** Plain-word warnings for users (heads, calibration, sample size, density search). */
   warnings?: string[];
 }
