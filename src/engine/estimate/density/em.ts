@@ -95,6 +95,8 @@ export interface FitGmmOptions {
    * density search) instead of k-means++: no seeding, and full covariance skips its diagonal phase.
    */
   init?: GmmParams;
+  /** Rows (at most, seeded) for the centre, the variance floor and k-means++ (default {@link SEED_ROWS}). */
+  seedRows?: number;
   em: EmSettings;
   rng: Rng;
   /** Checked between row blocks; aborting rejects with an Error named 'AbortError'. */
@@ -126,7 +128,8 @@ export async function fitGmm(X: Matrix, opts: FitGmmOptions): Promise<GmmParams>
   const d = X.cols;
   const limit = Math.floor(covariance === 'full' ? em.fitSubsample : em.diagFitSubsample);
   const fitX = X.rows > limit ? gatherRows(X, sampleIndices(X.rows, limit, rng)) : X;
-  const seed = gatherRows(fitX, fitX.rows > SEED_ROWS ? sampleIndices(fitX.rows, SEED_ROWS, rng) : null);
+  const seedRows = opts.seedRows ?? SEED_ROWS;
+  const seed = gatherRows(fitX, fitX.rows > seedRows ? sampleIndices(fitX.rows, seedRows, rng) : null);
   const { center, variance } = columnMoments(seed);
   const floor = varianceFloor(variance, em.varFloor);
   const context = (rows: number): FitContext => ({ X: fitX, center, floor, rows, transposed: new TransposedBlocks(center, d, rows), signal });

@@ -56,13 +56,19 @@ export async function kmeansInit(seed: Matrix, center: Float64Array, floor: Floa
   const d = seed.cols;
   const Y = toRows(seed).slice();
   for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) Y[i * d + j] -= center[j];
-  const distances = new SeedDistances(Y, m, d);
   let assign: Int32Array;
-  try {
-    const centres = await kmeansPlusPlus(distances, Y, K, rng, signal);
-    assign = await lloyd(distances, Y, centres, signal);
-  } finally {
-    distances.dispose();
+  if (K === 1) {
+    // one cluster whatever the seed: k-means++ would draw its first seed and Lloyd keep every row
+    rng.int(m);
+    assign = new Int32Array(m);
+  } else {
+    const distances = new SeedDistances(Y, m, d);
+    try {
+      const centres = await kmeansPlusPlus(distances, Y, K, rng, signal);
+      assign = await lloyd(distances, Y, centres, signal);
+    } finally {
+      distances.dispose();
+    }
   }
   const Keff = assign.reduce((max, k) => Math.max(max, k + 1), 0);
   const counts = new Float64Array(Keff);
@@ -70,20 +76,24 @@ export async function kmeansInit(seed: Matrix, center: Float64Array, floor: Floa
   for (let i = 0; i < m; i++) {
     const k = assign[i];
     counts[k]++;
-    for (let j = 0; j < d; j++) sums[k * d + j] += Y[i * d + j];
+    const row = i * d;
+    const at = k * d;
+    for (let j = 0; j < d; j++) sums[at + j] += Y[row + j];
   }
+  const means = sums.map((s, i) => s / counts[Math.floor(i / d)]);
   const pooled = new Float64Array(d);
   for (let i = 0; i < m; i++) {
-    const k = assign[i];
+    const row = i * d;
+    const at = assign[i] * d;
     for (let j = 0; j < d; j++) {
-      const t = Y[i * d + j] - sums[k * d + j] / counts[k];
+      const t = Y[row + j] - means[at + j];
       pooled[j] += t * t;
     }
   }
   const out: Mixture = {
     K: Keff,
     logWeights: counts.map((c) => Math.log(c / m)),
-    means: sums.map((s, i) => s / counts[Math.floor(i / d)]),
+    means,
     variances: new Float64Array(Keff * d),
   };
   for (let k = 0; k < Keff; k++) for (let j = 0; j < d; j++) out.variances![k * d + j] = pooled[j] / m + floor[j];
@@ -183,8 +193,15 @@ async function lloyd(distances: SeedDistances, Y: Float32Array, centres: Float64
     const dist = await distances.to(centres);
     let changed = 0;
     for (let i = 0; i < m; i++) {
+      const at = i * K;
       let bestK = 0;
-      for (let k = 1; k < K; k++) if (dist[i * K + k] < dist[i * K + bestK]) bestK = k;
+      let bestDist = dist[at];
+      for (let k = 1; k < K; k++) {
+        if (dist[at + k] < bestDist) {
+          bestK = k;
+          bestDist = dist[at + k];
+        }
+      }
       if (assign[i] !== bestK) {
         assign[i] = bestK;
         changed++;
@@ -196,7 +213,9 @@ async function lloyd(distances: SeedDistances, Y: Float32Array, centres: Float64
     for (let i = 0; i < m; i++) {
       const k = assign[i];
       counts[k]++;
-      for (let j = 0; j < d; j++) sums[k * d + j] += Y[i * d + j];
+      const row = i * d;
+      const at = k * d;
+      for (let j = 0; j < d; j++) sums[at + j] += Y[row + j];
     }
     for (let k = 0; k < K; k++) if (counts[k] > 0) for (let j = 0; j < d; j++) centres[k * d + j] = sums[k * d + j] / counts[k];
     await checkpoint(signal);
