@@ -106,9 +106,10 @@ describe('tied covariance', () => {
   });
 
   it('scores like a direct float64 evaluation (also far from the origin), and its fit log-likelihood is that of its fit rows', async () => {
-    for (const offset of [0, 1000]) {
+    // a large variance floor too, so that the floor's share of the closed-form trace is visible
+    for (const [offset, varFloor] of [[0, 1e-6], [1000, 1e-6], [0, 0.2]]) {
       const { X } = tiedData(3000, 6, 3, offset);
-      const p = await fitGmm(X, { K: 3, covariance: 'tied', em: resolveSettings().em, rng: new Rng(4) });
+      const p = await fitGmm(X, { K: 3, covariance: 'tied', em: { ...resolveSettings().em, varFloor }, rng: new Rng(4) });
       assert.equal(p.covariance, 'tied');
       const got = await gmmLogPdf(p, X);
       const want = tiedReference(p, X);
