@@ -166,7 +166,13 @@ describe("density search ('auto' K and covariance, by held-out log-likelihood)",
   it('rotated anisotropic noise (no diagonal density fits it): picks tied or full covariance, and beats diagonal K = 5 per sample', async () => {
     const data = sampleSubspace({ nClasses: 4, d: 24, k: 4, sep: 0.5, rho: 0.5, spread: 1, modelSeed: 1 }, 4000, 2);
     const auto = await fidelity(data, data.oracle, {});
-    for (const f of auto.fits) assert.ok(f.report.covariance === 'tied' || f.report.covariance === 'full', `${f.report.covariance} K=${f.report.K} (${describeSearch(f)})`);
+    for (const f of auto.fits) {
+      assert.ok(f.report.covariance === 'tied' || f.report.covariance === 'full', `${f.report.covariance} K=${f.report.K} (${describeSearch(f)})`);
+      // diagonal mixtures gain little per doubling of K, far below tied: the search stops trying them
+      const diagTried = f.report.search!.candidates.filter((c) => c.covariance === 'diag' && c.heldOutLogLik !== null);
+      assert.ok(diagTried.length <= 3, describeSearch(f));
+      assert.ok(f.report.search!.candidates.some((c) => c.covariance === 'diag' && /diag covariance stopped/.test(c.skipped ?? '')), describeSearch(f));
+    }
     const diag = await fidelity(data, data.oracle, { covariance: 'diag', components: 5 });
     assert.ok(auto.pearson > diag.pearson + 0.05, `auto ${auto.pearson} vs diag K=5 ${diag.pearson}`);
     assert.ok(auto.pearson > 0.97, `auto ${auto.pearson}`);
@@ -176,7 +182,13 @@ describe("density search ('auto' K and covariance, by held-out log-likelihood)",
     const data = sample(gaussianModel(32, 0.5, 0.5), 4000, 7);
     const exact = oracle(data);
     const auto = await fidelity(data, exact, {});
-    for (const f of auto.fits) assert.ok(f.report.K <= 4, `K = ${f.report.K} (${describeSearch(f)})`);
+    for (const f of auto.fits) {
+      assert.ok(f.report.K <= 4, `K = ${f.report.K} (${describeSearch(f)})`);
+      // once more components stop helping, no larger K is fitted
+      const fitted = f.report.search!.candidates.filter((c) => c.heldOutLogLik !== null);
+      assert.ok(Math.max(...fitted.map((c) => c.K)) <= 8, describeSearch(f));
+      assert.ok(f.report.search!.candidates.some((c) => /stopped: at K = \d+ its held-out log-likelihood was not significantly above/.test(c.skipped ?? '')), describeSearch(f));
+    }
     const big = await fidelity(data, exact, { covariance: 'diag', components: 32 });
     const five = await fidelity(data, exact, { covariance: 'diag', components: 5 });
     assert.ok(auto.pearson > big.pearson, `auto ${auto.pearson} vs K=32 ${big.pearson}`);
