@@ -6,7 +6,7 @@
  * (centre, variance floor, k-means++ and Lloyd), ./rows.ts (subsamples, row blocks, transposed
  * blocks), ./linalg.ts (float64 Cholesky). ./search.ts chooses K and the covariance type.
  *
- * Design (measurements: docs/compute-backends.md in the shared docs; BENCHMARKS.md):
+ * Design (timings per stage and case: BENCHMARKS.md; backend choice: src/engine/compute/backend.ts):
  * - Everything runs in centred coordinates: the mean of (up to {@link SEED_ROWS} seeded) fitted rows,
  *   rounded to float32, is subtracted first (translation does not change h, and it keeps float32
  *   accurate; any centre near the data's mean does).
@@ -95,8 +95,11 @@ export interface FitGmmOptions {
    * density search) instead of k-means++: no seeding, and full covariance skips its diagonal phase.
    */
   init?: GmmParams;
-  /** Rows (at most, seeded) for the centre, the variance floor and k-means++ (default {@link SEED_ROWS}). */
-  seedRows?: number;
+  /**
+   * X already prepared by {@link prepareFitRows} (its subsample, centre, floor, seed rows and
+   * transposed blocks), e.g. shared by the density search's candidates: no subsampling then.
+   */
+  rows?: FitRows;
   em: EmSettings;
   rng: Rng;
   /** Checked between row blocks; aborting rejects with an Error named 'AbortError'. */
@@ -127,12 +130,9 @@ export async function fitGmm(X: Matrix, opts: FitGmmOptions): Promise<GmmParams>
   await checkpoint(signal);
   const d = X.cols;
   const limit = Math.floor(covariance === 'full' ? em.fitSubsample : em.diagFitSubsample);
-  const fitX = X.rows > limit ? gatherRows(X, sampleIndices(X.rows, limit, rng)) : X;
-  const seedRows = opts.seedRows ?? SEED_ROWS;
-  const seed = gatherRows(fitX, fitX.rows > seedRows ? sampleIndices(fitX.rows, seedRows, rng) : null);
-  const { center, variance } = columnMoments(seed);
-  const floor = varianceFloor(variance, em.varFloor);
-  const context = (rows: number): FitContext => ({ X: fitX, center, floor, rows, transposed: new TransposedBlocks(center, d, rows), signal });
+  const prepared = opts.rows ?? prepareFitRows(X, limit, SEED_ROWS, em.varFloor, rng);
+  const { X: fitX, center, floor, seed } = prepared;
+  const context = (rows: number): FitContext => ({ X: fitX, center, floor, rows, transposed: rows === BLOCK_ROWS ? prepared.transposed : new TransposedBlocks(center, d, rows), signal });
   const start = init ? recentre(init, center) : await kmeansInit(seed, center, floor, K, rng, signal);
   report(0.02);
 
@@ -154,6 +154,30 @@ export async function fitGmm(X: Matrix, opts: FitGmmOptions): Promise<GmmParams>
   }
   report(1);
   return toParams(fit, covariance, d, center, fitX.rows);
+}
+
+/** Rows prepared for EM fits (see {@link prepareFitRows}). */
+export interface FitRows {
+  /** The rows fitted. */
+  X: Matrix;
+  /** Their centre (float32-representable) and per-dimension variance floor, from the seed rows. */
+  center: Float64Array;
+  floor: Float64Array;
+  /** The rows k-means++ and Lloyd run on. */
+  seed: Matrix;
+  /** Transposed blocks of {@link BLOCK_ROWS} rows, kept across the fits that share these rows. */
+  transposed: TransposedBlocks;
+}
+
+/**
+ * A seeded subsample of at most `limit` rows of X, and of those at most `seedRows` seed rows, from
+ * which the centre and the variance floor (`varFloor` × each dimension's variance) are taken.
+ */
+export function prepareFitRows(X: Matrix, limit: number, seedRows: number, varFloor: number, rng: Rng): FitRows {
+  const fitX = X.rows > limit ? gatherRows(X, sampleIndices(X.rows, limit, rng)) : X;
+  const seed = gatherRows(fitX, fitX.rows > seedRows ? sampleIndices(fitX.rows, seedRows, rng) : null);
+  const { center, variance } = columnMoments(seed);
+  return { X: fitX, center, floor: varianceFloor(variance, varFloor), seed, transposed: new TransposedBlocks(center, fitX.cols, BLOCK_ROWS) };
 }
 
 /**

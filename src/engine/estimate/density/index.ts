@@ -62,7 +62,7 @@ export async function estimateDensity(X: Matrix, settings: EstimatorSettings, op
   const searchRng = rng.fork();
   const refitRng = rng.fork();
   const { covariance, K, start, report: search } = await searchDensity(X, settings, { rng: searchRng, signal, onProgress: span(progress, 0, 0.6) });
-  const model = new EmDensity(K, covariance, settings.em, start);
+  const model = new EmDensity(K, covariance, settings.em, { init: start });
   const { logp, report } = await fitAndScore(model, X, refitRng, signal, span(progress, 0.6, 1), 0.8);
   return { logp, report: { ...report, search } };
 }

@@ -8,7 +8,7 @@ import type { Matrix } from '../../io/matrix';
 import type { DensityReport } from '../../io/results';
 import type { Rng } from '../../random';
 import type { Covariance, EmSettings, KnifeSettings } from '../settings';
-import { fitGmm, gmmLogPdf, type GmmParams } from './em';
+import { fitGmm, gmmLogPdf, type FitRows, type GmmParams } from './em';
 import { fitKnife, knifeLogPdf, type KnifeParams } from './knife';
 
 export interface DensityFitOptions {
@@ -41,20 +41,22 @@ export class EmDensity implements DensityModel {
   params: GmmParams | undefined;
 
   /**
-   * @param init start EM from these parameters (e.g. the density search's fit on other rows)
+   * @param start.init start EM from these parameters (e.g. the density search's fit on other rows)
    *   instead of k-means++; K is then init's.
+   * @param start.rows the rows to fit, already prepared (shared by several fits: see prepareFitRows);
+   *   `fit` must then be given the same matrix.
    */
   constructor(
     readonly K: number,
     readonly covariance: Covariance,
     readonly em: EmSettings,
-    readonly init?: GmmParams,
-    /** Rows for the centre, the floor and k-means++ (see FitGmmOptions.seedRows). */
-    readonly seedRows?: number,
+    readonly start: { init?: GmmParams; rows?: FitRows } = {},
   ) {}
 
   async fit(X: Matrix, opts: DensityFitOptions): Promise<this> {
-    this.params = await fitGmm(X, { K: this.init?.K ?? this.K, covariance: this.covariance, em: this.em, init: this.init, seedRows: this.seedRows, ...opts });
+    const { init, rows } = this.start;
+    if (rows && rows.X !== X) throw new Error('EmDensity.fit: X is not the matrix its prepared rows were made from');
+    this.params = await fitGmm(X, { K: init?.K ?? this.K, covariance: this.covariance, em: this.em, init, rows, ...opts });
     return this;
   }
 

@@ -45,7 +45,7 @@ import type { Matrix } from '../../io/matrix';
 import type { DensityCandidate, DensitySearch } from '../../io/results';
 import { Rng } from '../../random';
 import type { Covariance, EstimatorSettings } from '../settings';
-import type { GmmParams } from './em';
+import { prepareFitRows, type GmmParams } from './em';
 import { monotone, span } from './em-loop';
 import { MIN_COMPONENT_ROWS } from './mixture';
 import { EmDensity } from './model';
@@ -71,7 +71,7 @@ export interface SearchResult {
 const SEARCH_ORDER: readonly Covariance[] = ['diag', 'tied', 'full'];
 /** Iterations assumed for a covariance type before any fit has been measured. */
 const DEFAULT_ITERATIONS = 20;
-/** Rows (at most) for each candidate's centre, floor and k-means++ (k-means on 8192 rows would dominate small fits). */
+/** Rows (at most) for the candidates' centre, floor and k-means++ (k-means on 8192 rows would dominate small fits). */
 const SEARCH_SEED_ROWS = 2048;
 
 /** Chooses K and/or the covariance type of an EM mixture for the rows of X (see the module comment). */
@@ -96,7 +96,9 @@ export async function searchDensity(X: Matrix, settings: EstimatorSettings, opts
   const valRows = Math.min(m - 1, Math.max(1, Math.round(m * ds.valFraction)));
   const pick = (from: number, to: number) => perm.slice(from, to).map((i) => sub[i]).sort();
   const valX = gatherRows(X, pick(0, valRows));
-  const fitX = gatherRows(X, pick(valRows, m));
+  // one centre, floor, seed sample and set of transposed blocks for every candidate
+  const rows = prepareFitRows(gatherRows(X, pick(valRows, m)), Infinity, SEARCH_SEED_ROWS, em.varFloor, rng);
+  const fitX = rows.X;
   const base = rng.nextU32();
 
   const cost = new CostModel(d);
@@ -109,7 +111,8 @@ export async function searchDensity(X: Matrix, settings: EstimatorSettings, opts
     const seen = evaluated.filter((e) => e.K <= K);
     const same = seen.filter((e) => e.covariance === cov);
     const from = same.length ? same : seen;
-    if (!from.length) return Math.min(searchEm.maxIter, DEFAULT_ITERATIONS);
+    // one component: the first M-step from k-means' single cluster is the maximum-likelihood fit
+    if (!from.length) return Math.min(searchEm.maxIter, K === 1 ? 2 : DEFAULT_ITERATIONS);
     return Math.min(searchEm.maxIter, Math.max(...from.map((e) => (e.K < K ? Math.ceil(1.5 * e.iterations) + 3 : e.iterations))));
   };
   const searchCost = (cov: Covariance, K: number, iterations: number) => cost.fit(cov, K, fitX.rows, iterations, SEARCH_SEED_ROWS) + cost.score(cov, K, valX.rows);
@@ -129,9 +132,8 @@ export async function searchDensity(X: Matrix, settings: EstimatorSettings, opts
   const report = (chosen: number): DensitySearch => ({ candidates, chosen, fitRows: fitX.rows, valRows: valX.rows, budgetSeconds: ds.budgetSeconds, seconds: round(now(), 3) });
 
   // a search needs two candidates that the budget affords, with the refit and scoring of either
-  const iterations0 = Math.min(searchEm.maxIter, DEFAULT_ITERATIONS);
   const cheapest = open
-    .map((c) => ({ c, search: searchCost(c.covariance, c.K, iterations0), final: finalCost(c.covariance, c.K, iterations0) }))
+    .map((c) => ({ c, search: searchCost(c.covariance, c.K, predictIterations(c.covariance, c.K)), final: finalCost(c.covariance, c.K, predictIterations(c.covariance, c.K)) }))
     .sort((a, b) => a.search - b.search);
   const [one, two] = cheapest;
   const pair = one && two ? one.search + two.search + Math.max(one.final, two.final) : Infinity;
@@ -202,7 +204,7 @@ export async function searchDensity(X: Matrix, settings: EstimatorSettings, opts
     /** Fits a candidate on the fit rows and scores the held-out rows (undefined if that is not finite). */
     async function evaluate(c: DensityCandidate): Promise<Evaluated | undefined> {
       const start = now();
-      const model = new EmDensity(c.K, c.covariance, searchEm, undefined, SEARCH_SEED_ROWS);
+      const model = new EmDensity(c.K, c.covariance, searchEm, { rows });
       await model.fit(fitX, { rng: Rng.derive(base, name(c)), signal, onProgress: span(here, 0, 0.9) });
       const ll = await model.score(valX, { signal });
       const p = model.params!;
@@ -292,55 +294,57 @@ export function parameterCount(cov: Covariance, K: number, d: number): number {
 }
 
 /**
- * Seconds of EM work, from unit costs measured on a 2-core machine with the wasm backend, rescaled
- * by how the fits measured so far compared with their predictions (per covariance type, else all).
+ * Seconds of EM work, from unit costs measured on a 2-core machine with the wasm backend (single-
+ * threaded; the fastest of repeated fits agreed with these within a factor of about 2, medians on a
+ * busy machine 2–3× slower), rescaled by how the fits measured so far compared with their
+ * predictions: Σ measured / Σ predicted, per covariance type once one has run, else over all types
+ * (so large fits weigh more than small ones, whose fixed costs vary most).
  */
 export class CostModel {
-  /** Seconds per unit (see {@link CostModel.raw}). */
+  /** Seconds per unit (see the private methods below for where each applies). */
   static readonly UNIT = {
+    /** per fit: setup, subsamples, the first pass's transposes */
+    fit: 0.02,
     /** per row·dimension and pass: upload, centring, squares, the transposed blocks */
-    row: 5e-9,
+    row: 6e-9,
     /** per row·component·dimension and pass: diagonal and tied E- and M-step matMuls */
     mix: 0.8e-9,
     /** per multiply-add of a large matMul: tied covariance's total scatter and whitening */
     gemm: 0.12e-9,
     /** per row·component·d² and pass: full covariance's whitening and scatter, per component */
     full: 0.4e-9,
-    /** per float64 multiply-add in JS: Cholesky factors and their inverses */
+    /** per float64 multiply-add in JS: Cholesky factors and their inverses; k-means' Lloyd steps */
     js: 2e-9,
     /** per row block and pass */
-    block: 0.5e-3,
+    block: 1e-3,
   };
-  private readonly logRatios = new Map<Covariance | 'all', number[]>();
+  private readonly measured = new Map<Covariance | 'all', { seconds: number; predicted: number }>();
 
   constructor(private readonly d: number) {}
 
   /** Fitting on n rows with `iterations` M-steps, seeded by k-means++ on `seedRows` rows (0: started from given parameters). */
   fit(cov: Covariance, K: number, n: number, iterations: number, seedRows: number): number {
-    return this.scale(cov, this.rawFit(cov, K, n, iterations, seedRows));
+    return this.rawFit(cov, K, n, iterations, seedRows) * this.factor(cov);
   }
 
   /** Scoring n rows. */
   score(cov: Covariance, K: number, n: number): number {
-    return this.scale(cov, this.rawScore(cov, K, n));
+    return this.rawScore(cov, K, n) * this.factor(cov);
   }
 
-  /** Records a measured time against its prediction. */
+  /** Records a measured time against its (rescaled) prediction. */
   observe(cov: Covariance, predicted: number, seconds: number): void {
     if (!(predicted > 0 && seconds > 0)) return;
-    const r = Math.log(seconds / predicted) - Math.log(this.factor(cov));
-    for (const key of [cov, 'all'] as const) this.logRatios.set(key, [...(this.logRatios.get(key) ?? []), r]);
+    const raw = predicted / this.factor(cov);
+    for (const key of [cov, 'all'] as const) {
+      const m = this.measured.get(key) ?? { seconds: 0, predicted: 0 };
+      this.measured.set(key, { seconds: m.seconds + seconds, predicted: m.predicted + raw });
+    }
   }
 
-  private scale(cov: Covariance, raw: number): number {
-    return raw * this.factor(cov);
-  }
-
-  /** The geometric mean of measured / unscaled-predicted times (per type, else all types, else 1). */
   private factor(cov: Covariance): number {
-    const r = this.logRatios.get(cov) ?? this.logRatios.get('all');
-    if (!r?.length) return 1;
-    return Math.exp(r.reduce((a, b) => a + b, 0) / r.length);
+    const m = this.measured.get(cov) ?? this.measured.get('all');
+    return m ? m.seconds / m.predicted : 1;
   }
 
   private pass(K: number, n: number): number {
@@ -351,15 +355,15 @@ export class CostModel {
   private rawFit(cov: Covariance, K: number, n: number, iterations: number, seedRows: number): number {
     const U = CostModel.UNIT;
     const d = this.d;
-    const seeded = seedRows > 0;
     const m = Math.min(n, seedRows);
-    // k-means++ (2 + ln K candidates per seed) and up to 10 Lloyd steps, each a distance matMul
-    const init = seeded ? m * d * U.row + (K > 1 ? m * d * K * (2 + Math.log(K) + 10) * U.mix : 0) : 0;
+    // k-means++ (2 + ln K candidates per seed) and up to 10 Lloyd steps: distance matMuls and JS updates
+    const init = seedRows > 0 && K > 1 ? m * d * K * (2 + Math.log(K) + 10) * U.mix + 10 * m * (d + K) * U.js : 0;
     const passes = (iterations + 1) * this.pass(K, n);
-    if (cov === 'diag') return init + passes;
-    if (cov === 'tied') return init + n * d * d * U.gemm + this.pass(1, n) + passes + (iterations / 2 + 1 / 3) * d ** 3 * U.js;
-    const diagPhase = seeded ? (iterations + 1) * this.pass(K, n) : 0;
-    return init + diagPhase + passes + (iterations + 1) * n * K * d * d * U.full + iterations * K * (d ** 3 / 2) * U.js;
+    const setup = U.fit + m * d * U.row + init;
+    if (cov === 'diag') return setup + passes;
+    if (cov === 'tied') return setup + n * d * d * U.gemm + this.pass(1, n) + passes + (iterations / 2 + 1 / 3) * d ** 3 * U.js;
+    const diagPhase = seedRows > 0 ? (iterations + 1) * this.pass(K, n) : 0;
+    return setup + diagPhase + passes + (iterations + 1) * n * K * d * d * U.full + iterations * K * (d ** 3 / 2) * U.js;
   }
 
   private rawScore(cov: Covariance, K: number, n: number): number {
