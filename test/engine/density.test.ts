@@ -285,6 +285,19 @@ describe("density search ('auto' K and covariance, by held-out log-likelihood)",
     assert.ok(none.logp.every(Number.isFinite));
   });
 
+  it('works on a handful of rows (no room for a held-out split, or for more than one component)', async () => {
+    const data = sample(circuitModel('xor_not_a'), 5, 37);
+    for (const n of [1, 2, 5]) {
+      const X = denseMatrix(n, 4, Float32Array.from({ length: n * 4 }, (_, i) => matrixRow(data.emb1, Math.floor(i / 4))[i % 4]));
+      const fit = await estimateDensity(X, resolveSettings(), { rng: new Rng(1) });
+      assert.equal(fit.logp.length, n);
+      assert.ok(fit.logp.every(Number.isFinite), `${n} rows: ${fit.logp}`);
+      const s = fit.report.search!;
+      assert.ok(s.candidates[s.chosen], `${n} rows: a choice`);
+      if (n === 1) assert.match(s.candidates[s.chosen].skipped!, /too few rows \(1\)/);
+    }
+  });
+
   it('is deterministic given the seed, leaks no tensors, and aborts with an AbortError', async () => {
     const data = sample(circuitModel('xor_not_a'), 2000, 29);
     const settings = resolveSettings({ densitySearch: { budgetSeconds: 1000 } });

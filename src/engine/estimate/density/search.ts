@@ -93,6 +93,7 @@ export async function searchDensity(X: Matrix, settings: EstimatorSettings, opts
   const m = Math.min(N, ds.maxRows);
   const sub = N > m ? sampleIndices(N, m, rng) : Int32Array.from({ length: N }, (_, i) => i);
   const perm = rng.permutation(m);
+  // at least one held-out row and one fit row (a single row leaves none to hold out: valRows 0, no search)
   const valRows = Math.min(m - 1, Math.max(1, Math.round(m * ds.valFraction)));
   const pick = (from: number, to: number) => perm.slice(from, to).map((i) => sub[i]).sort();
   const valX = gatherRows(X, pick(0, valRows));
@@ -136,19 +137,19 @@ export async function searchDensity(X: Matrix, settings: EstimatorSettings, opts
     .map((c) => ({ c, search: searchCost(c.covariance, c.K, predictIterations(c.covariance, c.K)), final: finalCost(c.covariance, c.K, predictIterations(c.covariance, c.K)) }))
     .sort((a, b) => a.search - b.search);
   const [one, two] = cheapest;
-  const pair = one && two ? one.search + two.search + Math.max(one.final, two.final) : Infinity;
+  const pair = one && two && valRows > 0 ? one.search + two.search + Math.max(one.final, two.final) : Infinity;
   if (!(pair <= ds.budgetSeconds)) {
     const chosen = one?.c ?? candidates[0];
-    const why = !one
-      ? 'no candidate can be fitted on the search rows'
+    const why = !one || valRows === 0
+      ? `too few rows (${N}) for a held-out comparison`
       : !two
         ? 'it is the only candidate'
         : `the budget affords no comparison: ${name(one.c)} and ${name(two.c)}, the cheapest, are predicted to take ${fmt(one.search + two.search)} s, and ${fmt(Math.max(one.final, two.final))} s to refit and score, over the ${fmt(ds.budgetSeconds)} s budget`;
     for (const x of cheapest) {
       x.c.predictedSeconds = round(x.search, 3);
-      x.c.skipped = x.c === chosen ? `chosen without a search: ${why}` : `not fitted: ${why}`;
+      x.c.skipped = `not fitted: ${why}`;
     }
-    chosen.skipped ??= `chosen without a search: ${why}`;
+    chosen.skipped = `chosen without a search: ${why}${chosen.skipped?.startsWith('not fitted') === false ? ` (${chosen.skipped})` : ''}`;
     progress(1);
     return { covariance: chosen.covariance, K: chosen.K, report: report(candidates.indexOf(chosen)) };
   }
