@@ -100,6 +100,11 @@ export interface FitGmmOptions {
    * transposed blocks), e.g. shared by the density search's candidates: no subsampling then.
    */
   rows?: FitRows;
+  /**
+   * With `rows`: fits given the same key (and K) share one k-means initialisation, memoised in
+   * `rows.starts`; the first such fit runs it with its Rng, so give them all the same seed.
+   */
+  startKey?: string;
   em: EmSettings;
   rng: Rng;
   /** Checked between row blocks; aborting rejects with an Error named 'AbortError'. */
@@ -133,7 +138,7 @@ export async function fitGmm(X: Matrix, opts: FitGmmOptions): Promise<GmmParams>
   const prepared = opts.rows ?? prepareFitRows(X, limit, SEED_ROWS, em.varFloor, rng);
   const { X: fitX, center, floor, seed } = prepared;
   const context = (rows: number): FitContext => ({ X: fitX, center, floor, rows, transposed: rows === BLOCK_ROWS ? prepared.transposed : new TransposedBlocks(center, d, rows), signal });
-  const start = init ? recentre(init, center) : await kmeansInit(seed, center, floor, K, rng, signal);
+  const start = init ? recentre(init, center) : await seeded(prepared, K, rng, opts.rows && opts.startKey, signal);
   report(0.02);
 
   let fit: EmResult;
@@ -167,6 +172,8 @@ export interface FitRows {
   seed: Matrix;
   /** Transposed blocks of {@link BLOCK_ROWS} rows, kept across the fits that share these rows. */
   transposed: TransposedBlocks;
+  /** k-means initialisations shared by fits on these rows (see FitGmmOptions.startKey). */
+  starts: Map<string, Promise<Mixture>>;
 }
 
 /**
@@ -177,7 +184,7 @@ export function prepareFitRows(X: Matrix, limit: number, seedRows: number, varFl
   const fitX = X.rows > limit ? gatherRows(X, sampleIndices(X.rows, limit, rng)) : X;
   const seed = gatherRows(fitX, fitX.rows > seedRows ? sampleIndices(fitX.rows, seedRows, rng) : null);
   const { center, variance } = columnMoments(seed);
-  return { X: fitX, center, floor: varianceFloor(variance, varFloor), seed, transposed: new TransposedBlocks(center, fitX.cols, BLOCK_ROWS) };
+  return { X: fitX, center, floor: varianceFloor(variance, varFloor), seed, transposed: new TransposedBlocks(center, fitX.cols, BLOCK_ROWS), starts: new Map() };
 }
 
 /**
@@ -206,6 +213,19 @@ export async function gmmLogPdf(p: GmmParams, X: Matrix, opts: GmmScoreOptions =
     kernels.dispose();
   }
   return out;
+}
+
+/** k-means++ and Lloyd on the seed rows; memoised in `rows.starts` under `key` when one is given. */
+async function seeded(rows: FitRows, K: number, rng: Rng, key: string | undefined, signal?: AbortSignal): Promise<Mixture> {
+  if (key === undefined) return kmeansInit(rows.seed, rows.center, rows.floor, K, rng, signal);
+  const memo = `${key} K=${K}`;
+  let start = rows.starts.get(memo);
+  if (!start) {
+    start = kmeansInit(rows.seed, rows.center, rows.floor, K, rng, signal);
+    rows.starts.set(memo, start);
+    start.catch(() => rows.starts.delete(memo));
+  }
+  return start;
 }
 
 /** The parameters of a fitted mixture as a starting point in coordinates centred at `center`. */

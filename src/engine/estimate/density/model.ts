@@ -45,18 +45,19 @@ export class EmDensity implements DensityModel {
    *   instead of k-means++; K is then init's.
    * @param start.rows the rows to fit, already prepared (shared by several fits: see prepareFitRows);
    *   `fit` must then be given the same matrix.
+   * @param start.startKey with `rows`: fits with the same key and K share one k-means initialisation.
    */
   constructor(
     readonly K: number,
     readonly covariance: Covariance,
     readonly em: EmSettings,
-    readonly start: { init?: GmmParams; rows?: FitRows } = {},
+    readonly start: { init?: GmmParams; rows?: FitRows; startKey?: string } = {},
   ) {}
 
   async fit(X: Matrix, opts: DensityFitOptions): Promise<this> {
-    const { init, rows } = this.start;
+    const { init, rows, startKey } = this.start;
     if (rows && rows.X !== X) throw new Error('EmDensity.fit: X is not the matrix its prepared rows were made from');
-    this.params = await fitGmm(X, { K: init?.K ?? this.K, covariance: this.covariance, em: this.em, init, rows, ...opts });
+    this.params = await fitGmm(X, { K: init?.K ?? this.K, covariance: this.covariance, em: this.em, init, rows, startKey, ...opts });
     return this;
   }
 

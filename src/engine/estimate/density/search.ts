@@ -7,8 +7,10 @@
  *    `valFraction` held-out rows and the fit rows.
  * 2. Candidates are considered by K ascending (`densitySearch.candidates`, or the fixed K) and,
  *    within a K, diagonal, tied, full (the fixed covariance only, when it is fixed). Each is fitted
- *    by EM on the fit rows and scored on the held-out rows. Its k-means++ stream is derived from the
- *    candidate's name (Rng.derive), so skipping one candidate changes no other's fit.
+ *    by EM on the fit rows and scored on the held-out rows. They share one centre, variance floor,
+ *    set of k-means seed rows and transposed row blocks (prepareFitRows in ./em.ts), and the
+ *    candidates of one K share one k-means++ start, from a stream derived from K (Rng.derive), so
+ *    skipping one candidate changes no other's fit.
  * 3. Candidates not fitted are recorded with the reason:
  *    - K above half the fit rows (EM needs two rows per component);
  *    - a covariance type stops at the first K whose held-out log-likelihood is not significantly
@@ -205,8 +207,9 @@ export async function searchDensity(X: Matrix, settings: EstimatorSettings, opts
     /** Fits a candidate on the fit rows and scores the held-out rows (undefined if that is not finite). */
     async function evaluate(c: DensityCandidate): Promise<Evaluated | undefined> {
       const start = now();
-      const model = new EmDensity(c.K, c.covariance, searchEm, { rows });
-      await model.fit(fitX, { rng: Rng.derive(base, name(c)), signal, onProgress: span(here, 0, 0.9) });
+      // one k-means++ start per K, shared by the covariance types (its stream depends on K only)
+      const model = new EmDensity(c.K, c.covariance, searchEm, { rows, startKey: 'search' });
+      await model.fit(fitX, { rng: Rng.derive(base, `K=${c.K}`), signal, onProgress: span(here, 0, 0.9) });
       const ll = await model.score(valX, { signal });
       const p = model.params!;
       const meanLl = mean(ll);
