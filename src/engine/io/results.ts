@@ -116,7 +116,11 @@ export interface DensityCandidate {
 /** The density search: every candidate considered, in the order considered, and the one chosen. */
 export interface DensitySearch {
   candidates: DensityCandidate[];
-  /** Index in `candidates` of the one chosen (the highest held-out log-likelihood), refitted on the usual fit rows. */
+  /**
+   * Index in `candidates` of the one chosen and refitted on the usual fit rows: the fewest free
+   * parameters within a standard error of the best held-out log-likelihood, or, when nothing was
+   * fitted (its `skipped` says why), the cheapest, used as given.
+   */
   chosen: number;
   /** Rows the candidates were fitted on, and held out to score them (a seeded split of a seeded subsample). */
   fitRows: number;
