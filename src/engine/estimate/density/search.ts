@@ -45,8 +45,8 @@
  * against the exact oracle of src/engine/synthetic.ts with exact MIs, so only h is estimated):
  * - the official demo generator at C = d = 64, N = 10 000: diagonal K = 1 (diag and tied at K = 1
  *   and 2 fitted; full not tried), MAE 0.037 (fixed diagonal K = 5: 0.041, K = 64: 0.123); the
- *   density stage 0.2–0.3 s per modality warm, 0.3–0.45 s for the first (cold) one, the same as a
- *   fixed diagonal K = 5 within the machine's noise;
+ *   density stage 0.26–0.34 s per modality, 0.36–0.46 s for the first in a process (JIT and tfjs
+ *   warm-up), against 0.31–0.49 s and 0.38–0.48 s for a fixed diagonal K = 5 in the same runs;
  * - circuit XOR+NOT, N = 10 000: K = 4 (tied or diagonal), Pearson 0.9986 (diagonal K = 2: 0.50);
  * - sampleSubspace, d = 256, k = 16, N = 20 000, isotropic noise (spread 0): diagonal K = 4,
  *   Pearson 0.988 (fixed diagonal K = 5: 0.989); rotated anisotropic noise (spread 1): tied K = 1,
