@@ -136,13 +136,14 @@ export function densityOverview(modality: '1' | '2', report: DensityReport | und
     fitRows: num(d.fitRows) ?? undefined,
     search: s
       ? {
-          candidates: (Array.isArray(s.candidates) ? s.candidates.filter(isObject) : []).map((c) => ({
+          candidates: (Array.isArray(s.candidates) ? s.candidates.filter(isObject) : []).map((c, i) => ({
             covariance: String(c.covariance ?? '—'),
             K: num(c.K),
             heldOutLogLik: num(c.heldOutLogLik),
             seconds: num(c.seconds),
             skipped: typeof c.skipped === 'string' && c.skipped ? c.skipped : undefined,
-            chosen: c.covariance === d.covariance && c.K === d.K && num(c.heldOutLogLik) !== null,
+            // the search says which candidate it chose (its K may shrink in the refit); older files did not
+            chosen: typeof s.chosen === 'number' ? s.chosen === i : c.covariance === d.covariance && c.K === d.K && num(c.heldOutLogLik) !== null,
           })),
           fitRows: num(s.fitRows),
           valRows: num(s.valRows),

@@ -157,7 +157,7 @@ describe('results overview: the Discriminators section', () => {
           { covariance: 'full', K: 4, heldOutLogLik: -3.1, seconds: 2 },
           { covariance: 'full', K: 8, heldOutLogLik: null, seconds: 0, skipped: 'over the time budget' },
         ],
-        fitRows: 80, valRows: 20, budgetSeconds: 20, seconds: 3,
+        chosen: 1, fitRows: 80, valRows: 20, budgetSeconds: 20, seconds: 3,
       },
     });
     assert.deepEqual(d?.search?.candidates.map((c) => [c.covariance, c.K, c.chosen, c.skipped]), [

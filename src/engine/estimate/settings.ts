@@ -83,22 +83,30 @@ export interface EmSettings {
   /** Full covariance only: fit on at most this many rows (a seeded subsample), score all rows. */
   fitSubsample: number;
   /**
-   * Diagonal covariance: fit on at most this many rows (a seeded subsample), score all rows. A
-   * K-component diagonal mixture has 2·K·d parameters; 30000 rows pin them down, and the fit's cost
+   * Diagonal and tied covariance: fit on at most this many rows (a seeded subsample), score all rows.
+   * A K-component diagonal mixture has 2·K·d parameters; 30000 rows pin them down, and the fit's cost
    * no longer grows with N (measured: N = 1e5, d = 512 from 157 s to the figures in BENCHMARKS.md).
    */
   diagFitSubsample: number;
 }
 
-/** `components: 'auto'` / `covariance: 'auto'`: the density chosen by held-out log-likelihood. */
+/**
+ * `components: 'auto'` / `covariance: 'auto'`: the density chosen by held-out log-likelihood (see
+ * src/engine/estimate/density/search.ts).
+ */
 export interface DensitySearchSettings {
-  /** K values tried (those above the rows available are skipped). */
+  /** K values tried, smallest first (those above half the search's fit rows are skipped). */
   candidates: number[];
   /** Share of the (subsampled) rows held out to score each candidate. */
   valFraction: number;
   /** The search fits and scores at most this many rows (a seeded subsample). */
   maxRows: number;
-  /** Seconds per modality; candidates predicted to exceed what is left are skipped (and reported). */
+  /** EM iterations per candidate at most (the held-out ranking settles long before EM's last small gains). */
+  maxIter: number;
+  /**
+   * Seconds per modality for the search, the refit of its choice and the scoring of every row:
+   * candidates predicted to exceed what is left are skipped (and reported).
+   */
   budgetSeconds: number;
 }
 
@@ -159,7 +167,7 @@ export const DEFAULT_SETTINGS: EstimatorSettings = {
   lda: { shrinkage: 'auto' },
   selection: { maxRows: 2000, valFraction: 0.25 },
   em: { maxIter: 200, tol: 1e-3, varFloor: 1e-6, fitSubsample: 20000, diagFitSubsample: 30000 },
-  densitySearch: { candidates: [1, 2, 4, 8, 16, 32], valFraction: 0.2, maxRows: 20000, budgetSeconds: 20 },
+  densitySearch: { candidates: [1, 2, 4, 8, 16, 32], valFraction: 0.2, maxRows: 10000, maxIter: 30, budgetSeconds: 10 },
   knife: { epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 20, gamma: 0.1, useTanh: true, zeroGrad: true },
 };
 
@@ -247,6 +255,7 @@ export const SETTINGS_TABLE: Record<string, Constraint> = {
   'densitySearch.candidates': list(int(1)),
   'densitySearch.valFraction': num(0, 0.5, { openLo: true }),
   'densitySearch.maxRows': int(20),
+  'densitySearch.maxIter': int(1),
   'densitySearch.budgetSeconds': positive,
   'knife.epochs': int(1),
   'knife.batchSize': int(1),

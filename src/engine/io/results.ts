@@ -103,8 +103,31 @@ export interface DensityCandidate {
   K: number;
   /** Mean log p̂(x) on the held-out rows; null when skipped (`skipped` says why). */
   heldOutLogLik: number | null;
+  /** Wall time of its fit on the search's fit rows and its held-out scoring (0 when skipped). */
   seconds: number;
+  /** What the cost model predicted for those seconds before running (or skipping) it. */
+  predictedSeconds?: number;
+  /** EM iterations of its fit, and components kept (≤ K). */
+  iterations?: number;
+  keptK?: number;
   skipped?: string;
+}
+
+/** The density search: every candidate considered, in the order considered, and the one chosen. */
+export interface DensitySearch {
+  candidates: DensityCandidate[];
+  /**
+   * Index in `candidates` of the one chosen and refitted on the usual fit rows: the fewest free
+   * parameters within a standard error of the best held-out log-likelihood, or, when nothing was
+   * fitted (its `skipped` says why), the cheapest, used as given.
+   */
+  chosen: number;
+  /** Rows the candidates were fitted on, and held out to score them (a seeded split of a seeded subsample). */
+  fitRows: number;
+  valRows: number;
+  budgetSeconds: number;
+  /** Wall time of the search (candidates only; the refit and the scoring of every row come after). */
+  seconds: number;
 }
 
 export interface DensityReport {
@@ -115,8 +138,10 @@ export interface DensityReport {
   converged?: boolean;
   meanLogLik: number;
   fitRows: number;
+  /** How 'auto' settings were resolved when that was not by a search (KNIFE parity), in words. */
+  auto?: string;
   /** Present when K or the covariance was chosen by held-out log-likelihood. */
-  search?: { candidates: DensityCandidate[]; fitRows: number; valRows: number; budgetSeconds: number; seconds: number };
+  search?: DensitySearch;
 }
 
 export interface ResultsMeta {

@@ -1,7 +1,10 @@
 /**
- * Dense float64 linear algebra for the full-covariance mixture: the pieces tfjs lacks (it has no
- * Cholesky or triangular solve). Matrices are n×n, row-major, in a Float64Array.
+ * Dense float64 linear algebra for the full- and tied-covariance mixtures: the pieces tfjs lacks (it
+ * has no Cholesky or triangular solve). Matrices are n×n, row-major, in a Float64Array.
  */
+
+/** Attempts at adding 10^t × floor to a covariance diagonal that float32 rounding left non-positive-definite. */
+const JITTER_ATTEMPTS = 8;
 
 /**
  * Cholesky factorisation A = L·Lᵀ in place. Only the lower triangle of `a` is read; on success it
@@ -50,4 +53,19 @@ export function inverseTransposeLower(l: Float64Array, n: number): Float64Array 
     w.set(x.subarray(j, n), j * n + j);
   }
   return w;
+}
+
+/**
+ * Cholesky factor of cov (lower triangle read, cov unchanged). If rounding left cov indefinite, adds
+ * `jitter`·floor to its diagonal, with jitter = 10, 100, … (at most 10^JITTER_ATTEMPTS); `jitter` is 0
+ * when none was needed.
+ */
+export function choleskyWithJitter(cov: Float64Array, d: number, floor: Float64Array): { factor: Float64Array; jitter: number } {
+  for (let attempt = 0; attempt <= JITTER_ATTEMPTS; attempt++) {
+    const a = cov.slice();
+    const jitter = attempt > 0 ? 10 ** attempt : 0;
+    if (jitter > 0) for (let j = 0; j < d; j++) a[j * d + j] += floor[j] * jitter;
+    if (choleskyInPlace(a, d)) return { factor: a, jitter };
+  }
+  throw new Error('a mixture covariance is not positive definite even after regularisation');
 }

@@ -1,0 +1,140 @@
+/**
+ * Full covariance: the EM step and the scoring kernels. K·d(d+3)/2 parameters; O(N·K·d²) per pass.
+ * Fits start from a diagonal EM on the same rows (see ./em.ts).
+ */
+import { tf } from '../../compute/backend';
+import type { EmStep, FitContext } from './em-loop';
+import { choleskyWithJitter, inverseTransposeLower } from './linalg';
+import { baseKernels, keptComponents, LOG_2PI, type Kernels, type Mixture } from './mixture';
+import { checkpoint, rowBlocks } from './rows';
+
+/**
+ * E-step as in scoring (whitened residuals (x − μ_k)·W_k). M-step statistics per component: Σr·x and
+ * the scatter Σr·(x − μ_k)(x − μ_k)ᵀ about the current mean (so that nothing cancels), as
+ * (x − μ_k)ᵀ·diag(r_k)·(x − μ_k), from {@link TransposedBlocks}.
+ */
+export function fullStep(ctx: FitContext): EmStep {
+  const N = ctx.X.rows;
+  const d = ctx.X.cols;
+  return async (model, wantNext, onFraction) => {
+    const K = model.K;
+    const kernels = fullKernels(model, d, ctx.center);
+    const nk = new Float64Array(K);
+    const s1 = new Float64Array(d * K);
+    const scatter = wantNext ? Array.from({ length: K }, () => new Float64Array(d * d)) : [];
+    let llSum = 0;
+    try {
+      for await (const b of rowBlocks(ctx.X, ctx.rows, ctx.signal)) {
+        // tensors kept across asynchronous read-backs (the webgpu backend has no synchronous read in
+        // Node), disposed below
+        const t = tf.tidy(() => {
+          const xc = tf.sub<tf.Tensor2D>(tf.tensor2d(b.data, [b.rows, d]), kernels.center);
+          const l = kernels.logJoint(xc);
+          const lse = tf.logSumExp(l, 1, true);
+          if (!wantNext) return { first: tf.reshape(tf.sum(lse), [1]) };
+          const r = tf.exp(tf.sub(l, lse));
+          const rT = tf.transpose(r);
+          const xcT = tf.tensor2d(ctx.transposed.get(b), [d, b.rows]);
+          const first = tf.concat([tf.reshape(tf.matMul(xcT, r), [-1]), tf.sum(r, 0), tf.reshape(tf.sum(lse), [1])]);
+          return { first, xc, xcT, rT };
+        });
+        try {
+          const first = await t.first.data();
+          if (!wantNext) {
+            llSum += first[0];
+          } else {
+            const { xc, xcT, rT } = t as Required<typeof t>;
+            for (let i = 0; i < d * K; i++) s1[i] += first[i];
+            for (let k = 0; k < K; k++) nk[k] += first[d * K + k];
+            llSum += first[d * K + K];
+            for (let k = 0; k < K; k++) {
+              const sk = tf.tidy(() => {
+                const xk = tf.sub(xc, kernels.means[k]);
+                const xkT = tf.sub(xcT, tf.reshape(kernels.means[k], [d, 1]));
+                return tf.matMul(tf.mul(xkT, tf.slice(rT, [k, 0], [1, b.rows])), xk);
+              });
+              const v = await sk.data();
+              sk.dispose();
+              const acc = scatter[k];
+              for (let i = 0; i < d * d; i++) acc[i] += v[i];
+            }
+          }
+        } finally {
+          tf.dispose(Object.values(t));
+        }
+        onFraction((b.start + b.rows) / N);
+      }
+    } finally {
+      kernels.dispose();
+    }
+    const meanLogLik = llSum / N - 0.5 * d * LOG_2PI;
+    return { meanLogLik, next: wantNext ? () => fullMStep(ctx, model, nk, s1, scatter) : undefined };
+  };
+}
+
+/**
+ * Weights, means and Cholesky-factored covariances Σ_k = scatter/N_k − δδᵀ + diag(floor), where δ is
+ * the step from the mean the scatter was taken about (float32, as uploaded) to the new mean.
+ */
+async function fullMStep(ctx: FitContext, model: Mixture, nk: Float64Array, s1: Float64Array, scatter: Float64Array[]): Promise<Mixture> {
+  const d = ctx.X.cols;
+  const K = nk.length;
+  const kept = keptComponents(nk);
+  const total = kept.reduce((s, k) => s + nk[k], 0);
+  const out: Mixture = {
+    K: kept.length,
+    logWeights: new Float64Array(kept.length),
+    means: new Float64Array(kept.length * d),
+    precisionChol: new Float64Array(kept.length * d * d),
+  };
+  const delta = new Float64Array(d);
+  for (let t = 0; t < kept.length; t++) {
+    const k = kept[t];
+    out.logWeights[t] = Math.log(nk[k] / total);
+    for (let j = 0; j < d; j++) {
+      const mu = s1[j * K + k] / nk[k];
+      out.means[t * d + j] = mu;
+      delta[j] = mu - Math.fround(model.means[k * d + j]);
+    }
+    const cov = scatter[k];
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b <= a; b++) cov[a * d + b] = cov[a * d + b] / nk[k] - delta[a] * delta[b];
+      cov[a * d + a] += ctx.floor[a];
+    }
+    out.precisionChol!.set(inverseTransposeLower(choleskyWithJitter(cov, d, ctx.floor).factor, d), t * d * d);
+    await checkpoint(ctx.signal);
+  }
+  return out;
+}
+
+/** A diagonal mixture as a full one: W_k = diag(1/σ_k). */
+export function diagToFull(m: Mixture, d: number): Mixture {
+  const precisionChol = new Float64Array(m.K * d * d);
+  for (let k = 0; k < m.K; k++) for (let j = 0; j < d; j++) precisionChol[k * d * d + j * d + j] = 1 / Math.sqrt(m.variances![k * d + j]);
+  return { K: m.K, logWeights: m.logWeights, means: m.means, precisionChol };
+}
+
+/** Full: q_k = ‖(x − μ_k)·W_k‖², one [n,d]×[d,d] matMul per component and a row sum as a matMul by ones. */
+export function fullKernels(m: Mixture, d: number, center: Float64Array): Kernels {
+  const chol = m.precisionChol!;
+  const base = new Float64Array(m.K);
+  const factors = Array.from({ length: m.K }, (_, k) => {
+    const w = chol.subarray(k * d * d, (k + 1) * d * d);
+    let logDetPrec = 0;
+    for (let j = 0; j < d; j++) logDetPrec += Math.log(w[j * d + j]);
+    base[k] = m.logWeights[k] + logDetPrec;
+    return tf.tensor2d(Float32Array.from(w), [d, d]);
+  });
+  const ones = tf.ones([d, 1]) as tf.Tensor2D;
+  const t = baseKernels(m, d, center, base);
+  return {
+    center: t.center,
+    means: t.means,
+    logJoint: (xc) =>
+      tf.tidy(() => {
+        const q = t.means.map((mu, k) => tf.tidy(() => tf.matMul(tf.square(tf.matMul(tf.sub(xc, mu), factors[k])), ones)));
+        return tf.add(tf.mul(tf.concat(q, 1), -0.5), t.base);
+      }),
+    dispose: () => tf.dispose([t.center, t.base, ones, ...t.means, ...factors]),
+  };
+}
