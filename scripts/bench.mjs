@@ -191,16 +191,6 @@ async function waitQuiet(maxSeconds, pollSeconds) {
   return { load: l, waited: (Date.now() - t0) / 1000, quiet: false };
 }
 
-/** Routes lsmi.ts's import of the EM density module through scripts/bench/emTimer.ts (fit / score timings). */
-const emTimer = {
-  name: 'em-timer',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/density\/em$/ }, (args) =>
-      args.importer.endsWith(path.join('estimate', 'lsmi.ts')) ? { path: path.join(root, 'scripts', 'bench', 'emTimer.ts') } : undefined,
-    );
-  },
-};
-
 async function build(entries) {
   fs.mkdirSync(OUT, { recursive: true });
   await esbuild.build({
@@ -213,7 +203,6 @@ async function build(entries) {
     target: 'node20',
     sourcemap: true,
     logLevel: 'warning',
-    plugins: [emTimer],
   });
   // the second lane of an estimate (src/engine/estimate/stages.ts looks for stage-worker.js beside case.js)
   await esbuild.build({
@@ -226,7 +215,6 @@ async function build(entries) {
     target: 'node20',
     sourcemap: true,
     logLevel: 'warning',
-    plugins: [emTimer],
   });
   const wasmSrc = path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
   fs.mkdirSync(path.join(OUT, 'wasm'), { recursive: true });
@@ -372,16 +360,16 @@ function timingsTable(results) {
 
 function densityTable(results) {
   const ok = results.filter((r) => !r.failed && r.densityTimings?.length);
-  const rows = ['| case | modality 1: fit s, score s | modality 2: fit s, score s | EM iterations (1 / 2), converged | fit rows | s per iteration (approx.) |', '| --- | --- | --- | --- | ---: | ---: |'];
+  const rows = ['| case | modality 1: search s, fit s, score s | modality 2: search s, fit s, score s | chosen (1 / 2) | EM iterations (1 / 2), converged | fit rows |', '| --- | --- | --- | --- | --- | ---: |'];
   for (const r of ok) {
     const t = r.densityTimings;
-    const fits = t.filter((x) => x.what === 'fit');
-    const scores = t.filter((x) => x.what === 'score');
+    const of = (what) => t.filter((x) => x.what === what);
+    const [search, fits, scores] = [of('search'), of('fit'), of('score')];
     const d1 = r.density['1'];
     const d2 = r.density['2'];
-    const perIter = fits.length === 2 && d1.iterations && d2.iterations ? (fits[0].seconds + fits[1].seconds) / (d1.iterations + d2.iterations) : NaN;
+    const chosen = (d) => `${d.covariance} K=${d.K}${d.search ? ' (auto)' : ''}`;
     rows.push(
-      `| ${r.name} | ${f(fits[0]?.seconds, 2)}, ${f(scores[0]?.seconds, 2)} | ${f(fits[1]?.seconds, 2)}, ${f(scores[1]?.seconds, 2)} | ${d1.iterations ?? '–'} / ${d2.iterations ?? '–'}, ${d1.converged ?? '–'} / ${d2.converged ?? '–'} | ${d1.fitRows.toLocaleString('en-US')} | ${f(perIter, 3)} |`,
+      `| ${r.name} | ${f(search[0]?.seconds, 2)}, ${f(fits[0]?.seconds, 2)}, ${f(scores[0]?.seconds, 2)} | ${f(search[1]?.seconds, 2)}, ${f(fits[1]?.seconds, 2)}, ${f(scores[1]?.seconds, 2)} | ${chosen(d1)} / ${chosen(d2)} | ${d1.iterations ?? '–'} / ${d2.iterations ?? '–'}, ${d1.converged ?? '–'} / ${d2.converged ?? '–'} | ${d1.fitRows.toLocaleString('en-US')} |`,
     );
   }
   return rows.join('\n');
@@ -507,10 +495,10 @@ Largest stages per case:
 
 ${topCosts(results)}
 
-Density stages split into the EM fit and the scoring of every row (timed around \`fitGmm\` and
-\`gmmLogPdf\` in the benchmark bundle). For full covariance the iteration count is that of the full
-phase; a diagonal EM runs first on the same rows (its time is inside "fit", so the per-iteration
-figure is an upper bound there):
+Density stages split into the search for K and the covariance (when either is 'auto'), the EM fit
+and the scoring of every row (\`density[m].seconds\` in the results). For full covariance the
+iteration count is that of the full phase; a diagonal EM runs first on the same rows (its time is
+inside "fit"):
 
 ${densityTable(results)}
 

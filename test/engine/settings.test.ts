@@ -43,6 +43,7 @@ describe('estimator settings', () => {
     badSetting(() => resolveSettings({ nope: 1 } as never), 'nope', /unknown setting 'nope'/);
     badSetting(() => resolveSettings({ mlp: { epoch: 3 } as never }), 'mlp.epoch', /unknown setting 'mlp.epoch'/);
     badSetting(() => validateSettings({ ...DEFAULT_SETTINGS, components: 50 }, { n: 40 }), 'components', /exceeds the number of samples \(40\)/);
+    badSetting(() => resolveSettings({ mode: 'knife', covariance: 'tied' }), 'covariance', /KNIFE .* diagonal or full covariance only/);
     // accepted: 'auto', fixed values, fixed shrinkage
     assert.equal(resolveSettings({ components: 7, lda: { shrinkage: 0.3 } }).components, 7);
     assert.equal(resolveSettings({}).components, 'auto');

@@ -292,6 +292,9 @@ export function validateSettings(s: EstimatorSettings, run?: { n: number }): voi
     const expected = check(value);
     if (expected !== undefined) throw settingsError(path, `'${path}' must be ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`);
   }
+  if (s.mode === 'knife' && s.covariance === 'tied') {
+    throw settingsError('covariance', "KNIFE (mode 'knife') has diagonal or full covariance only: use covariance 'diag', 'full' or 'auto'");
+  }
   if (run && typeof s.components === 'number' && s.components > run.n) {
     throw settingsError('components', `'components' (${s.components}) exceeds the number of samples (${run.n})`);
   }

@@ -142,6 +142,8 @@ export interface DensityReport {
   auto?: string;
   /** Present when K or the covariance was chosen by held-out log-likelihood. */
   search?: DensitySearch;
+  /** Wall seconds of the search (when there was one), the fit and the scoring of every row. */
+  seconds?: { search?: number; fit: number; score: number };
 }
 
 export interface ResultsMeta {

@@ -61,16 +61,20 @@ export async function estimateDensity(X: Matrix, settings: EstimatorSettings, op
   }
   const searchRng = rng.fork();
   const refitRng = rng.fork();
+  const t0 = performance.now();
   const { covariance, K, start, report: search } = await searchDensity(X, settings, { rng: searchRng, signal, onProgress: span(progress, 0, 0.6) });
+  const searchSeconds = (performance.now() - t0) / 1000;
   const model = new EmDensity(K, covariance, settings.em, { init: start });
   const { logp, report } = await fitAndScore(model, X, refitRng, signal, span(progress, 0.6, 1), 0.8);
-  return { logp, report: { ...report, search } };
+  return { logp, report: { ...report, search, seconds: { ...report.seconds!, search: searchSeconds } } };
 }
 
 /** Fits on X, then scores X; progress: the fit up to `fitShare`, scoring the rest. */
 async function fitAndScore(model: DensityModel, X: Matrix, rng: Rng, signal: AbortSignal | undefined, progress: (f: number) => void, fitShare: number): Promise<DensityFit> {
+  const t0 = performance.now();
   await model.fit(X, { rng, signal, onProgress: span(progress, 0, fitShare) });
+  const t1 = performance.now();
   const logp = await model.score(X, { signal, onProgress: span(progress, fitShare, 1) });
   progress(1);
-  return { logp, report: model.report() };
+  return { logp, report: { ...model.report(), seconds: { fit: (t1 - t0) / 1000, score: (performance.now() - t1) / 1000 } } };
 }
