@@ -2,7 +2,7 @@
  * The Overview's warnings and its Discriminators section: per head (modality 1, modality 2, both)
  * where p(y|x) comes from, its held-out log-loss and calibration, a reliability diagram, the probe
  * families compared by `probe: 'auto'`, the learning curve; then the density model per modality.
- * The payload is built by src/extension/resultsOverview.ts; results of older versions lack most of
+ * The payload is built on the host side (resultsOverview.ts, beside the results panel); results of older versions lack most of
  * it, and what is missing is shown as "—" or left out.
  */
 import type { DensityOverview, HeadOverview, ResultsOverview } from '../../src/protocol/messages';

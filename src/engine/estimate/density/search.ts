@@ -26,8 +26,9 @@
  *      cluster structure there for separate covariances to shape;
  *    - the budget: a candidate is skipped when its predicted cost, plus refitting and scoring
  *      whichever of it and the best so far costs more, exceeds what is left of
- *      `densitySearch.budgetSeconds`. So the budget bounds the whole density stage (search, refit,
- *      scoring), as far as the predictions hold. When the two cheapest candidates, with a refit and
+ *      `densitySearch.budgetSeconds` after the predicted costs of the candidates fitted so far. So
+ *      the budget bounds the whole density stage (search, refit, scoring) on the reference machine,
+ *      as far as the predictions hold. When the two cheapest candidates, with a refit and
  *      the scoring, are predicted not to fit in the budget, there is no search: the cheapest is used
  *      as given (fitted like a fixed K and covariance), and the report says why.
  * 4. The choice, by the one-standard-error rule: of the candidates whose held-out log-likelihood is
@@ -36,10 +37,11 @@
  *    row.
  *
  * Cost model ({@link CostModel}): seconds per unit of work for each part of an EM pass (see ./em.ts
- * for the costs per covariance type), from measurements on a 2-core machine with the wasm backend;
- * after each fit but the first (which also pays for the shared transposed blocks and for warming
- * up), measured against predicted time rescales later predictions, so a slower or busier machine
- * skips sooner. Iterations are predicted from those observed at smaller K.
+ * for the costs per covariance type), from measurements on a 2-core machine with the wasm backend.
+ * The budget is spent in these predicted seconds, never in measured ones, so the choices depend on
+ * the data, the settings and the seed only (not on the machine or its load; the measured seconds
+ * are reported beside the predictions). Iterations are predicted from those observed at smaller K
+ * (iteration counts are deterministic too).
  *
  * Measured (2-core machine shared with other work, wasm backend, the defaults; per-sample r_raw
  * against the exact oracle of src/engine/synthetic.ts with exact MIs, so only h is estimated):
@@ -70,8 +72,6 @@ export interface SearchOptions {
   rng: Rng;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
-  /** The clock (seconds); tests replace it to make budget decisions reproducible. */
-  now?: () => number;
 }
 
 export interface SearchResult {
@@ -91,9 +91,11 @@ const SEARCH_SEED_ROWS = 2048;
 
 /** Chooses K and/or the covariance type of an EM mixture for the rows of X (see the module comment). */
 export async function searchDensity(X: Matrix, settings: EstimatorSettings, opts: SearchOptions): Promise<SearchResult> {
-  const clock = opts.now ?? defaultNow;
-  const t0 = clock();
-  const now = () => clock() - t0;
+  const t0 = performance.now();
+  const now = () => (performance.now() - t0) / 1000;
+  // the budget is spent in predicted seconds (the deterministic cost model), never in measured ones:
+  // the same run, settings and seed make the same choices on any machine, under any load
+  let spent = 0;
   const { densitySearch: ds, em } = settings;
   const searchEm = { ...em, maxIter: Math.min(em.maxIter, ds.maxIter) };
   const covs: readonly Covariance[] = settings.covariance === 'auto' ? SEARCH_ORDER : [settings.covariance];
@@ -193,14 +195,12 @@ export async function searchDensity(X: Matrix, settings: EstimatorSettings, opts
       cand.predictedSeconds = round(predicted, 3);
       const top = best(evaluated);
       const after = Math.max(finalCost(cov, K, iterations), top ? finalCost(top.covariance, top.K, top.iterations) : 0);
-      const left = ds.budgetSeconds - now();
+      const left = ds.budgetSeconds - spent;
       if (predicted + after > left) {
         cand.skipped = `over budget: predicted ${fmt(predicted)} s, and ${fmt(after)} s to refit and score, with ${fmt(Math.max(0, left))} s left of ${fmt(ds.budgetSeconds)} s`;
       } else {
-        const first = evaluated.length === 0;
         const e = await evaluate(cand);
-        // the first fit also pays for what the others share (the transposed blocks) and for warming up
-        if (!first) cost.observe(cov, predicted, cand.seconds);
+        spent += predicted;
         if (e) {
           const sameBest = best(evaluated.filter((x) => x.covariance === cov));
           const previous = at(cov, prevK);
@@ -313,11 +313,10 @@ export function parameterCount(cov: Covariance, K: number, d: number): number {
 }
 
 /**
- * Seconds of EM work, from unit costs measured on a 2-core machine with the wasm backend (single-
- * threaded; the fastest of repeated fits agreed with these within a factor of about 2, medians on a
- * busy machine 2–3× slower), rescaled by how the fits measured so far compared with their
- * predictions: Σ measured / Σ predicted, per covariance type once one has run, else over all types
- * (so large fits weigh more than small ones, whose fixed costs vary most).
+ * Seconds of EM work on the reference machine, from unit costs measured on a 2-core machine with the
+ * wasm backend (single-threaded; the fastest of repeated fits agreed with these within a factor of
+ * about 2, medians on a busy machine 2–3× slower). Deliberately not rescaled by measured times: the
+ * search's choices must not depend on the machine or its load.
  */
 export class CostModel {
   /** Seconds per unit (see the private methods below for where each applies). */
@@ -337,33 +336,16 @@ export class CostModel {
     /** per row block and pass */
     block: 1e-3,
   };
-  private readonly measured = new Map<Covariance | 'all', { seconds: number; predicted: number }>();
-
   constructor(private readonly d: number) {}
 
   /** Fitting on n rows with `iterations` M-steps, seeded by k-means++ on `seedRows` rows (0: started from given parameters). */
   fit(cov: Covariance, K: number, n: number, iterations: number, seedRows: number): number {
-    return this.rawFit(cov, K, n, iterations, seedRows) * this.factor(cov);
+    return this.rawFit(cov, K, n, iterations, seedRows);
   }
 
   /** Scoring n rows. */
   score(cov: Covariance, K: number, n: number): number {
-    return this.rawScore(cov, K, n) * this.factor(cov);
-  }
-
-  /** Records a measured time against its (rescaled) prediction. */
-  observe(cov: Covariance, predicted: number, seconds: number): void {
-    if (!(predicted > 0 && seconds > 0)) return;
-    const raw = predicted / this.factor(cov);
-    for (const key of [cov, 'all'] as const) {
-      const m = this.measured.get(key) ?? { seconds: 0, predicted: 0 };
-      this.measured.set(key, { seconds: m.seconds + seconds, predicted: m.predicted + raw });
-    }
-  }
-
-  private factor(cov: Covariance): number {
-    const m = this.measured.get(cov) ?? this.measured.get('all');
-    return m ? m.seconds / m.predicted : 1;
+    return this.rawScore(cov, K, n);
   }
 
   private pass(K: number, n: number): number {
@@ -394,9 +376,6 @@ export class CostModel {
   }
 }
 
-function defaultNow(): number {
-  return performance.now() / 1000;
-}
 
 function mean(a: Float64Array): number {
   let s = 0;
