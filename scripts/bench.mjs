@@ -282,7 +282,7 @@ async function runCase(c, dir) {
   const tmp = fs.mkdtempSync(path.join(DATA, 'tmp-'));
   const caseFile = path.join(tmp, 'case.json');
   const resultFile = path.join(tmp, 'result.json');
-  fs.writeFileSync(caseFile, JSON.stringify({ name: c.name, dataDir: dir, settings: c.settings, backend: c.backend, out: path.join(tmp, `${c.name}.lsmi.arrow`) }));
+  fs.writeFileSync(caseFile, JSON.stringify({ name: c.name, dataDir: dir, settings: c.settings, backend: c.backend, threads: c.threads, out: path.join(tmp, `${c.name}.lsmi.arrow`) }));
   const env = { ...process.env, LSMI_WASM_DIR: path.join(OUT, 'wasm') };
   const t0 = Date.now();
   const { code, signal } = await run(process.execPath, [path.join(OUT, 'case.js'), caseFile, resultFile], { env, timeoutSeconds: 3600 });

@@ -22,6 +22,8 @@ interface CaseInput {
   settings: SettingsInput;
   /** Backend (default auto: wasm). GPU backends run in this process (a benchmark needs no isolation). */
   backend?: BackendRequest;
+  /** Threads for the estimate's stages (default auto). */
+  threads?: 1 | 2 | 'auto';
   out: string;
 }
 
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
   const { results } = await estimateFile(file, {
     settings: c.settings,
     backend: c.backend,
+    threads: c.threads,
     out: c.out,
     reuse: false,
     onProgress: (e) => {

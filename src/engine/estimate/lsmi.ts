@@ -23,7 +23,7 @@ import {
 import type { ColumnMapping, Head, RunData } from '../io/run';
 import { TOOL_VERSION } from '../version';
 import { classMeans, decompose } from './decompose';
-import { type StageJob, type StageName, type StageResult, MAX_LANE_COPY_BYTES, StageLane, availableCores, laneBytes, runStage, stageWorkerScript } from './stages';
+import { type StageJob, type StageName, type StageResult, MAX_LANE_COPY_BYTES, StageLane, laneBytes, runStage, stageWorkerScript } from './stages';
 import { logPrior, pointwiseMI } from './pmi';
 import { effectiveFolds } from './heads';
 import { type EstimatorSettings, type SettingsInput, resolveSettings, validateSettings } from './settings';
@@ -39,9 +39,9 @@ export interface ProgressEvent {
 export interface EstimateOptions {
   settings?: SettingsInput;
   /**
-   * Threads for the estimate's stages: 'auto' (default: two when the machine has two cores, the
-   * backend is wasm and the second thread's copy of the data is small; see stages.ts) or 1. The
-   * results are the same either way.
+   * Threads for the estimate's stages: 'auto' (default; one, see planLanes), 1, or 2 (a second
+   * lane in a worker thread when the backend is wasm and its copy of the data is small; see
+   * stages.ts). The results are the same either way.
    */
   threads?: 1 | 2 | 'auto';
   backend?: BackendRequest;
@@ -90,7 +90,11 @@ function stageWeight(run: RunData, s: EstimatorSettings, stage: StageName): numb
 function planLanes<J extends StageJob & { weight: number }>(run: RunData, jobs: J[], backend: string, threads: number | 'auto' = 'auto'): J[][] & { script?: string } {
   const one = Object.assign([jobs], { script: undefined });
   const script = stageWorkerScript();
-  if (threads === 1 || !script || backend !== 'wasm' || (threads === 'auto' && availableCores() < 2)) return one;
+  // 'auto' is one lane: measured on the 2-core reference machine, two lanes made every stage 1.6–2×
+  // slower (the wasm kernels contend for memory bandwidth, and each isolate warms up its own JIT):
+  // the C = d = 64 demo took 4.5 s instead of 3.9 s, the rotated-subspace case 10.6 s instead of
+  // 11.9 s (BENCHMARKS.md). `threads: 2` is there for machines with more cores and bandwidth.
+  if (threads !== 2 || !script || backend !== 'wasm') return one;
   const total = jobs.reduce((a, j) => a + j.weight, 0);
   const lanes: J[][] = [[], []];
   const load = [0, 0.05 * total];

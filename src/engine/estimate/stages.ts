@@ -2,17 +2,18 @@
  * The five independent stages of an estimate (heads 1, 2, 12 and the densities of modalities 1 and
  * 2), and a second lane that runs some of them in a worker thread while this thread runs the others.
  *
- * Why: a machine has at least two cores and the wasm backend computes on one thread. Every stage
+ * Why: the wasm backend computes on one thread, and many machines have cores to spare. Every stage
  * draws its random numbers from a stream derived from the root seed and the stage's name
  * (`Rng.derive`), and tfjs on wasm is deterministic, so the results are the same, bit for bit,
  * whichever lane runs a stage and in whatever order (tested in test/engine/stages.test.ts).
  *
  * The worker gets a compact copy of the arrays its stages read (a structured clone of a view copies
  * its whole buffer, so views are sliced first), which costs memory: a second lane is used only when
- * that copy is at most {@link MAX_LANE_COPY_BYTES}.
+ * that copy is at most {@link MAX_LANE_COPY_BYTES}. It is opt-in (`threads: 2`): on the 2-core
+ * reference machine the two lanes slowed each other's wasm kernels down by 1.6–2× (see lsmi.ts:
+ * planLanes and BENCHMARKS.md).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { abortError, deserializeError } from '../compute/gpu-process';
@@ -182,9 +183,4 @@ export class StageLane {
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
   }
-}
-
-/** Cores this process may use (at least 1). */
-export function availableCores(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
