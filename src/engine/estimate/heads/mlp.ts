@@ -442,23 +442,25 @@ export class MlpFamily implements ProbeFamilyImpl {
   /**
    * Trained with early stopping on `val` itself. Racing: when a better candidate is already known
    * (`ctx.bestSoFar`, a calibrated held-out log-loss), training stops as soon as even an optimistic
-   * straight-line extrapolation of the calibrated held-out loss (the last epoch's gain, repeated for
-   * at most twice the epochs run so far) cannot reach it: learning curves flatten, so a line is an
-   * upper bound on what is left to gain.
+   * straight-line extrapolation of the calibrated held-out loss (the last epoch's gain, from the
+   * label entropy before the first epoch, repeated for at most twice the epochs run so far) cannot
+   * reach it: learning curves flatten, so a line is an upper bound on what is left to gain.
    */
   async select(train: Int32Array, val: Int32Array, ctx: FamilyContext): Promise<Selected> {
     const { inputs, labels, nClasses } = this.data;
     const s = ctx.settings.mlp;
     const y = labelsOf(labels, val);
-    let previous = Infinity;
+    // before training, a calibrated network can do no better than the constant prediction: the
+    // label entropy of the held-out rows, from which the first epoch's gain is measured
+    let previous = labelEntropy(y, nClasses);
     let pruned = 0;
     const stopIf = (epoch: number, z: Float32Array) => {
       if (ctx.bestSoFar === undefined) return false;
       const loss = calibratedLoss(z, y, nClasses);
-      const gain = Number.isFinite(previous) ? Math.max(0, previous - loss) : Infinity;
+      const gain = Math.max(0, previous - loss);
       previous = loss;
       const optimistic = loss - gain * Math.min(s.epochs - epoch, 2 * epoch);
-      if (epoch >= 2 && optimistic > ctx.bestSoFar) pruned = epoch;
+      if (optimistic > ctx.bestSoFar) pruned = epoch;
       return pruned > 0;
     };
     const model = await fitProbe(inputs, labels, nClasses, train, { settings: s, rng: ctx.rng.fork(), valRows: val, stopIf, signal: ctx.signal, onProgress: ctx.onProgress });
@@ -479,6 +481,15 @@ export class MlpFamily implements ProbeFamilyImpl {
     const model = await fitProbe(inputs, labels, nClasses, fitRows, { settings: s, rng: ctx.rng.fork(), valRows, signal: ctx.signal, onProgress: ctx.onProgress });
     return { family: 'mlp', detail: describe(model, s), score: (rows, signal) => scoreLogits(model, this.data, rows, signal) };
   }
+}
+
+/** Entropy (nats) of the labels' empirical distribution. */
+function labelEntropy(y: Int32Array, C: number): number {
+  const counts = new Float64Array(C);
+  for (const c of y) counts[c]++;
+  let h = 0;
+  for (const n of counts) if (n > 0) h -= (n / y.length) * Math.log(n / y.length);
+  return h;
 }
 
 function describe(model: ProbeModel, s: ProbeSettings): string {
