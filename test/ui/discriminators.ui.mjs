@@ -179,7 +179,9 @@ const xorProbes = {
     // the density model per modality
     for (const m of ['1', '2']) {
       const d = meta.density[m];
-      assert.match(await frame.locator(`#density-${m}`).textContent(), new RegExp(`^x${m}: Gaussian mixture \\(EM\\), ${d.covariance} covariance, K = ${d.K} — ${d.iterations} iterations, mean log-likelihood ${f3(d.meanLogLik)} nats on 4,000 rows$`));
+      assert.match(await frame.locator(`#density-${m}`).textContent(), new RegExp(`^x${m}: Gaussian mixture \\(EM\\), ${d.covariance} covariance, K = ${d.K} — ${d.iterations} iterations, mean log-likelihood ${f3(d.meanLogLik)} nats on 4,000 rows(Chosen from ${d.search?.candidates.length} candidates|$)`));
+      // K and the covariance are 'auto' by default: the search is in a disclosure under the line
+      assert.equal(await frame.locator(`#density-search-${m}`).count(), d.search ? 1 : 0);
     }
     // XOR's heads raise no warning, so the Overview shows none
     assert.deepEqual(meta.warnings, []);
@@ -223,7 +225,10 @@ async function writeDiagnosed(ctx) {
   meta.heads['1'].learningCurve = { ...meta.heads['1'].learningCurve, logLoss: [0.69, 0.6, 0.52], dropPerDoubling: 0.2, stillFalling: true };
   meta.heads['1'].warnings = [falling];
   meta.warnings = [falling, density];
+  meta.density['1'].covariance = 'diag';
+  delete meta.density['2'].search;
   meta.density['1'].search = {
+    chosen: 1,
     candidates: [
       { covariance: 'diag', K: 1, heldOutLogLik: 0.512, seconds: 0.1 },
       { covariance: 'diag', K: meta.density['1'].K, heldOutLogLik: 1.061, seconds: 0.4 },
