@@ -464,7 +464,7 @@ export class MlpFamily implements ProbeFamilyImpl {
       return pruned > 0;
     };
     const model = await fitProbe(inputs, labels, nClasses, train, { settings: s, rng: ctx.rng.fork(), valRows: val, stopIf, signal: ctx.signal, onProgress: ctx.onProgress });
-    const detail = pruned ? `stopped after ${pruned} epochs: could not catch up` : describe(model, s);
+    const detail = pruned ? `stopped after ${pruned} epoch${pruned === 1 ? '' : 's'}: could not catch up` : describe(model, s);
     return { valLogits: await scoreLogits(model, this.data, val, ctx.signal), tuning: {}, detail };
   }
 
