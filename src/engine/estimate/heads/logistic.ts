@@ -26,7 +26,7 @@ import { calibratedLoss } from './calibration';
  * that scores held-out rows converges fully (`logistic.tol`, `logistic.maxIter`).
  */
 const PATH_TOL = 1e-4;
-const PATH_MAX_ITER = 20;
+const PATH_MAX_ITER = 10;
 
 /** Floats of standardised rows (X and Xᵀ together) kept in tfjs between evaluations. */
 const CACHE_FLOATS = 2 ** 26;
@@ -166,6 +166,7 @@ export class LogisticFamily implements ProbeFamilyImpl {
         theta = fit.x;
         const z = await scoreLinear(this.data, toModel(theta, mean, invScale, C), val, ctx.signal);
         const loss = calibratedLoss(z, yVal, C);
+        if (process.env.LSMI_DEBUG) console.error(`logistic path λ ${s.penalties[i]}: held-out ${loss.toFixed(4)} (best so far of other families ${ctx.bestSoFar?.toFixed(4)})`);
         if (!best || loss < best.loss) best = { penalty: s.penalties[i], loss, valLogits: z };
         const rose = loss > previous;
         previous = loss;
