@@ -65,6 +65,25 @@ const CASES = [
     data: { kind: 'subspace', nClasses: 10, d: 256, k: 16, sep: 0.5, rho: 0.5, spread: 0, modelSeed: 1, n: 20000, seed: 2 },
     settings: {},
   },
+  // the same two runs with the stages split over two threads (--threads 2): the comparison behind the
+  // default of one thread (src/engine/estimate/lsmi.ts: planLanes)
+  {
+    name: 'demo-c64-threads2',
+    dataName: 'demo-c64',
+    repeat: 5,
+    what: 'demo-c64 with --threads 2 (the heads and densities split over two threads)',
+    data: gauss({ C: 64, d: 64, n: 10000, seed: 22 }),
+    settings: {},
+    threads: 2,
+  },
+  {
+    name: 'subspace-c10-d256-threads2',
+    dataName: 'subspace-c10-d256',
+    what: 'subspace-c10-d256 with --threads 2',
+    data: { kind: 'subspace', nClasses: 10, d: 256, k: 16, sep: 0.5, rho: 0.5, spread: 0, modelSeed: 1, n: 20000, seed: 2 },
+    settings: {},
+    threads: 2,
+  },
   ...['auto', 'lda', 'logistic', 'mlp'].map((probe) => ({
     name: `probes-1e5-d512-${probe}`,
     dataName: 'probes-1e5-d512',

@@ -53,9 +53,10 @@ Options:
                  wasm, then cpu), webgpu, tensorflow-gpu (CUDA 11.2), wasm or cpu. GPU backends run in a
                  separate process; if they fail, the run falls back to wasm and says why.
                  LSMI_BACKEND_PATH: a folder with webgpu / @tensorflow/tfjs-node-gpu installed
-  --threads      threads for the estimate's stages (heads, densities): auto (default: 1; two lanes were
-                 slower on the 2-core reference machine, see BENCHMARKS.md), 1, or 2 (wasm backend; the
-                 second thread copies the data it reads, up to 128 MiB); the results are the same either way
+  --threads      threads for the estimate's stages (heads, densities): auto (default: 1), 1, or 2 (wasm
+                 backend; the second thread copies the data it reads, up to 128 MiB; on the 2-core
+                 reference machine slower on small runs, ~20 % faster on larger ones: BENCHMARKS.md);
+                 the results are the same either way
   --top          samples listed per component (default 5; --json: 10)
   --force        estimate again even if a matching results file exists
   --json         print one JSON object instead of tables

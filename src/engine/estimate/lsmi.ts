@@ -91,9 +91,10 @@ function planLanes<J extends StageJob & { weight: number }>(run: RunData, jobs: 
   const one = Object.assign([jobs], { script: undefined });
   const script = stageWorkerScript();
   // 'auto' is one lane: measured on the 2-core reference machine, two lanes made every stage 1.6–2×
-  // slower (the wasm kernels contend for memory bandwidth, and each isolate warms up its own JIT):
-  // the C = d = 64 demo took 4.5 s instead of 3.9 s, the rotated-subspace case 10.6 s instead of
-  // 11.9 s (BENCHMARKS.md). `threads: 2` is there for machines with more cores and bandwidth.
+  // slower (the wasm kernels contend for memory bandwidth, and each isolate warms up its own JIT),
+  // so the C = d = 64 demo took 3.0 s instead of 2.6 s while the larger rotated-subspace case took
+  // 8.0 s instead of 10.1 s, with 1.7× the peak memory (BENCHMARKS.md: demo-c64-threads2,
+  // subspace-c10-d256-threads2). `threads: 2` is there for larger runs and machines with more cores.
   if (threads !== 2 || !script || backend !== 'wasm') return one;
   const total = jobs.reduce((a, j) => a + j.weight, 0);
   const lanes: J[][] = [[], []];

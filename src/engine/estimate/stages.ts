@@ -10,7 +10,8 @@
  * The worker gets a compact copy of the arrays its stages read (a structured clone of a view copies
  * its whole buffer, so views are sliced first), which costs memory: a second lane is used only when
  * that copy is at most {@link MAX_LANE_COPY_BYTES}. It is opt-in (`threads: 2`): on the 2-core
- * reference machine the two lanes slowed each other's wasm kernels down by 1.6–2× (see lsmi.ts:
+ * reference machine the two lanes slowed each other's wasm kernels down by 1.6–2×: slower on small
+ * runs, about 20 % faster on larger ones (see lsmi.ts:
  * planLanes and BENCHMARKS.md).
  */
 import * as fs from 'node:fs';
