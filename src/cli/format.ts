@@ -119,9 +119,15 @@ export function formatReport(r: ResultsReport): string {
   lines.push(...formatHeads(r));
   for (const m of ['1', '2'] as const) {
     const x = r.density[m];
-    const search = x.search
-      ? `; chosen by held-out log-lik from ${x.search.candidates.map((c) => `${c.covariance} K=${c.K} ${c.heldOutLogLik === null ? `(skipped: ${c.skipped})` : f3(c.heldOutLogLik)}`).join(', ')}`
-      : '';
+    let search = '';
+    if (x.search) {
+      const fitted = x.search.candidates.filter((c) => c.heldOutLogLik !== null).sort((a, b) => b.heldOutLogLik! - a.heldOutLogLik!);
+      const skipped = x.search.candidates.length - fitted.length;
+      search = `; chosen by held-out log-lik (${x.search.valRows} rows) among ${fitted.length} fitted: ${fitted
+        .slice(0, 3)
+        .map((c) => `${c.covariance} K=${c.K} ${f3(c.heldOutLogLik!)}`)
+        .join(', ')}${fitted.length > 3 ? ', ...' : ''}${skipped ? `; ${skipped} skipped (--json says why)` : ''}`;
+    }
     lines.push(`density ${m}: ${x.mode} ${x.covariance} K=${x.K}${x.iterations !== undefined ? `, ${x.iterations} iterations${x.converged === false ? ' (not converged)' : ''}` : ''}, mean log-lik ${f4(x.meanLogLik)} on ${x.fitRows} rows${search}`);
   }
   if (r.warnings.length) {
