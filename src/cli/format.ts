@@ -1,5 +1,6 @@
 /** Human-readable rendering for the terminal. */
 import type { ResultsReport } from '../engine/report';
+import { type Interval, rankClasses } from '../engine/uncertainty';
 import type { RunSummary } from '../engine/summary';
 
 export function formatBytes(n: number): string {
@@ -61,6 +62,39 @@ const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 
 const HEAD_LABEL = { '1': 'head 1', '2': 'head 2', '12': 'head 12' } as const;
+const ATOMS = ['R', 'U1', 'U2', 'S'] as const;
+const pct = (level: number) => `${Math.round(level * 1000) / 10} %`;
+const ivText = (iv: Interval | null | undefined, digits = 3) => (iv ? `[${iv.lo.toFixed(digits)}, ${iv.hi.toFixed(digits)}]` : '');
+
+/** How the CLI's per-class table is ranked (`--class-sort`, `--class-rank`, `--min-n`, `--normalised`). */
+export interface ClassTableOptions {
+  /** Rank by this atom (default: class order, every class). */
+  sort?: 'R' | 'U1' | 'U2' | 'S';
+  by?: 'mean' | 'lower';
+  minN?: number;
+  normalised?: boolean;
+}
+
+/** The per-class table: every class with n, means and intervals; or one atom's fair ranking. */
+export function formatClasses(r: ResultsReport, o: ClassTableOptions = {}): string[] {
+  const level = r.dataset.intervals?.level ?? 0.95;
+  if (!o.sort) {
+    const rows = r.perClass.map((c) => [String(c.index), c.name, String(c.n), ...ATOMS.flatMap((a) => [f4(c[a]), ivText(c.intervals?.[a])])]);
+    return [
+      `per class (adjusted means, ${pct(level)} t intervals)`,
+      table([['class', 'name', 'n', 'R', '', 'U1', '', 'U2', '', 'S', ''], ...rows], ['r', 'l', 'r', 'r', 'l', 'r', 'l', 'r', 'l', 'r', 'l']),
+    ];
+  }
+  const perClass = r.perClass.map((c) => ({ ...c, adjusted: { R: c.R, U1: c.U1, U2: c.U2, S: c.S } }));
+  const ranked = rankClasses(perClass, o.sort, { by: o.by, minN: o.minN, normalised: o.normalised });
+  const what = o.normalised ? `${o.sort} / −log p(y) (the share of the label's information)` : `${o.sort} (nats)`;
+  const lines = [
+    `classes ranked by ${o.by === 'lower' ? `the ${pct(level)} interval's lower bound` : 'the mean'} of ${what}; classes with n < ${ranked.minN} left out: ${ranked.excluded}`,
+    table([['rank', 'class', 'name', 'n', o.normalised ? 'share' : 'mean', 'interval'], ...ranked.rows.map((x, k) => [String(k + 1), String(x.index), x.name, String(x.n), f4(x.value), ivText(x.interval, 4)])], ['r', 'r', 'l', 'r', 'r', 'l']),
+  ];
+  if (o.normalised) lines.push("normalised: each value divided by the label's surprisal −log p(y), so classes of different frequency compare fairly");
+  return lines;
+}
 
 /**
  * The heads' diagnostics: where each head comes from (logits, or the probe family and how it was
@@ -99,7 +133,7 @@ export function formatHeads(r: ResultsReport): string[] {
   return ['heads (log p(y|x): held-out log-loss before → after calibration)', table(rows, ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r']), ...detail];
 }
 
-export function formatReport(r: ResultsReport): string {
+export function formatReport(r: ResultsReport, opts: { classes?: ClassTableOptions } = {}): string {
   const lines: string[] = [];
   const d = r.dataset;
   lines.push(`LSMI ${r.run.name}: ${r.run.n} samples, ${r.run.nClasses} classes${r.reused ? '  (reused results)' : ''}`);
@@ -109,12 +143,14 @@ export function formatReport(r: ResultsReport): string {
       [
         ['nats', 'R (redundancy)', `U1 (${r.run.modalityNames[0]})`, `U2 (${r.run.modalityNames[1]})`, 'S (synergy)'],
         ['adjusted', f4(d.adjusted.R), f4(d.adjusted.U1), f4(d.adjusted.U2), f4(d.adjusted.S)],
+        ...(d.intervals ? [[`${pct(d.intervals.level)} interval`, ...ATOMS.map((a) => ivText(d.intervals!.adjusted[a]))]] : []),
         ['raw', f4(d.raw.R), f4(d.raw.U1), f4(d.raw.U2), f4(d.raw.S)],
       ],
       ['l', 'r', 'r', 'r', 'r'],
     ),
   );
   lines.push(`adjustment: ${d.branch}, adj = ${f4(d.adj)}; prior: ${r.prior.source}`);
+  if (d.intervals) lines.push(`intervals: ${d.intervals.method}, ${d.intervals.replicates} replicates${d.intervals.blocks < r.run.n ? ` of ${d.intervals.blocks} blocks` : ''}; a difference smaller than an interval's width is within noise`);
   lines.push('');
   lines.push(...formatHeads(r));
   for (const m of ['1', '2'] as const) {
@@ -135,13 +171,7 @@ export function formatReport(r: ResultsReport): string {
     for (const w of r.warnings) lines.push(`warning: ${w}`);
   }
   lines.push('');
-  lines.push('per class (adjusted means)');
-  lines.push(
-    table(
-      [['class', 'name', 'n', 'R', 'U1', 'U2', 'S'], ...r.perClass.map((c) => [String(c.index), c.name, String(c.n), f4(c.R), f4(c.U1), f4(c.U2), f4(c.S)])],
-      ['r', 'l', 'r', 'r', 'r', 'r', 'r'],
-    ),
-  );
+  lines.push(...formatClasses(r, opts.classes));
   const names = { r: 'redundant', u1: `unique to ${r.run.modalityNames[0]}`, u2: `unique to ${r.run.modalityNames[1]}`, s: 'synergistic' };
   for (const c of ['r', 'u1', 'u2', 's'] as const) {
     lines.push('');

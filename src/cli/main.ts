@@ -15,7 +15,7 @@ import { TOOL_VERSION } from '../engine/version';
 import { UsageError, parseArgs, parseColumnMapping } from './args';
 import { COMPARE_HELP, COMPARE_USAGE, compareCommand } from './compare';
 import { EXPORT_HELP, EXPORT_USAGE, exportCommand } from './export';
-import { formatReport, formatSummary } from './format';
+import { type ClassTableOptions, formatReport, formatSummary } from './format';
 
 const USAGE = `lsmi ${TOOL_VERSION}: per-sample multimodal interactions (LSMI)
 
@@ -24,8 +24,10 @@ Usage:
                       [--mode em|knife] [--covariance auto|diag|full|tied] [--components auto|K]
                       [--prior empirical|uniform] [--folds N] [--seed S]
                       [--backend auto|webgpu|tensorflow-gpu|wasm|cpu] [--threads auto|1|2]
-                      [--top K] [--force] [--json] [--columns STD=NAME,...]
+                      [--bootstrap R] [--top K] [--force] [--json] [--columns STD=NAME,...]
+                      [--class-sort R|U1|U2|S] [--class-rank mean|lower] [--min-n N] [--normalised]
   lsmi inspect <run-or-results> [--json] [--top K] [--columns STD=NAME,...]
+                      [--class-sort R|U1|U2|S] [--class-rank mean|lower] [--min-n N] [--normalised]
 ${COMPARE_USAGE}
 ${EXPORT_USAGE}
   lsmi --version | --help
@@ -57,6 +59,13 @@ Options:
                  backend; the second thread copies the data it reads, up to 128 MiB; on the 2-core
                  reference machine slower on small runs, ~20 % faster on larger ones: BENCHMARKS.md);
                  the results are the same either way
+  --bootstrap    bootstrap replicates for the dataset atoms' 95 % intervals (default 1000; 0: none)
+  --class-sort   rank the per-class table by R, U1, U2 or S (default: every class, in class order)
+  --class-rank   mean (default) or lower: by the interval's lower bound (conservative: a small class
+                 with a wide interval ranks below a large one with the same mean)
+  --min-n        leave classes with fewer samples out of the ranking (default 30; the count is shown)
+  --normalised   rank each class's value divided by its surprisal −log p(y): the share of the label's
+                 information, comparable across classes of different frequency
   --top          samples listed per component (default 5; --json: 10)
   --force        estimate again even if a matching results file exists
   --json         print one JSON object instead of tables
@@ -94,13 +103,13 @@ export async function main(argv: string[], out: Output = process.stdout, err: Ou
       return 0;
     }
     if (command === 'inspect') {
-      const args = parseArgs(rest, { boolean: ['json'], value: ['columns', 'top'] });
+      const args = parseArgs(rest, { boolean: ['json', 'normalised'], value: ['columns', 'top', ...CLASS_FLAGS] });
       if (args.positional.length !== 1) throw new UsageError('inspect takes exactly one run or results file');
       const json = args.flags.has('json');
       const file = args.positional[0];
       if (isResultsFile(file)) {
         const report = resultsReport(await readResults(file), file, { top: intFlag(args.flags.get('top'), 'top') ?? (json ? 10 : 5) });
-        out.write(json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report) + '\n');
+        out.write(json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report, { classes: classOptions(args.flags) }) + '\n');
         return 0;
       }
       const columnsFlag = args.flags.get('columns');
@@ -128,6 +137,18 @@ export async function main(argv: string[], out: Output = process.stdout, err: Ou
   }
 }
 
+const CLASS_FLAGS = ['class-sort', 'class-rank', 'min-n'];
+
+/** The per-class table's ranking from --class-sort, --class-rank, --min-n and --normalised. */
+function classOptions(flags: Map<string, string | true>): ClassTableOptions {
+  const sort = choice(flags.get('class-sort'), 'class-sort', ['R', 'U1', 'U2', 'S'] as const);
+  const by = choice(flags.get('class-rank'), 'class-rank', ['mean', 'lower'] as const);
+  const minN = intFlag(flags.get('min-n'), 'min-n');
+  const normalised = flags.has('normalised');
+  if (!sort && (by || minN !== undefined || normalised)) throw new UsageError('--class-rank, --min-n and --normalised rank the per-class table: give --class-sort R|U1|U2|S too');
+  return { sort, by, minN, normalised };
+}
+
 function intFlag(v: string | true | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -143,8 +164,8 @@ function choice<T extends string>(v: string | true | undefined, name: string, al
 
 async function estimate(argv: string[], out: Output, err: Output): Promise<number> {
   const args = parseArgs(argv, {
-    boolean: ['json', 'force'],
-    value: ['out', 'probe', 'calibrate', 'mode', 'covariance', 'components', 'prior', 'folds', 'seed', 'backend', 'threads', 'top', 'columns'],
+    boolean: ['json', 'force', 'normalised'],
+    value: [...CLASS_FLAGS, 'bootstrap', 'out', 'probe', 'calibrate', 'mode', 'covariance', 'components', 'prior', 'folds', 'seed', 'backend', 'threads', 'top', 'columns'],
   });
   if (args.positional.length !== 1) throw new UsageError('estimate takes exactly one run file');
   const f = args.flags;
@@ -167,12 +188,13 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
     prior: text('prior'),
     folds: number('folds'),
     seed: number('seed'),
+    bootstrap: f.has('bootstrap') ? { replicates: number('bootstrap') } : undefined,
   } as SettingsInput;
   // one validation for every caller (src/engine/estimate/settings.ts); here a bad value is a usage error
   try {
     resolveSettings(settings);
   } catch (e) {
-    if (isInputError(e) && e.code === 'BAD_SETTINGS') throw new UsageError(`--${e.setting ?? ''}: ${e.message}`);
+    if (isInputError(e) && e.code === 'BAD_SETTINGS') throw new UsageError(`--${e.setting === 'bootstrap.replicates' ? 'bootstrap' : (e.setting ?? '')}: ${e.message}`);
     throw e;
   }
   const backend = choice(f.get('backend'), 'backend', BACKEND_REQUESTS);
@@ -201,7 +223,7 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
     );
     bar.done();
     const report = resultsReport(result.results, result.out, { top: intFlag(f.get('top'), 'top') ?? (json ? 10 : 5), reused: result.reused });
-    out.write(json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report) + '\n');
+    out.write(json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report, { classes: classOptions(f) }) + '\n');
     return 0;
   } catch (e) {
     bar.done();

@@ -15,6 +15,7 @@ import { LsmiInputError, describeRows, isInputError } from './errors';
 import { type ResultsData, type ResultsMeta, RESULTS_SUFFIX, readResults, resultsPathFor } from './io/results';
 import { SPLITS, type Split } from './io/run';
 import { Rng } from './random';
+import { quantileSorted } from './uncertainty';
 
 export const MIN_COMPARE_RUNS = 2;
 export const MAX_COMPARE_RUNS = 8;
@@ -520,15 +521,7 @@ export function deltaHistogram(cmp: Comparison, component: CompareComponent, bin
   return h;
 }
 
-/** Linear-interpolation quantile (numpy's default) of an ascending array. */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = Math.min(Math.max(q, 0), 1) * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-}
+export { quantileSorted };
 
 // ---------------------------------------------------------------------------------------------
 // Samples filter, biggest movers

@@ -1,6 +1,6 @@
 /** What `lsmi estimate` / `lsmi inspect <results>` print, as one plain object (also its --json form). */
 import { topK } from './estimate/decompose';
-import type { ResultsData } from './io/results';
+import type { ClassSummary, ResultsData } from './io/results';
 import { SPLITS } from './io/run';
 
 export const COMPONENTS = ['r', 'u1', 'u2', 's'] as const;
@@ -24,7 +24,20 @@ export interface ResultsReport {
   reused?: boolean;
   run: ResultsData['meta']['run'];
   dataset: ResultsData['meta']['dataset'];
-  perClass: { index: number; name: string; n: number; R: number; U1: number; U2: number; S: number; raw: { R: number; U1: number; U2: number; S: number } }[];
+  perClass: {
+    index: number;
+    name: string;
+    n: number;
+    R: number;
+    U1: number;
+    U2: number;
+    S: number;
+    raw: { R: number; U1: number; U2: number; S: number };
+    /** Intervals of the adjusted means (t, at the dataset intervals' level); null where n < 2. */
+    intervals?: ClassSummary['intervals'];
+    /** −log p(y): divide by it for the normalised view. */
+    surprisal?: number;
+  }[];
   top: Record<Component, TopSample[]>;
   heads: ResultsData['meta']['heads'];
   density: ResultsData['meta']['density'];
@@ -63,7 +76,7 @@ export function resultsReport(results: ResultsData, file: string, opts: { top?: 
     reused: opts.reused,
     run: meta.run,
     dataset: meta.dataset,
-    perClass: meta.perClass.map((c) => ({ index: c.index, name: c.name, n: c.n, ...c.adjusted, raw: c.raw })),
+    perClass: meta.perClass.map((c) => ({ index: c.index, name: c.name, n: c.n, ...c.adjusted, raw: c.raw, intervals: c.intervals, surprisal: c.surprisal })),
     top,
     heads: meta.heads,
     density: meta.density,

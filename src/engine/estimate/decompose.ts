@@ -95,7 +95,7 @@ export function decompose(t: PointwiseTerms): Decomposition {
 }
 
 /** The official `RUS_adjustment` decision on the raw means. */
-function adjustment(m: Atoms): { branch: AdjustBranch; adj: number } {
+export function adjustment(m: Atoms): { branch: AdjustBranch; adj: number } {
   if (m.R < 0 || m.S < 0) {
     return m.R <= m.S ? { branch: 'priority1_R_le_S', adj: -m.R } : { branch: 'priority1_S_lt_R', adj: -m.S };
   }

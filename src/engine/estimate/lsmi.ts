@@ -22,7 +22,9 @@ import {
 } from '../io/results';
 import type { ColumnMapping, Head, RunData } from '../io/run';
 import { TOOL_VERSION } from '../version';
-import { classMeans, decompose } from './decompose';
+import { decompose } from './decompose';
+import { classIntervals, datasetIntervals } from '../uncertainty';
+import { Rng } from '../random';
 import { type StageJob, type StageName, type StageResult, MAX_LANE_COPY_BYTES, StageLane, laneBytes, runStage, stageWorkerScript } from './stages';
 import { logPrior, pointwiseMI } from './pmi';
 import { effectiveFolds } from './heads';
@@ -212,16 +214,23 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
   // decomposition and aggregates
   const t0 = performance.now();
   const dec = decompose({ i1, i2, i12, h1: h['1'], h2: h['2'] });
+  // uncertainty: bootstrap intervals of the dataset atoms, t intervals of the class means
+  const level = settings.bootstrap.level;
+  const intervals = settings.bootstrap.replicates > 0 ? datasetIntervals(dec.raw, { replicates: settings.bootstrap.replicates, level, rng: Rng.derive(settings.seed, 'bootstrap') }) : undefined;
+  const adjCls = classIntervals([dec.adjusted.r, dec.adjusted.u1, dec.adjusted.u2, dec.adjusted.s], run.labels, run.nClasses, level);
+  const rawCls = classIntervals([dec.raw.r, dec.raw.u1, dec.raw.u2, dec.raw.s], run.labels, run.nClasses, level);
   const perClass: ClassSummary[] = [];
-  const cm = (v: Float64Array) => classMeans(v, run.labels, run.nClasses);
-  const [ar, au1, au2, as, rr, ru1, ru2, rs] = [dec.adjusted.r, dec.adjusted.u1, dec.adjusted.u2, dec.adjusted.s, dec.raw.r, dec.raw.u1, dec.raw.u2, dec.raw.s].map(cm);
   for (let c = 0; c < run.nClasses; c++) {
+    const at = (m: Float64Array[]) => ({ R: m[0][c], U1: m[1][c], U2: m[2][c], S: m[3][c] });
+    const iv = adjCls.interval;
     perClass.push({
       index: c,
       name: run.meta.classNames[c] ?? String(c),
-      n: ar.n[c],
-      adjusted: { R: ar.mean[c], U1: au1.mean[c], U2: au2.mean[c], S: as.mean[c] },
-      raw: { R: rr.mean[c], U1: ru1.mean[c], U2: ru2.mean[c], S: rs.mean[c] },
+      n: adjCls.n[c],
+      adjusted: at(adjCls.mean),
+      raw: at(rawCls.mean),
+      intervals: { R: iv[0][c], U1: iv[1][c], U2: iv[2][c], S: iv[3][c] },
+      surprisal: -lp[c],
     });
   }
   timings.decompose = (performance.now() - t0) / 1000;
@@ -247,7 +256,7 @@ export async function estimateRun(run: RunData, inputHash: string, opts: Estimat
     logPrior: Array.from(lp),
     backend: { name: backend.name, detail: backend.detail, versions: backend.versions },
     timings,
-    dataset: { raw: dec.means.raw, adjusted: dec.means.adjusted, branch: dec.branch, adj: dec.adj },
+    dataset: { raw: dec.means.raw, adjusted: dec.means.adjusted, branch: dec.branch, adj: dec.adj, intervals },
     perClass,
     heads,
     density,

@@ -110,6 +110,14 @@ export interface DensitySearchSettings {
   budgetSeconds: number;
 }
 
+/** Confidence intervals of the dataset atoms and class means (src/engine/uncertainty.ts). */
+export interface BootstrapSettings {
+  /** Bootstrap replicates for the dataset atoms (0: no intervals). */
+  replicates: number;
+  /** Coverage of every interval. */
+  level: number;
+}
+
 export interface KnifeSettings {
   epochs: number;
   batchSize: number;
@@ -149,6 +157,7 @@ export interface EstimatorSettings {
   selection: SelectionSettings;
   em: EmSettings;
   densitySearch: DensitySearchSettings;
+  bootstrap: BootstrapSettings;
   knife: KnifeSettings;
 }
 
@@ -168,11 +177,12 @@ export const DEFAULT_SETTINGS: EstimatorSettings = {
   selection: { maxRows: 2000, valFraction: 0.25 },
   em: { maxIter: 200, tol: 1e-3, varFloor: 1e-6, fitSubsample: 20000, diagFitSubsample: 30000 },
   densitySearch: { candidates: [1, 2, 4, 8, 16, 32], valFraction: 0.2, maxRows: 10000, maxIter: 30, budgetSeconds: 10 },
+  bootstrap: { replicates: 1000, level: 0.95 },
   knife: { epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 20, gamma: 0.1, useTanh: true, zeroGrad: true },
 };
 
 /** The groups of settings that are objects (merged key by key). */
-export const SETTING_GROUPS = ['mlp', 'logistic', 'lda', 'selection', 'em', 'densitySearch', 'knife'] as const;
+export const SETTING_GROUPS = ['mlp', 'logistic', 'lda', 'selection', 'em', 'densitySearch', 'bootstrap', 'knife'] as const;
 type Group = (typeof SETTING_GROUPS)[number];
 
 export type SettingsInput = { [K in Exclude<keyof EstimatorSettings, Group>]?: EstimatorSettings[K] } & { [K in Group]?: Partial<EstimatorSettings[K]> };
@@ -257,6 +267,8 @@ export const SETTINGS_TABLE: Record<string, Constraint> = {
   'densitySearch.maxRows': int(20),
   'densitySearch.maxIter': int(1),
   'densitySearch.budgetSeconds': positive,
+  'bootstrap.replicates': int(0, 100000),
+  'bootstrap.level': num(0.5, 1, { openHi: true }),
   'knife.epochs': int(1),
   'knife.batchSize': int(1),
   'knife.learningRate': positive,

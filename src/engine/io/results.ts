@@ -10,6 +10,7 @@ import { type Data, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, U
 import type { AdjustBranch, Atoms } from '../estimate/decompose';
 import type { Calibration, Covariance, EstimatorSettings, ProbeFamily } from '../estimate/settings';
 import { LsmiInputError } from '../errors';
+import type { DatasetIntervals, Interval } from '../uncertainty';
 import { readArrowColumns } from './arrow';
 import { writeFileAtomic } from './atomic';
 import { SPLITS } from './run';
@@ -27,6 +28,13 @@ export interface ClassSummary {
   n: number;
   adjusted: Atoms;
   raw: Atoms;
+  /** t intervals of the adjusted class means at `dataset.intervals.level` (null for n < 2); absent in results before 0.3. */
+  intervals?: Record<keyof Atoms, Interval | null>;
+  /**
+   * −log p(y) of the class under the prior used: dividing a class mean (or interval) by it gives the
+   * share of the label's information that is redundant, unique or synergistic (the normalised view).
+   */
+  surprisal?: number;
 }
 
 /** One probe family's showing in the selection of `probe: 'auto'` (spec: docs/heads.md). */
@@ -158,7 +166,7 @@ export interface ResultsMeta {
   logPrior: number[];
   backend: { name: string; detail: string; versions: Record<string, string> };
   timings: Record<string, number>;
-  dataset: { raw: Atoms; adjusted: Atoms; branch: AdjustBranch; adj: number };
+  dataset: { raw: Atoms; adjusted: Atoms; branch: AdjustBranch; adj: number; /** Bootstrap intervals (absent before 0.3, or with bootstrap.replicates 0). */ intervals?: DatasetIntervals };
   perClass: ClassSummary[];
   heads: { '1': HeadReport; '2': HeadReport; '12': HeadReport };
   density: { '1': DensityReport; '2': DensityReport };
