@@ -136,7 +136,18 @@ describe('lsmi estimate', () => {
     assert.equal(typeof j.dataset.branch, 'string');
     assert.equal(typeof j.dataset.adj, 'number');
     assert.equal(j.perClass.length, 10);
-    assert.deepEqual(Object.keys(j.perClass[0]).sort(), ['R', 'S', 'U1', 'U2', 'index', 'n', 'name', 'raw']);
+    assert.deepEqual(Object.keys(j.perClass[0]).sort(), ['R', 'S', 'U1', 'U2', 'index', 'intervals', 'n', 'name', 'raw', 'surprisal']);
+    for (const c of j.perClass) {
+      for (const k of ['R', 'U1', 'U2', 'S']) {
+        const { lo, hi } = c.intervals[k];
+        assert.ok(lo <= c[k] && c[k] <= hi, `${c.name} ${k}: ${c[k]} outside [${lo}, ${hi}]`);
+      }
+      assert.ok(c.surprisal > 0);
+    }
+    for (const k of ['R', 'U1', 'U2', 'S']) {
+      const { lo, hi } = j.dataset.intervals.adjusted[k];
+      assert.ok(lo <= j.dataset.adjusted[k] + 1e-9 && j.dataset.adjusted[k] - 1e-9 <= hi, `${k} outside its interval`);
+    }
     assert.equal(j.top.s.length, 10);
     assert.ok(j.top.s[0].value >= j.top.s[9].value);
     assert.equal(j.settings.components, 3);

@@ -24,8 +24,10 @@ const cdnMiss = (e) => /ERR_NAME_NOT_RESOLVED/.test(e.text) && /vscode-cdn\.net|
  * worker; right after a window reload that worker sometimes does not yet control a restored
  * iframe, its script and stylesheet requests go to the network and fail offline
  * (ERR_NAME_NOT_RESOLVED on *.vscode-cdn.net). Desktop VS Code has no such worker. When exactly
- * that happened, the webviews are reloaded (Developer: Reload Webviews: same panels, same
- * serialized state, new iframes) and the check repeats; anything else fails the test.
+ * that happened, or when the restored iframe never became ready (seen on a loaded 2-core CI
+ * machine, with no error at all), the webviews are reloaded (Developer: Reload Webviews: same
+ * panels, same serialized state, new iframes) and the check repeats, at most `attempts` times.
+ * A panel that is not restored, or restored without `selector`, still fails every attempt.
  */
 export async function reloadWindowAndFind(ctx, title, selector, { attempts = 3 } = {}) {
   await ctx.page.waitForTimeout(1_000);
@@ -41,11 +43,13 @@ export async function reloadWindowAndFind(ctx, title, selector, { attempts = 3 }
       for (let i = ctx.errors.entries.length - 1; i >= 0; i--) if (cdnMiss(ctx.errors.entries[i])) ctx.errors.entries.splice(i, 1);
       return frame;
     }
-    if (attempt >= attempts || misses.length === 0) {
+    if (attempt >= attempts) {
       const html = await frame.locator('html').innerHTML({ timeout: 2_000 }).catch((e) => `(none: ${e.message})`);
       throw new Error(`the restored panel "${title}" did not show ${selector} (attempt ${attempt}); webview html: ${html.slice(0, 800)}; browser errors: ${JSON.stringify(ctx.errors.errors().slice(-6))}`);
     }
-    console.log(`      (after the reload the web workbench's service worker did not serve the restored webview: ${misses.length} × ERR_NAME_NOT_RESOLVED on vscode-cdn.net; Developer: Reload Webviews, attempt ${attempt + 1})`);
+    console.log(misses.length
+      ? `      (after the reload the web workbench's service worker did not serve the restored webview: ${misses.length} × ERR_NAME_NOT_RESOLVED on vscode-cdn.net; Developer: Reload Webviews, attempt ${attempt + 1})`
+      : `      (after the reload the restored webview's frame did not load within 20 s, no error reported; Developer: Reload Webviews, attempt ${attempt + 1})`);
     for (let i = ctx.errors.entries.length - 1; i >= 0; i--) if (cdnMiss(ctx.errors.entries[i])) ctx.errors.entries.splice(i, 1);
     await ctx.runCommand('Developer: Reload Webviews');
   }

@@ -22,6 +22,7 @@ async function inspectFromPalette(ctx, filter, title) {
 
 async function checkSummary(frame) {
   assert.equal(await frame.locator('#run-name').textContent({ timeout: 30_000 }), 'fmnist-late-fusion');
+  await frame.locator('#classes tbody tr').nth(9).waitFor({ timeout: 30_000 });
   const facts = await frame.locator('#facts').textContent();
   assert.match(facts, /Samples2,000/);
   assert.match(facts, /Classes10/);
@@ -62,7 +63,11 @@ export const tests = [
     theme: THEMES.dark,
     fn: async (ctx) => {
       const frame = await ctx.webview({ title: PANEL });
+      // the summary shown before the click is replaced (loading…, then the new summary): wait for
+      // the old one to go before checking, or the check would read the old summary half-replaced
+      const before = await frame.locator('#reload').elementHandle();
       await frame.locator('#reload').click();
+      await before.waitForElementState('hidden', { timeout: 30_000 });
       await checkSummary(frame);
     },
   },
