@@ -4,9 +4,13 @@ import {
   type ComparisonSummary,
   MAX_COMPARE_RUNS,
   MIN_COMPARE_RUNS,
+  MOVER_ORDERS,
+  type MoverOrder,
   loadComparison,
   summarizeComparison,
 } from '../engine/compare';
+import { isInputError } from '../engine/errors';
+import { type Interval, excludesZero } from '../engine/uncertainty';
 import { UsageError, parseArgs } from './args';
 import { table } from './format';
 
@@ -14,9 +18,13 @@ export interface Output {
   write(text: string): unknown;
 }
 
-export const COMPARE_USAGE = `  lsmi compare <results> <results>... [--baseline NAME] [--top K] [--json]`;
+export const COMPARE_USAGE = `  lsmi compare <results> <results>... [--baseline NAME] [--top K] [--order abs|gain|loss|stable]
+                      [--bootstrap R] [--seed S] [--json]`;
 export const COMPARE_HELP = `  compare    compare 2 to ${MAX_COMPARE_RUNS} results files (.lsmi.arrow) of different models on the same samples:
-             dataset R, U1, U2, S per run, Δ = run − baseline, class shifts and the samples that moved most`;
+             dataset R, U1, U2, S per run, Δ = run − baseline with paired-bootstrap 95 % intervals,
+             class shifts with intervals, and the samples that moved most; ~ marks a Δ within noise.
+             --order stable ranks the movers by |Δ| relative to their seed-to-seed noise (runs
+             estimated with --replicates); --bootstrap R replicates (default 1000), --seed S (default 0)`;
 
 export function nonNegativeInt(v: string | true | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -32,14 +40,24 @@ export function checkRunCount(files: string[], command: string): void {
 }
 
 export async function compareCommand(argv: string[], out: Output): Promise<number> {
-  const args = parseArgs(argv, { boolean: ['json'], value: ['baseline', 'top'] });
+  const args = parseArgs(argv, { boolean: ['json'], value: ['baseline', 'top', 'bootstrap', 'seed', 'order'] });
   checkRunCount(args.positional, 'compare');
   const baseline = args.flags.get('baseline');
   if (baseline === true) throw new UsageError('--baseline needs a run name or index');
   const json = args.flags.has('json');
   const top = nonNegativeInt(args.flags.get('top'), 'top') ?? (json ? 10 : 5);
-  const cmp = await loadComparison(args.positional, { baseline });
-  const summary = summarizeComparison(cmp, { top });
+  const replicates = nonNegativeInt(args.flags.get('bootstrap'), 'bootstrap');
+  const seed = nonNegativeInt(args.flags.get('seed'), 'seed');
+  let cmp;
+  try {
+    cmp = await loadComparison(args.positional, { baseline, bootstrap: { replicates, seed } });
+  } catch (e) {
+    if (isInputError(e) && e.code === 'BAD_SETTINGS') throw new UsageError(`--${e.setting === 'bootstrap.replicates' ? 'bootstrap' : (e.setting ?? '')}: ${e.message}`);
+    throw e;
+  }
+  const orderFlag = args.flags.get('order');
+  if (orderFlag !== undefined && !(MOVER_ORDERS as readonly (string | true)[]).includes(orderFlag)) throw new UsageError(`--order must be one of ${MOVER_ORDERS.join(', ')}, got '${orderFlag}'`);
+  const summary = summarizeComparison(cmp, { top, order: orderFlag as MoverOrder | undefined });
   out.write(json ? JSON.stringify(summary, null, 2) + '\n' : formatComparison(summary) + '\n');
   return 0;
 }
@@ -48,6 +66,9 @@ const zero = (x: number) => (Math.abs(x) < 5e-5 ? 0 : x); // no "-0.0000"
 const f4 = (x: number) => (Number.isFinite(x) ? zero(x).toFixed(4) : 'n/a');
 const s4 = (x: number) => (Number.isFinite(x) ? (zero(x) > 0 ? '+' : '') + zero(x).toFixed(4) : 'n/a');
 const ATOMS = ['R', 'U1', 'U2', 'S'] as const;
+/** A Δ with its interval; `~` when the interval includes 0 (within noise). */
+const withInterval = (d: number, iv: Interval | null | undefined) =>
+  iv ? `${s4(d)} [${f4(iv.lo)}, ${f4(iv.hi)}]${excludesZero(iv) ? '  ' : ' ~'}` : s4(d);
 
 export function formatComparison(s: ComparisonSummary): string {
   const lines: string[] = [];
@@ -67,42 +88,73 @@ export function formatComparison(s: ComparisonSummary): string {
   );
   lines.push(`adjusted means over the ${s.nCommon} samples every run has; missing: joined samples the run lacks`);
   lines.push('');
-  lines.push('Δ vs baseline (run − baseline)');
+  const sig = s.significance;
+  const pct = `${+(sig.level * 100).toFixed(1)} %`;
+  lines.push(`Δ vs baseline (run − baseline), ${pct} intervals${sig.replicates ? ` (paired bootstrap, ${sig.replicates} replicates, seed ${sig.seed})` : ': none (--bootstrap 0)'}`);
   const others = s.runs.filter((r) => !r.isBaseline);
   lines.push(
     table(
       [
-        ['run', 'ΔR', 'ΔU1', 'ΔU2', 'ΔS', 'mean |Δr|', 'mean |Δu1|', 'mean |Δu2|', 'mean |Δs|'],
-        ...others.map((r) => [r.label, ...ATOMS.map((a) => s4(r.datasetDelta[a])), ...COMPARE_COMPONENTS.map((c) => f4(s.histograms[c].meanAbs[r.index]))]),
+        ['run', 'ΔR', 'ΔU1', 'ΔU2', 'ΔS'],
+        ...others.map((r) => [r.label, ...ATOMS.map((a) => withInterval(r.datasetDelta[a], r.deltaIntervals?.[a]))]),
       ],
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'r', 'r', 'r', 'r'],
     ),
   );
+  if (sig.replicates) {
+    for (const r of others) {
+      const moved = r.moved.map((a) => `${a} ${s4(r.datasetDelta[a])} [${f4(r.deltaIntervals![a].lo)}, ${f4(r.deltaIntervals![a].hi)}]`);
+      lines.push(moved.length
+        ? `${r.label}: moved beyond noise: ${moved.join('; ')}`
+        : `${r.label}: no component moved beyond noise (every ${pct} interval includes 0)`);
+    }
+    lines.push(others.every((r) => sig.seedNoise[r.index])
+      ? "the intervals include the samples' noise and the estimator's seed-to-seed noise (replicate fits of every run)"
+      : "the intervals cover the samples' noise; estimate the runs with --replicates R to include the estimator's own seed-to-seed noise");
+    lines.push('~ within noise: the interval includes 0');
+  }
+  lines.push('');
+  lines.push(
+    table(
+      [
+        ['run', 'mean |Δr|', 'mean |Δu1|', 'mean |Δu2|', 'mean |Δs|'],
+        ...others.map((r) => [r.label, ...COMPARE_COMPONENTS.map((c) => f4(s.histograms[c].meanAbs[r.index]))]),
+      ],
+      ['l', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  lines.push('mean |Δ|: how far single samples moved (per-sample differences do not cancel out here)');
   const top = s.movers[0]?.page.rows.length ?? 0;
   for (const sh of s.shifts) {
     lines.push('');
-    lines.push(`class shifts: ${sh.label} vs ${base.label} (adjusted class means)`);
+    lines.push(`class shifts: ${sh.label} vs ${base.label} (adjusted class means; intervals simultaneous over the classes at ${pct})`);
     const rows: string[][] = [['component', 'direction', 'class', 'n', 'baseline', 'run', 'Δ']];
+    let beyond = 0;
     for (const c of COMPARE_COMPONENTS) {
       for (const dir of ['gained', 'lost'] as const) {
         for (const x of sh.shifts[c][dir].slice(0, Math.max(1, Math.min(3, top)))) {
-          rows.push([c, dir, x.name, String(x.n), f4(x.baseline), f4(x.value), s4(x.delta)]);
+          rows.push([c, dir, x.name, String(x.n), f4(x.baseline), f4(x.value), withInterval(x.delta, x.interval)]);
         }
+        beyond += sh.shifts[c][dir].filter((x) => x.significant).length;
       }
     }
     lines.push(rows.length > 1 ? table(rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r']) : '  (no class moved)');
+    if (sig.replicates) lines.push(beyond ? `${beyond} class shift${beyond === 1 ? '' : 's'} beyond noise (over every component)` : 'no class shift beyond noise');
   }
   for (const mv of s.movers) {
     lines.push('');
     const p = mv.page;
-    lines.push(`biggest movers: ${mv.label} vs ${base.label} (top ${p.rows.length} of ${p.total} by the largest |Δ| of any component${p.missing ? `; ${p.missing} samples without a Δ` : ''})`);
+    const by = { abs: 'the largest |Δ| of any component', gain: 'the largest gain', loss: 'the largest loss', stable: '|Δ| relative to the seed-to-seed noise' }[p.order];
+    lines.push(`biggest movers: ${mv.label} vs ${base.label} (top ${p.rows.length} of ${p.total} by ${by}${p.missing ? `; ${p.missing} samples without a Δ` : ''})`);
+    const noise = p.rows.some((r) => r.stability !== undefined);
     lines.push(
       table(
         [
-          ['sample_id', 'class', 'moved', 'Δr', 'Δu1', 'Δu2', 'Δs'],
-          ...p.rows.map((r) => [r.sample_id, r.class, r.component, ...COMPARE_COMPONENTS.map((c) => s4(r.deltas[c]))]),
+          ['sample_id', 'class', 'moved', 'Δr', 'Δu1', 'Δu2', 'Δs', ...(noise ? ['noise sd', '|Δ|/sd'] : [])],
+          ...p.rows.map((r) => [r.sample_id, r.class, r.component, ...COMPARE_COMPONENTS.map((c) => s4(r.deltas[c])),
+            ...(noise ? [f4(r.stability ?? NaN), r.stability ? (Math.abs(r.delta) / Math.max(1e-6, r.stability)).toFixed(1) : 'n/a'] : [])]),
         ],
-        ['l', 'l', 'l', 'r', 'r', 'r', 'r'],
+        ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
       ),
     );
   }

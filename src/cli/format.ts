@@ -151,6 +151,10 @@ export function formatReport(r: ResultsReport, opts: { classes?: ClassTableOptio
   );
   lines.push(`adjustment: ${d.branch}, adj = ${f4(d.adj)}; prior: ${r.prior.source}`);
   if (d.intervals) lines.push(`intervals: ${d.intervals.method}, ${d.intervals.replicates} replicates${d.intervals.blocks < r.run.n ? ` of ${d.intervals.blocks} blocks` : ''}; a difference smaller than an interval's width is within noise`);
+  if (r.stability) {
+    const st = r.stability;
+    lines.push(`stability over ${st.replicates + 1} fits (seeds forked from ${r.settings.seed}): sd of the dataset means ${ATOMS.map((a) => `${a} ${f4(st.dataset[a])}`).join(', ')}; mean per-sample sd ${ATOMS.map((a) => `${a.toLowerCase()} ${f4(st.meanSampleSd[a])}`).join(', ')}`);
+  }
   lines.push('');
   lines.push(...formatHeads(r));
   for (const m of ['1', '2'] as const) {
@@ -179,10 +183,10 @@ export function formatReport(r: ResultsReport, opts: { classes?: ClassTableOptio
     lines.push(
       table(
         [
-          ['sample_id', 'class', ...(['r', 'u1', 'u2', 's'] as const).map((k) => (k === c ? `${k} (sorted)` : k))],
-          ...r.top[c].map((t) => [t.sample_id, t.class, f4(t.r), f4(t.u1), f4(t.u2), f4(t.s)]),
+          ['sample_id', 'class', ...(['r', 'u1', 'u2', 's'] as const).map((k) => (k === c ? `${k} (sorted)` : k)), ...(r.stability ? [`${c} sd`] : [])],
+          ...r.top[c].map((t) => [t.sample_id, t.class, f4(t.r), f4(t.u1), f4(t.u2), f4(t.s), ...(r.stability ? [f4(t.sd ?? NaN)] : [])]),
         ],
-        ['l', 'l', 'r', 'r', 'r', 'r'],
+        ['l', 'l', 'r', 'r', 'r', 'r', 'r'],
       ),
     );
   }

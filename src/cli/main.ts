@@ -24,7 +24,7 @@ Usage:
                       [--mode em|knife] [--covariance auto|diag|full|tied] [--components auto|K]
                       [--prior empirical|uniform] [--folds N] [--seed S]
                       [--backend auto|webgpu|tensorflow-gpu|wasm|cpu] [--threads auto|1|2]
-                      [--bootstrap R] [--top K] [--force] [--json] [--columns STD=NAME,...]
+                      [--bootstrap R] [--replicates R] [--top K] [--force] [--json] [--columns STD=NAME,...]
                       [--class-sort R|U1|U2|S] [--class-rank mean|lower] [--min-n N] [--normalised]
   lsmi inspect <run-or-results> [--json] [--top K] [--columns STD=NAME,...]
                       [--class-sort R|U1|U2|S] [--class-rank mean|lower] [--min-n N] [--normalised]
@@ -60,6 +60,9 @@ Options:
                  reference machine slower on small runs, ~20 % faster on larger ones: BENCHMARKS.md);
                  the results are the same either way
   --bootstrap    bootstrap replicates for the dataset atoms' 95 % intervals (default 1000; 0: none)
+  --replicates   per-sample stability (opt-in): estimate R more times with forked seeds (new folds,
+                 calibration halves and density fits) and store each sample's standard deviation of r,
+                 u1, u2, s (columns r_sd ... s_sd); costs about (1 + R) × one estimate (default 0: off)
   --class-sort   rank the per-class table by R, U1, U2 or S (default: every class, in class order)
   --class-rank   mean (default) or lower: by the interval's lower bound (conservative: a small class
                  with a wide interval ranks below a large one with the same mean)
@@ -165,7 +168,7 @@ function choice<T extends string>(v: string | true | undefined, name: string, al
 async function estimate(argv: string[], out: Output, err: Output): Promise<number> {
   const args = parseArgs(argv, {
     boolean: ['json', 'force', 'normalised'],
-    value: [...CLASS_FLAGS, 'bootstrap', 'out', 'probe', 'calibrate', 'mode', 'covariance', 'components', 'prior', 'folds', 'seed', 'backend', 'threads', 'top', 'columns'],
+    value: [...CLASS_FLAGS, 'bootstrap', 'replicates', 'out', 'probe', 'calibrate', 'mode', 'covariance', 'components', 'prior', 'folds', 'seed', 'backend', 'threads', 'top', 'columns'],
   });
   if (args.positional.length !== 1) throw new UsageError('estimate takes exactly one run file');
   const f = args.flags;
@@ -189,6 +192,7 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
     folds: number('folds'),
     seed: number('seed'),
     bootstrap: f.has('bootstrap') ? { replicates: number('bootstrap') } : undefined,
+    replicates: number('replicates'),
   } as SettingsInput;
   // one validation for every caller (src/engine/estimate/settings.ts); here a bad value is a usage error
   try {

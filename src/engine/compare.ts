@@ -10,12 +10,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Atoms, topK } from './estimate/decompose';
+import { type Atoms, adjustment, topK } from './estimate/decompose';
+import { DEFAULT_SETTINGS, validateSetting } from './estimate/settings';
 import { LsmiInputError, describeRows, isInputError } from './errors';
 import { type ResultsData, type ResultsMeta, RESULTS_SUFFIX, readResults, resultsPathFor } from './io/results';
 import { SPLITS, type Split } from './io/run';
 import { Rng } from './random';
-import { quantileSorted } from './uncertainty';
+import { type AtomIntervals, BlockSums, type Interval, classIntervals, excludesZero, normalQuantile, percentileIntervals, quantileSorted } from './uncertainty';
 
 export const MIN_COMPARE_RUNS = 2;
 export const MAX_COMPARE_RUNS = 8;
@@ -66,6 +67,35 @@ export interface ClassComparison {
   means: Atoms[];
   /** means[k] − means[baseline], per run. */
   delta: Atoms[];
+  /**
+   * Per run: the interval of each Δ (t interval of the mean per-sample difference, simultaneous
+   * over the classes: see {@link CompareSignificance}); null for the baseline, for n < 2 and
+   * without a bootstrap.
+   */
+  deltaIntervals: (Record<keyof Atoms, Interval | null> | null)[];
+}
+
+/** How the differences' intervals were computed (recorded so a rerun gives the same intervals). */
+export interface CompareSignificance {
+  /** Paired bootstrap replicates for the dataset Δ (0: no intervals). */
+  replicates: number;
+  /** Coverage, e.g. 0.95. */
+  level: number;
+  seed: number;
+  /** Blocks the common samples were dealt into (see src/engine/uncertainty.ts). */
+  blocks: number;
+  /** 'paired percentile bootstrap (Poisson weights), RUS adjustment in every replicate' */
+  method: string;
+  /** Class shifts: t intervals of the mean per-sample Δ, Bonferroni-simultaneous over the classes. */
+  classMethod: string;
+  /** The per-class coverage that makes the class intervals simultaneous at `level`. */
+  classLevel: number;
+  /**
+   * Per run: whether its intervals also include the estimator's own seed-to-seed noise (both it
+   * and the baseline were estimated with replicates: their variances over the fits are added in
+   * quadrature). Without replicates the intervals cover the sampling noise of the samples only.
+   */
+  seedNoise: boolean[];
 }
 
 export interface Comparison {
@@ -89,12 +119,22 @@ export interface Comparison {
   rows: Int32Array[];
   /** Per run: the joined per-sample values, NaN where the run lacks the sample. */
   values: Record<JoinedColumn, Float64Array>[];
+  /**
+   * Per run: each joined sample's standard deviation of r, u1, u2, s over the run's replicate fits
+   * (NaN where the run lacks the sample); undefined for a run estimated without replicates.
+   */
+  sd: (Record<CompareComponent, Float64Array> | undefined)[];
   /** Per run: values − baseline values (NaN where either lacks the sample; zeros for the baseline). */
   delta: Record<CompareComponent, Float64Array>[];
   /** 1 where every run has the sample. */
   common: Uint8Array;
   /** Per run: common means − baseline's common means. */
   datasetDelta: Atoms[];
+  /** Per run: the paired bootstrap interval of each Δ (null for the baseline, or without a bootstrap). */
+  datasetDeltaIntervals: (AtomIntervals | null)[];
+  significance: CompareSignificance;
+  /** The bootstrap settings the comparison was made with (kept for a change of baseline). */
+  bootstrap: { replicates: number; level: number; seed: number };
   perClass: ClassComparison[];
   warnings: string[];
 }
@@ -102,6 +142,8 @@ export interface Comparison {
 export interface CompareOptions {
   /** The baseline: a run index (0-based, in file order), or a label, run name, file path or file name. Default 0. */
   baseline?: string | number;
+  /** The paired bootstrap of the differences (defaults: 1000 replicates, 95 %, seed 0). */
+  bootstrap?: { replicates?: number; level?: number; seed?: number };
 }
 
 /** Reads 2 to 8 results files and compares them (see {@link compareResults}). */
@@ -145,6 +187,14 @@ function checkCount(n: number): void {
 /** Compares results already in memory: joins them on sample_id and computes every difference. */
 export function compareResults(inputs: { file: string; data: ResultsData }[], opts: CompareOptions = {}): Comparison {
   checkCount(inputs.length);
+  const boot = {
+    replicates: opts.bootstrap?.replicates ?? DEFAULT_SETTINGS.bootstrap.replicates,
+    level: opts.bootstrap?.level ?? DEFAULT_SETTINGS.bootstrap.level,
+    seed: opts.bootstrap?.seed ?? 0,
+  };
+  validateSetting('bootstrap.replicates', boot.replicates);
+  validateSetting('bootstrap.level', boot.level);
+  validateSetting('seed', boot.seed);
   for (const { file, data } of inputs) checkUniqueIds(file, data.sampleIds);
   checkClasses(inputs);
   const labels = uniqueLabels(inputs);
@@ -209,6 +259,19 @@ export function compareResults(inputs: { file: string; data: ResultsData }[], op
     }
     return v;
   });
+  const sd = inputs.map(({ data }, k) => {
+    const st = data.stability;
+    if (!st) return undefined;
+    const v = {} as Record<CompareComponent, Float64Array>;
+    for (const c of COMPARE_COMPONENTS) {
+      const out = new Float64Array(n).fill(NaN);
+      const src = st[`${c}_sd`];
+      const r = rows[k];
+      for (let j = 0; j < n; j++) if (r[j] >= 0) out[j] = src[r[j]];
+      v[c] = out;
+    }
+    return v;
+  });
   const common = new Uint8Array(n);
   let nCommon = 0;
   for (let j = 0; j < n; j++) {
@@ -252,7 +315,7 @@ export function compareResults(inputs: { file: string; data: ResultsData }[], op
   const settingsKeys = new Set(runs.map((r) => JSON.stringify({ mode: r.settings.mode, covariance: r.settings.covariance, components: r.settings.components, prior: r.settings.prior })));
   if (settingsKeys.size > 1) warnings.push('the runs were estimated with different settings (density mode, covariance, components or prior): differences mix model and estimator effects.');
 
-  const partial: Omit<Comparison, 'delta' | 'datasetDelta' | 'perClass'> = {
+  const partial: Omit<Comparison, Rebased> = {
     runs,
     baseline,
     n,
@@ -266,8 +329,10 @@ export function compareResults(inputs: { file: string; data: ResultsData }[], op
     split,
     rows,
     values,
+    sd,
     common,
     warnings,
+    bootstrap: boot,
   };
   resultsByComparison.set(rows, inputs.map((i) => i.data));
   return rebase(partial, baseline);
@@ -284,7 +349,10 @@ export function resolveRun(cmp: Comparison, run: string | number): number {
   return resolveBaseline(run, cmp.runs.map((r) => ({ label: r.label, name: r.name, file: r.file })));
 }
 
-function rebase(c: Omit<Comparison, 'delta' | 'datasetDelta' | 'perClass'>, baseline: number): Comparison {
+/** What {@link rebase} computes for a baseline. */
+type Rebased = 'delta' | 'datasetDelta' | 'datasetDeltaIntervals' | 'significance' | 'perClass';
+
+function rebase(c: Omit<Comparison, Rebased>, baseline: number): Comparison {
   const { n, values, runs } = c;
   const bv = values[baseline];
   const delta = values.map((v) => {
@@ -302,7 +370,7 @@ function rebase(c: Omit<Comparison, 'delta' | 'datasetDelta' | 'perClass'>, base
   // per class, over the samples every run has
   const count = new Array<number>(c.nClasses).fill(0);
   for (let j = 0; j < n; j++) if (c.common[j]) count[c.labels[j]]++;
-  const perClass: ClassComparison[] = c.classNames.map((name, index) => ({ index, name, n: count[index], means: [], delta: [] }));
+  const perClass: ClassComparison[] = c.classNames.map((name, index) => ({ index, name, n: count[index], means: [], delta: [], deltaIntervals: [] }));
   for (let k = 0; k < runs.length; k++) {
     const sums = COMPARE_COMPONENTS.map(() => new Float64Array(c.nClasses));
     for (let j = 0; j < n; j++) {
@@ -317,7 +385,132 @@ function rebase(c: Omit<Comparison, 'delta' | 'datasetDelta' | 'perClass'>, base
     }
   }
   for (const pc of perClass) pc.delta = pc.means.map((m) => subAtoms(m, pc.means[baseline]));
-  return { ...c, baseline, delta, datasetDelta, perClass };
+
+  // significance: a paired bootstrap of the dataset Δ, t intervals of the class Δ
+  const { replicates, level, seed } = c.bootstrap;
+  const testable = count.filter((m) => m >= 2).length;
+  const classLevel = 1 - (1 - level) / Math.max(1, testable);
+  const paired = replicates > 0 && c.nCommon > 0 ? pairedDeltaIntervals(c, baseline, datasetDelta) : undefined;
+  const datasetDeltaIntervals = runs.map((_, k) => (k === baseline || !paired ? null : paired.intervals[k]));
+  for (let k = 0; k < runs.length; k++) {
+    if (k === baseline || replicates === 0) {
+      for (const pc of perClass) pc.deltaIntervals.push(null);
+      continue;
+    }
+    const ci = classIntervals(COMPARE_COMPONENTS.map((comp) => delta[k][comp]), c.labels, c.nClasses, classLevel, c.common);
+    for (const pc of perClass) {
+      const iv = {} as Record<keyof Atoms, Interval | null>;
+      COMPARE_COMPONENTS.forEach((comp, q) => (iv[ATOM_OF[comp]] = ci.interval[q][pc.index]));
+      pc.deltaIntervals.push(iv);
+    }
+  }
+  // the estimator's own noise, where both runs measured it (replicate fits): added in quadrature
+  const seedNoise = runs.map((r, k) => k !== baseline && replicates > 0 && !!r.meta.stability && !!runs[baseline].meta.stability);
+  const widen = (iv: Interval | null, center: number, variance: number, z: number): Interval | null =>
+    iv && Number.isFinite(variance)
+      ? { lo: center - Math.sqrt((center - iv.lo) ** 2 + z * z * variance), hi: center + Math.sqrt((iv.hi - center) ** 2 + z * z * variance) }
+      : iv;
+  const zData = normalQuantile((1 + level) / 2);
+  const zClass = normalQuantile((1 + classLevel) / 2);
+  for (let k = 0; k < runs.length; k++) {
+    if (!seedNoise[k]) continue;
+    const a = runs[k].meta.stability!;
+    const b = runs[baseline].meta.stability!;
+    const iv = datasetDeltaIntervals[k];
+    for (const atom of ['R', 'U1', 'U2', 'S'] as const) {
+      if (iv) iv[atom] = widen(iv[atom], datasetDelta[k][atom], a.dataset[atom] ** 2 + b.dataset[atom] ** 2, zData)!;
+      for (const pc of perClass) {
+        const civ = pc.deltaIntervals[k];
+        if (civ) civ[atom] = widen(civ[atom], pc.delta[k][atom], (a.perClass[pc.index]?.[atom] ?? NaN) ** 2 + (b.perClass[pc.index]?.[atom] ?? NaN) ** 2, zClass);
+      }
+    }
+  }
+  const significance: CompareSignificance = {
+    replicates,
+    level,
+    seed,
+    blocks: paired?.blocks ?? 0,
+    method: 'paired percentile bootstrap (Poisson weights), RUS adjustment in every replicate',
+    classMethod: `t interval of the mean per-sample Δ, Bonferroni-simultaneous over the ${testable} classes`,
+    classLevel,
+    seedNoise,
+  };
+  return { ...c, baseline, delta, datasetDelta, datasetDeltaIntervals, significance, perClass };
+}
+
+const SIGN: Record<CompareComponent, number> = { r: 1, u1: -1, u2: -1, s: 1 };
+
+/**
+ * The paired bootstrap of the dataset Δ over the samples every run has: every replicate weighs the
+ * same samples in every run (Poisson weights on blocks, see src/engine/uncertainty.ts), takes each
+ * run's raw means (adjusted value ∓ the run's adjustment), applies the RUS adjustment to those
+ * means (it depends on them) and differences the adjusted means against the baseline's. The
+ * percentile interval is then shifted by (shown Δ − the same recipe on all common samples), which
+ * is 0 when every run has every sample (the results file's adjustment is this recipe's on all its
+ * samples); with missing samples it centres the interval on the Δ the tables show.
+ */
+function pairedDeltaIntervals(c: Omit<Comparison, Rebased>, baseline: number, shown: Atoms[]): { intervals: AtomIntervals[]; blocks: number } {
+  const { runs, values } = c;
+  const series: Float64Array[] = [];
+  for (let k = 0; k < runs.length; k++) {
+    const adj = runs[k].dataset.adj;
+    for (const comp of COMPARE_COMPONENTS) {
+      const v = values[k][comp];
+      const out = new Float64Array(v.length);
+      const shift = SIGN[comp] * adj;
+      for (let j = 0; j < v.length; j++) out[j] = c.common[j] ? v[j] - shift : 0;
+      series.push(out);
+    }
+  }
+  const adjustedDelta = (m: ArrayLike<number>, out: Float64Array, at: number) => {
+    const adjusted: Atoms[] = [];
+    for (let k = 0; k < runs.length; k++) {
+      const raw = { R: m[4 * k], U1: m[4 * k + 1], U2: m[4 * k + 2], S: m[4 * k + 3] };
+      const { adj } = adjustment(raw);
+      adjusted.push({ R: raw.R + adj, U1: raw.U1 - adj, U2: raw.U2 - adj, S: raw.S + adj });
+    }
+    for (let k = 0; k < runs.length; k++) {
+      out[at + 4 * k] = adjusted[k].R - adjusted[baseline].R;
+      out[at + 4 * k + 1] = adjusted[k].U1 - adjusted[baseline].U1;
+      out[at + 4 * k + 2] = adjusted[k].U2 - adjusted[baseline].U2;
+      out[at + 4 * k + 3] = adjusted[k].S - adjusted[baseline].S;
+    }
+  };
+  const rng = Rng.derive(c.bootstrap.seed, 'compare-bootstrap');
+  const sums = new BlockSums(series, rng.fork(), c.common);
+  const stats = 4 * runs.length;
+  const reps = new Float64Array(c.bootstrap.replicates * stats);
+  sums.replicate(c.bootstrap.replicates, rng.fork(), (m, k) => adjustedDelta(m, reps, k * stats));
+  // the recipe on all common samples, to centre the intervals on the shown Δ
+  const full = new Float64Array(series.length);
+  for (let q = 0; q < series.length; q++) {
+    let acc = 0;
+    for (let j = 0; j < series[q].length; j++) acc += series[q][j];
+    full[q] = acc / c.nCommon;
+  }
+  const recipe = new Float64Array(stats);
+  adjustedDelta(full, recipe, 0);
+  const iv = percentileIntervals(reps, c.bootstrap.replicates, stats, c.bootstrap.level);
+  const intervals = runs.map((_, k) => {
+    const out = {} as AtomIntervals;
+    (['R', 'U1', 'U2', 'S'] as const).forEach((a, q) => {
+      const shift = shown[k][a] - recipe[4 * k + q];
+      const x = iv[4 * k + q];
+      out[a] = { lo: x.lo + shift, hi: x.hi + shift };
+    });
+    return out;
+  });
+  return { intervals, blocks: sums.blocks };
+}
+
+/** The components whose Δ interval excludes 0, largest |Δ| first (the compare headline names only these). */
+export function significantMoves(cmp: Pick<Comparison, 'datasetDelta' | 'datasetDeltaIntervals'>, run: number): { atom: keyof Atoms; delta: number; interval: Interval }[] {
+  const iv = cmp.datasetDeltaIntervals[run];
+  if (!iv) return [];
+  return (['R', 'U1', 'U2', 'S'] as const)
+    .filter((a) => excludesZero(iv[a]))
+    .map((a) => ({ atom: a, delta: cmp.datasetDelta[run][a], interval: iv[a] }))
+    .sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta));
 }
 
 function subAtoms(a: Atoms, b: Atoms): Atoms {
@@ -423,6 +616,10 @@ export interface ClassShift {
   value: number;
   /** value − baseline. */
   delta: number;
+  /** The Δ's interval (simultaneous over the classes; null for n < 2 or without a bootstrap). */
+  interval: Interval | null;
+  /** The interval excludes 0: a shift beyond noise. */
+  significant: boolean;
 }
 
 /** Per component: classes whose mean rose (`gained`, largest first) and fell (`lost`, largest drop first). */
@@ -435,7 +632,10 @@ export function classShifts(cmp: Comparison, run: number, top = Infinity): Class
     const a = ATOM_OF[comp];
     const all = cmp.perClass
       .filter((pc) => pc.n > 0)
-      .map((pc) => ({ index: pc.index, name: pc.name, n: pc.n, baseline: pc.means[cmp.baseline][a], value: pc.means[run][a], delta: pc.delta[run][a] }));
+      .map((pc) => {
+        const interval = pc.deltaIntervals[run]?.[a] ?? null;
+        return { index: pc.index, name: pc.name, n: pc.n, baseline: pc.means[cmp.baseline][a], value: pc.means[run][a], delta: pc.delta[run][a], interval, significant: excludesZero(interval) };
+      });
     out[comp] = {
       gained: all.filter((x) => x.delta > 0).sort((x, y) => y.delta - x.delta || x.index - y.index).slice(0, top),
       lost: all.filter((x) => x.delta < 0).sort((x, y) => x.delta - y.delta || x.index - y.index).slice(0, top),
@@ -551,8 +751,13 @@ export function filterSamples(cmp: Pick<Comparison, 'n' | 'labels' | 'split' | '
 }
 
 export type MoverComponent = CompareComponent | 'any';
-/** `abs`: largest |Δ| first; `gain`: largest Δ first; `loss`: most negative Δ first. */
-export type MoverOrder = 'abs' | 'gain' | 'loss';
+/**
+ * `abs`: largest |Δ| first; `gain`: largest Δ first; `loss`: most negative Δ first; `stable`: largest
+ * |Δ| relative to the samples' stability, |Δ| / √(sd_run² + sd_baseline²) (both runs estimated with
+ * replicates), so a sample that moves by more than its own seed-to-seed noise leads.
+ */
+export type MoverOrder = 'abs' | 'gain' | 'loss' | 'stable';
+export const MOVER_ORDERS: readonly MoverOrder[] = ['abs', 'gain', 'loss', 'stable'];
 
 export interface MoversQuery extends SampleFilter {
   /** Ranked by Δ of this component, or `any`: the component with the largest |Δ| per sample (default). */
@@ -581,6 +786,8 @@ export interface MoverRow {
   deltas: Record<CompareComponent, number>;
   baseline: Record<CompareComponent, number>;
   value: Record<CompareComponent, number>;
+  /** √(sd_run² + sd_baseline²) of the ranked component (both runs estimated with replicates). */
+  stability?: number;
 }
 
 export interface MoversPage {
@@ -630,6 +837,32 @@ function anyMoverKey(cmp: Comparison, d: Record<CompareComponent, Float64Array>)
   return { key, comp };
 }
 
+/** Whether a run and the baseline both carry per-sample stability (replicate fits). */
+export function hasPairStability(cmp: Pick<Comparison, 'sd' | 'baseline'>, run: number): boolean {
+  return !!cmp.sd[run] && !!cmp.sd[cmp.baseline];
+}
+
+const noiseCache = new WeakMap<Comparison, Map<number, Record<CompareComponent, Float64Array>>>();
+
+/** Per joined sample and component: √(sd_run² + sd_baseline²), the noise of its Δ. */
+function pairNoise(cmp: Comparison, run: number): Record<CompareComponent, Float64Array> {
+  if (!hasPairStability(cmp, run)) {
+    const without = [run, cmp.baseline].filter((k) => !cmp.sd[k]).map((k) => cmp.runs[k].label);
+    throw new LsmiInputError('BAD_SETTINGS', { file: cmp.runs[run].file, setting: 'order' },
+      `ranking movers by stability needs per-sample standard deviations in both runs; ${without.join(' and ')} ${without.length === 1 ? 'was' : 'were'} estimated without replicates (lsmi estimate --replicates R, or the lsmi.estimator.replicates setting).`);
+  }
+  let cache = noiseCache.get(cmp);
+  if (!cache) noiseCache.set(cmp, (cache = new Map()));
+  const hit = cache.get(run);
+  if (hit) return hit;
+  const a = cmp.sd[run]!;
+  const b = cmp.sd[cmp.baseline]!;
+  const out = {} as Record<CompareComponent, Float64Array>;
+  for (const c of COMPARE_COMPONENTS) out[c] = a[c].map((x, j) => Math.sqrt(x * x + b[c][j] * b[c][j]));
+  cache.set(run, out);
+  return out;
+}
+
 /** Every joined sample with a Δ, ranked (cached per comparison, run, component and order). */
 function ranking(cmp: Comparison, run: number, component: MoverComponent, order: MoverOrder): Int32Array {
   let cache = rankCache.get(cmp);
@@ -637,10 +870,16 @@ function ranking(cmp: Comparison, run: number, component: MoverComponent, order:
   const id = `${run}/${component}/${order}`;
   const hit = cache.get(id);
   if (hit) return hit;
-  const { key } = moverKey(cmp, run, component);
+  const { key, comp } = moverKey(cmp, run, component);
   const idx: number[] = [];
   for (let j = 0; j < cmp.n; j++) if (Number.isFinite(key[j])) idx.push(j);
-  const score = order === 'abs' ? (j: number) => Math.abs(key[j]) : order === 'gain' ? (j: number) => key[j] : (j: number) => -key[j];
+  let score: (j: number) => number;
+  if (order === 'stable') {
+    const noise = pairNoise(cmp, run);
+    const sdOf = (j: number) => noise[comp ? COMPARE_COMPONENTS[comp[j]] : (component as CompareComponent)][j];
+    // a sample with no measured noise at all (sd 0 in both runs) ranks by |Δ| / a floor of 1e-6
+    score = (j: number) => Math.abs(key[j]) / Math.max(1e-6, sdOf(j));
+  } else score = order === 'abs' ? (j: number) => Math.abs(key[j]) : order === 'gain' ? (j: number) => key[j] : (j: number) => -key[j];
   idx.sort((a, b) => score(b) - score(a) || a - b);
   const out = Int32Array.from(idx);
   cache.set(id, out);
@@ -680,11 +919,12 @@ export function moversPage(cmp: Comparison, q: MoversQuery = {}): MoversPage {
     missing = sel.length - keep.length;
   } else missing = cmp.n - ranked.length;
   const { key, comp } = moverKey(cmp, run, component);
+  const noise = hasPairStability(cmp, run) ? pairNoise(cmp, run) : undefined;
   const rows: MoverRow[] = [];
   for (let p = offset; p < Math.min(keep.length, offset + limit); p++) {
     const j = keep[p];
     const c = comp ? COMPARE_COMPONENTS[comp[j]] : (component as CompareComponent);
-    rows.push({ rank: p + 1, ...sampleCore(cmp, j), component: c, delta: key[j], ...sampleValues(cmp, j, run) });
+    rows.push({ rank: p + 1, ...sampleCore(cmp, j), component: c, delta: key[j], ...sampleValues(cmp, j, run), ...(noise ? { stability: noise[c][j] } : {}) });
   }
   return { component, run, order, offset, total: keep.length, missing, rows };
 }
@@ -894,7 +1134,19 @@ export function scatter(cmp: Comparison, q: ScatterQuery): Scatter {
 
 export interface ComparisonSummary {
   baseline: number;
-  runs: (Omit<ComparedRun, 'meta' | 'settings'> & { settings: Pick<ResultsMeta['settings'], 'mode' | 'covariance' | 'components' | 'prior' | 'seed'>; datasetDelta: Atoms; isBaseline: boolean })[];
+  runs: (Omit<ComparedRun, 'meta' | 'settings'> & {
+    settings: Pick<ResultsMeta['settings'], 'mode' | 'covariance' | 'components' | 'prior' | 'seed'>;
+    datasetDelta: Atoms;
+    /** The paired bootstrap interval of each Δ (null for the baseline or without a bootstrap). */
+    deltaIntervals: AtomIntervals | null;
+    /** The components whose Δ interval excludes 0, largest |Δ| first. */
+    moved: (keyof Atoms)[];
+    /** Per-sample standard deviations over replicate fits are in this run's results (movers can rank by stability). */
+    hasStability: boolean;
+    isBaseline: boolean;
+  })[];
+  /** How the intervals were computed. */
+  significance: CompareSignificance;
   n: number;
   nCommon: number;
   nIncomplete: number;
@@ -912,7 +1164,7 @@ export interface ComparisonSummary {
   warnings: string[];
 }
 
-export function summarizeComparison(cmp: Comparison, opts: { top?: number; bins?: number } = {}): ComparisonSummary {
+export function summarizeComparison(cmp: Comparison, opts: { top?: number; bins?: number; order?: MoverOrder } = {}): ComparisonSummary {
   const top = opts.top ?? 10;
   const others = cmp.runs.filter((r) => r.index !== cmp.baseline);
   const data = resultsOf(cmp);
@@ -924,9 +1176,13 @@ export function summarizeComparison(cmp: Comparison, opts: { top?: number; bins?
         ...rest,
         settings: { mode: settings.mode, covariance: settings.covariance, components: settings.components, prior: settings.prior, seed: settings.seed },
         datasetDelta: cmp.datasetDelta[r.index],
+        deltaIntervals: cmp.datasetDeltaIntervals[r.index],
+        moved: significantMoves(cmp, r.index).map((m) => m.atom),
+        hasStability: !!cmp.sd[r.index],
         isBaseline: r.index === cmp.baseline,
       };
     }),
+    significance: cmp.significance,
     n: cmp.n,
     nCommon: cmp.nCommon,
     nIncomplete: cmp.nIncomplete,
@@ -938,7 +1194,7 @@ export function summarizeComparison(cmp: Comparison, opts: { top?: number; bins?
     perClass: cmp.perClass,
     shifts: others.map((r) => ({ run: r.index, label: r.label, shifts: classShifts(cmp, r.index, top) })),
     histograms: Object.fromEntries(COMPARE_COMPONENTS.map((c) => [c, deltaHistogram(cmp, c, opts.bins)])) as Record<CompareComponent, DeltaHistogram>,
-    movers: others.map((r) => ({ run: r.index, label: r.label, page: moversPage(cmp, { run: r.index, component: 'any', order: 'abs', limit: top }) })),
+    movers: others.map((r) => ({ run: r.index, label: r.label, page: moversPage(cmp, { run: r.index, component: 'any', order: opts.order ?? 'abs', limit: top }) })),
     warnings: cmp.warnings,
   };
 }

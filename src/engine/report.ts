@@ -17,6 +17,8 @@ export interface TopSample {
   u1: number;
   u2: number;
   s: number;
+  /** The sorted component's standard deviation over the replicate fits (results estimated with replicates). */
+  sd?: number;
 }
 
 export interface ResultsReport {
@@ -39,6 +41,8 @@ export interface ResultsReport {
     surprisal?: number;
   }[];
   top: Record<Component, TopSample[]>;
+  /** Per-sample stability over replicate fits (absent unless estimated with replicates). */
+  stability?: ResultsData['meta']['stability'];
   heads: ResultsData['meta']['heads'];
   density: ResultsData['meta']['density'];
   /** What 'auto' and the large-N schedule resolved to (absent in results of tool versions before 0.3). */
@@ -69,6 +73,7 @@ export function resultsReport(results: ResultsData, file: string, opts: { top?: 
       u1: columns.u1[row],
       u2: columns.u2[row],
       s: columns.s[row],
+      ...(results.stability ? { sd: results.stability[`${c}_sd`][row] } : {}),
     }));
   }
   return {
@@ -78,6 +83,7 @@ export function resultsReport(results: ResultsData, file: string, opts: { top?: 
     dataset: meta.dataset,
     perClass: meta.perClass.map((c) => ({ index: c.index, name: c.name, n: c.n, ...c.adjusted, raw: c.raw, intervals: c.intervals, surprisal: c.surprisal })),
     top,
+    stability: meta.stability,
     heads: meta.heads,
     density: meta.density,
     effective: meta.effective,

@@ -128,7 +128,7 @@ export class BlockSums {
 }
 
 /** The percentile interval of each column of replicate values (replicates × stats, row-major). */
-function percentileIntervals(values: Float64Array, replicates: number, stats: number, level: number): Interval[] {
+export function percentileIntervals(values: Float64Array, replicates: number, stats: number, level: number): Interval[] {
   const out: Interval[] = [];
   const col = new Float64Array(replicates);
   for (let s = 0; s < stats; s++) {
@@ -224,9 +224,15 @@ export function classIntervals(series: ArrayLike<number>[], labels: Int32Array, 
   return { n, mean, interval };
 }
 
+/**
+ * Below this, an interval's end counts as 0: e.g. a Δ of two atoms that the RUS adjustment pins
+ * to 0 in most replicates ends at −1e-17, not at 0.
+ */
+export const ZERO_TOLERANCE = 1e-9;
+
 /** Whether an interval excludes 0: a difference beyond noise at the interval's level. */
 export function excludesZero(iv: Interval | null | undefined): boolean {
-  return !!iv && (iv.lo > 0 || iv.hi < 0);
+  return !!iv && (iv.lo > ZERO_TOLERANCE || iv.hi < -ZERO_TOLERANCE);
 }
 
 export type { AdjustBranch };

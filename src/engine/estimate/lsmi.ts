@@ -14,6 +14,7 @@ import {
   type HeadReport,
   type ResultsData,
   type ResultsMeta,
+  type StabilityColumn,
   RESULTS_FORMAT_VERSION,
   fileHash,
   readResults,
@@ -22,7 +23,7 @@ import {
 } from '../io/results';
 import type { ColumnMapping, Head, RunData } from '../io/run';
 import { TOOL_VERSION } from '../version';
-import { decompose } from './decompose';
+import { type Atoms, decompose } from './decompose';
 import { classIntervals, datasetIntervals } from '../uncertainty';
 import { Rng } from '../random';
 import { type StageJob, type StageName, type StageResult, MAX_LANE_COPY_BYTES, StageLane, laneBytes, runStage, stageWorkerScript } from './stages';
@@ -116,7 +117,7 @@ class Progress {
   private readonly done = new Map<string, number>();
   private readonly total: number;
   private last = 0;
-  constructor(stages: { stage: string; weight: number }[], private readonly sink?: (e: ProgressEvent) => void, private readonly span: [number, number] = [0, 1]) {
+  constructor(stages: { stage: string; weight: number }[], private readonly sink?: (e: ProgressEvent) => void, private readonly span: [number, number] = [0, 1], private readonly prefix = '') {
     let at = 0;
     for (const s of stages) {
       this.weights.set(s.stage, s.weight);
@@ -130,7 +131,7 @@ class Progress {
     let sum = 0;
     for (const [s, f] of this.done) sum += (this.weights.get(s) ?? 0) * f;
     this.last = Math.max(this.last, w === undefined ? fraction : sum / this.total);
-    this.sink?.({ stage, fraction: this.span[0] + (this.span[1] - this.span[0]) * this.last, message });
+    this.sink?.({ stage, fraction: this.span[0] + (this.span[1] - this.span[0]) * this.last, message: this.prefix + message });
   }
 }
 
@@ -138,13 +139,85 @@ class Progress {
  * Estimates per-sample interactions for a run in memory. `inputHash` identifies the input (the
  * file's content hash) and is recorded with the results.
  */
-export async function estimateRun(run: RunData, inputHash: string, opts: EstimateOptions = {}, span?: [number, number]): Promise<ResultsData> {
+export async function estimateRun(run: RunData, inputHash: string, opts: EstimateOptions = {}, span: [number, number] = [0, 1]): Promise<ResultsData> {
   const settings = resolveSettings(opts.settings);
   validateSettings(settings, run);
+  const R = settings.replicates;
+  if (R === 0) return estimateOnce(run, inputHash, settings, opts, span);
+  // per-sample stability: the main fit, then R fits with forked seeds (folds, calibration halves,
+  // density fits), each on its share of the progress bar
+  const part = (k: number): [number, number] => [span[0] + ((span[1] - span[0]) * k) / (R + 1), span[0] + ((span[1] - span[0]) * (k + 1)) / (R + 1)];
+  const main = await estimateOnce(run, inputHash, settings, opts, part(0));
+  const t0 = performance.now();
+  const fork = Rng.derive(settings.seed, 'replicates');
+  const seeds = Array.from({ length: R }, () => fork.nextU32());
+  const comps = ['r', 'u1', 'u2', 's'] as const;
+  const atoms = ['R', 'U1', 'U2', 'S'] as const;
+  // Welford over the fits: per sample, per class mean, dataset mean
+  const n = run.n;
+  const C = run.nClasses;
+  const mean = comps.map((c) => Float64Array.from(main.columns[c]));
+  const m2 = comps.map(() => new Float64Array(n));
+  const dsMean = atoms.map((a) => main.meta.dataset.adjusted[a]);
+  const dsM2 = atoms.map(() => 0);
+  const clsMean = atoms.map((a) => Float64Array.from(main.meta.perClass, (pc) => pc.adjusted[a]));
+  const clsM2 = atoms.map(() => new Float64Array(C));
+  for (let k = 0; k < R; k++) {
+    const rep = await estimateOnce(run, inputHash, { ...settings, seed: seeds[k], bootstrap: { ...settings.bootstrap, replicates: 0 } }, opts, part(k + 1), `replicate ${k + 1} of ${R}: `);
+    const count = k + 2;
+    comps.forEach((c, q) => {
+      const x = rep.columns[c];
+      const mu = mean[q];
+      const M2 = m2[q];
+      for (let i = 0; i < n; i++) {
+        const d = x[i] - mu[i];
+        mu[i] += d / count;
+        M2[i] += d * (x[i] - mu[i]);
+      }
+    });
+    atoms.forEach((a, q) => {
+      const x = rep.meta.dataset.adjusted[a];
+      const d = x - dsMean[q];
+      dsMean[q] += d / count;
+      dsM2[q] += d * (x - dsMean[q]);
+      for (let c = 0; c < C; c++) {
+        const xc = rep.meta.perClass[c].adjusted[a];
+        if (!Number.isFinite(xc)) continue;
+        const dc = xc - clsMean[q][c];
+        clsMean[q][c] += dc / count;
+        clsM2[q][c] += dc * (xc - clsMean[q][c]);
+      }
+    });
+  }
+  const sd = (M2: number) => Math.sqrt(M2 / R); // R + 1 fits, R degrees of freedom
+  const stability = {} as Record<StabilityColumn, Float64Array>;
+  const meanSampleSd = {} as Atoms;
+  comps.forEach((c, q) => {
+    const out = new Float64Array(n);
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc += out[i] = sd(m2[q][i]);
+    stability[`${c}_sd`] = out;
+    meanSampleSd[atoms[q]] = n ? acc / n : NaN;
+  });
+  const atomsOf = (f: (q: number) => number) => ({ R: f(0), U1: f(1), U2: f(2), S: f(3) });
+  main.meta.stability = {
+    replicates: R,
+    seeds,
+    dataset: atomsOf((q) => sd(dsM2[q])),
+    perClass: Array.from({ length: C }, (_, c) => atomsOf((q) => sd(clsM2[q][c]))),
+    meanSampleSd,
+    seconds: (performance.now() - t0) / 1000,
+  };
+  main.meta.timings.replicates = main.meta.stability.seconds;
+  main.stability = stability;
+  return main;
+}
+
+async function estimateOnce(run: RunData, inputHash: string, settings: EstimatorSettings, opts: EstimateOptions, span: [number, number], prefix = ''): Promise<ResultsData> {
   const signal = opts.signal;
   const timings: Record<string, number> = {};
   const stageNames: StageName[] = ['probe 1', 'probe 2', 'probe 12', 'density 1', 'density 2'];
-  const progress = new Progress([...stageNames.map((stage) => ({ stage, weight: stageWeight(run, settings, stage) })), { stage: 'decompose', weight: 0.05 }], opts.onProgress, span);
+  const progress = new Progress([...stageNames.map((stage) => ({ stage, weight: stageWeight(run, settings, stage) })), { stage: 'decompose', weight: 0.05 }], opts.onProgress, span, prefix);
   const timed = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
     try {

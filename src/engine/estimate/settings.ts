@@ -151,6 +151,12 @@ export interface EstimatorSettings {
    * instead of `folds` (each fit still sees 50 000+ rows). 0 disables it.
    */
   largeN: number;
+  /**
+   * Per-sample stability (opt-in): re-estimate this many times with seeds forked from `seed` (new
+   * folds, new calibration halves, new density fits) and store each sample's standard deviation of
+   * r, u1, u2, s over all the fits. Costs about (1 + replicates) × one estimate. 0: off.
+   */
+  replicates: number;
   mlp: MlpSettings;
   logistic: LogisticSettings;
   lda: LdaSettings;
@@ -171,6 +177,7 @@ export const DEFAULT_SETTINGS: EstimatorSettings = {
   probe: 'auto',
   calibrate: 'temperature',
   largeN: 40000,
+  replicates: 0,
   mlp: { hidden: 64, epochs: 40, batchSize: 128, learningRate: 2e-3, patience: 2, valFraction: 0.1, stepSize: 3, gamma: 0.1, weightDecay: 0 },
   logistic: { penalties: [1e-1, 1e-2, 1e-3, 1e-4], maxIter: 100, tol: 1e-5 },
   lda: { shrinkage: 'auto' },
@@ -242,6 +249,7 @@ export const SETTINGS_TABLE: Record<string, Constraint> = {
   probe: oneOf(...PROBE_CHOICES),
   calibrate: oneOf(...CALIBRATIONS),
   largeN: int(0),
+  replicates: int(0, 100),
   'mlp.hidden': int(1, 4096),
   'mlp.epochs': int(1, 10000),
   'mlp.batchSize': int(1),
@@ -281,6 +289,12 @@ export const SETTINGS_TABLE: Record<string, Constraint> = {
 /** A setting that cannot be used: a user's input problem, never an internal error. */
 export function settingsError(setting: string, message: string): LsmiInputError {
   return new LsmiInputError('BAD_SETTINGS', { file: '', setting }, message);
+}
+
+/** Checks one setting of {@link SETTINGS_TABLE} (e.g. 'bootstrap.replicates' of Compare Runs); throws `BAD_SETTINGS`. */
+export function validateSetting(path: keyof typeof SETTINGS_TABLE, value: unknown): void {
+  const expected = SETTINGS_TABLE[path](value);
+  if (expected !== undefined) throw settingsError(path, `'${path}' must be ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`);
 }
 
 /**

@@ -21,6 +21,24 @@ export const RESULTS_SUFFIX = '.lsmi.arrow';
 /** Per-sample columns, in file order. */
 export const RESULT_COLUMNS = ['r', 'u1', 'u2', 's', 'r_raw', 'u1_raw', 'u2_raw', 's_raw', 'i1', 'i2', 'i12', 'h1', 'h2'] as const;
 export type ResultColumn = (typeof RESULT_COLUMNS)[number];
+/** Optional per-sample columns: the standard deviation of r, u1, u2, s over the replicate fits (settings.replicates > 0). */
+export const STABILITY_COLUMNS = ['r_sd', 'u1_sd', 'u2_sd', 's_sd'] as const;
+export type StabilityColumn = (typeof STABILITY_COLUMNS)[number];
+
+/** What the replicate fits record (settings.replicates > 0; see estimateRun). */
+export interface StabilityMeta {
+  /** Replicate fits besides the main one (the standard deviations are over 1 + replicates fits). */
+  replicates: number;
+  /** The seed of each replicate fit (forked from settings.seed). */
+  seeds: number[];
+  /** Standard deviation over the fits of the adjusted dataset means. */
+  dataset: Atoms;
+  /** Per class: standard deviation over the fits of the adjusted class means. */
+  perClass: Atoms[];
+  /** Mean over the samples of each per-sample standard deviation. */
+  meanSampleSd: Atoms;
+  seconds: number;
+}
 
 export interface ClassSummary {
   index: number;
@@ -168,6 +186,8 @@ export interface ResultsMeta {
   timings: Record<string, number>;
   dataset: { raw: Atoms; adjusted: Atoms; branch: AdjustBranch; adj: number; /** Bootstrap intervals (absent before 0.3, or with bootstrap.replicates 0). */ intervals?: DatasetIntervals };
   perClass: ClassSummary[];
+  /** Per-sample stability over replicate fits (absent unless settings.replicates > 0). */
+  stability?: StabilityMeta;
   heads: { '1': HeadReport; '2': HeadReport; '12': HeadReport };
   density: { '1': DensityReport; '2': DensityReport };
   /** What the settings resolved to for this run ('auto', the large-N schedule). */
@@ -188,6 +208,8 @@ export interface ResultsData {
   paths1?: (string | null)[];
   paths2?: (string | null)[];
   columns: Record<ResultColumn, Float64Array>;
+  /** r_sd, u1_sd, u2_sd, s_sd when the results were estimated with replicates. */
+  stability?: Record<StabilityColumn, Float64Array>;
 }
 
 export function resultsPathFor(runFile: string): string {
@@ -217,6 +239,12 @@ export function resultsTable(data: ResultsData): Table {
   for (const c of RESULT_COLUMNS) {
     fields.push(new Field(c, new Float64(), false));
     children.push(makeData({ type: new Float64(), length: n, data: data.columns[c] }));
+  }
+  if (data.stability) {
+    for (const c of STABILITY_COLUMNS) {
+      fields.push(new Field(c, new Float64(), false));
+      children.push(makeData({ type: new Float64(), length: n, data: data.stability[c] }));
+    }
   }
   const schema = new Schema(fields, new Map([['lsmi_results', JSON.stringify(data.meta)]]));
   const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, children }));
@@ -261,6 +289,15 @@ export async function readResults(file: string): Promise<ResultsData> {
     if (!col || col.kind !== 'floats') throw damaged(c, col ? `has type ${col.type}, expected float64` : 'column is missing');
     columns[c] = col.values;
   }
+  let stability: Record<StabilityColumn, Float64Array> | undefined;
+  if (STABILITY_COLUMNS.some((c) => raw.columns.has(c))) {
+    stability = {} as Record<StabilityColumn, Float64Array>;
+    for (const c of STABILITY_COLUMNS) {
+      const col = raw.columns.get(c);
+      if (!col || col.kind !== 'floats') throw damaged(c, col ? `has type ${col.type}, expected float64` : 'column is missing (the other stability columns are there)');
+      stability[c] = col.values;
+    }
+  }
   const ids = raw.columns.get('sample_id');
   const labels = raw.columns.get('label');
   if (ids?.kind !== 'strings') throw damaged('sample_id', 'expected strings');
@@ -278,5 +315,6 @@ export async function readResults(file: string): Promise<ResultsData> {
     labels: Int32Array.from(labels.values),
     split: split?.kind === 'strings' ? Uint8Array.from(split.values, (v) => Math.max(0, (SPLITS as readonly string[]).indexOf(v ?? ''))) : undefined,
     columns,
+    stability,
   };
 }
