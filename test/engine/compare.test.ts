@@ -328,7 +328,9 @@ describe('lsmi compare', () => {
     assert.match(r.out, /warning: 2 of 5 samples are missing/);
     assert.match(r.out, /early \(baseline\) +early +4 +1 +2\.8333/);
     assert.match(r.out, /late +late +4 +1 +3\.0000/);
-    assert.match(r.out, /Δ vs baseline \(run − baseline\)\nrun +ΔR.*\nlate +\+0\.1667/);
+    assert.match(r.out, /Δ vs baseline \(run − baseline\), 95 % intervals \(paired bootstrap, 1000 replicates, seed 0\)\nrun +ΔR.*\nlate +\+0\.1667 \[-?\d\.\d{4}, \d\.\d{4}\] ~/);
+    assert.match(r.out, /late: moved beyond noise: U2 -1\.0000 \[/, 'every sample lost 1 nat of U2 (paired), so the interval excludes 0');
+    assert.match(r.out, /--replicates R to include the estimator's own seed-to-seed noise/);
     assert.match(r.out, /class shifts: late vs early/);
     assert.match(r.out, /biggest movers: late vs early \(top 2 of 3 .*; 2 samples without a Δ\)/);
     assert.match(r.out, /\nc +dog +r +\+2\.0000/);
@@ -339,7 +341,9 @@ describe('lsmi compare', () => {
     assert.equal(r.code, 0, r.err);
     const s = JSON.parse(r.out);
     assert.equal(s.baseline, 0);
-    assert.deepEqual(Object.keys(s).sort(), ['baseline', 'classNames', 'hasFiles', 'hasSplit', 'histograms', 'modalityNames', 'movers', 'n', 'nClasses', 'nCommon', 'nIncomplete', 'perClass', 'runs', 'shifts', 'warnings']);
+    assert.deepEqual(Object.keys(s).sort(), ['baseline', 'classNames', 'hasFiles', 'hasSplit', 'histograms', 'modalityNames', 'movers', 'n', 'nClasses', 'nCommon', 'nIncomplete', 'perClass', 'runs', 'shifts', 'significance', 'warnings']);
+    assert.equal(s.significance.replicates, 1000);
+    assert.ok(s.runs[1].deltaIntervals.R.lo <= s.runs[1].datasetDelta.R && s.runs[1].datasetDelta.R <= s.runs[1].deltaIntervals.R.hi);
     assert.deepEqual(s.runs.map((x: { label: string; missing: number; isBaseline: boolean }) => [x.label, x.missing, x.isBaseline]), [['late', 1, true], ['early', 1, false]]);
     assert.equal(s.runs[1].fusion, 'early');
     assert.ok(Math.abs(s.runs[1].datasetDelta.R - (8.5 / 3 - 3)) < 1e-12);
