@@ -26,6 +26,8 @@ if (!fs.existsSync(path.join(root, 'out', 'src', 'extension', 'rowsQuery.js'))) 
 const require = createRequire(import.meta.url);
 const { readResults, writeResults, RESULT_COLUMNS } = require('../out/src/engine/io/results.js');
 const compare = require('../out/src/engine/compare.js');
+const { datasetIntervals } = require('../out/src/engine/uncertainty.js');
+const { Rng } = require('../out/src/engine/random.js');
 // rowsQuery.ts imports only the protocol's constants (no vscode), so it runs outside the host
 const { RowsQuery } = require('../out/src/extension/rowsQuery.js');
 
@@ -103,11 +105,19 @@ note('samples table: filter by a histogram bin (a new range each time)', median(
 let needle = 0;
 note('samples table: search ids (a new substring each time)', median(() => q.rows({ sort: 's', desc: true, search: String(1000 + needle++) })));
 
+// ---- uncertainty: the dataset atoms' bootstrap intervals on N samples (issue #11: ≤ 1 s at 10⁶)
+const raw = { r: read.columns.r_raw, u1: read.columns.u1_raw, u2: read.columns.u2_raw, s: read.columns.s_raw };
+t0 = performance.now();
+datasetIntervals(raw, { replicates: 1000, level: 0.95, rng: Rng.derive(0, 'bootstrap') });
+note(`intervals: bootstrap of the dataset atoms, 1000 replicates, ${N.toLocaleString('en-US')} samples (first)`, ms(t0));
+note(`intervals: the same, again`, median(() => datasetIntervals(raw, { replicates: 1000, level: 0.95, rng: Rng.derive(0, 'bootstrap') })));
+
 // ---- comparing two runs of NC samples
 const a = synthetic(NC, 1);
 const b = synthetic(NC, 2, a);
 let cmp;
-note(`compare: join two runs of ${NC.toLocaleString('en-US')} samples on sample_id`, median(() => (cmp = compare.compareResults([{ file: 'a.lsmi.arrow', data: a }, { file: 'b.lsmi.arrow', data: b }]))));
+note(`compare: join two runs of ${NC.toLocaleString('en-US')} samples on sample_id (with the paired bootstrap, 1000 replicates)`, median(() => (cmp = compare.compareResults([{ file: 'a.lsmi.arrow', data: a }, { file: 'b.lsmi.arrow', data: b }]))));
+note(`compare: the same join without the paired bootstrap (--bootstrap 0)`, median(() => compare.compareResults([{ file: 'a.lsmi.arrow', data: a }, { file: 'b.lsmi.arrow', data: b }], { bootstrap: { replicates: 0 } })));
 note('compare: summary for the panel (means, shifts, Δ histograms, top movers)', median(() => compare.summarizeComparison(cmp, { top: 5, bins: 40 })));
 const fresh = compare.compareResults([{ file: 'a.lsmi.arrow', data: a }, { file: 'b.lsmi.arrow', data: b }]);
 t0 = performance.now();
