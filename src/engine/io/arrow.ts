@@ -17,10 +17,12 @@ import {
   type Schema,
   Type,
 } from 'apache-arrow';
-import { LsmiInputError, MAX_ROWS_REPORTED } from '../errors';
-import { registerCodecs } from './codecs';
+import { isUtf8 } from 'node:buffer';
+import { LsmiInputError, MAX_ROWS_REPORTED, describeRows } from '../errors';
+import { CodecError, registerCodecs } from './codecs';
 import { type Matrix, matrixFromChunks } from './matrix';
 import type { ReadOptions, RunData, StandardColumn } from './run';
+import { checkIpc } from './ipc';
 import { type RawColumn, type RawRun, validateRun } from './validate';
 
 /** Files at least this large are streamed through a file handle instead of read into one buffer. */
@@ -60,37 +62,44 @@ export async function readArrowColumns(file: string, streamThreshold = STREAM_TH
   let schema: Schema | undefined;
   let batches = 0;
   let compression = 'uncompressed';
+  const columns = new Map<string, RawColumn>();
   try {
     const whole = streaming ? undefined : await readAll(handle, size);
     const readAt = async (pos: number, n: number): Promise<Uint8Array> => {
+      if (pos < 0 || n <= 0 || pos >= size) return new Uint8Array(0);
+      n = Math.min(n, size - pos);
       if (whole) return whole.subarray(pos, pos + n);
       const b = new Uint8Array(n);
-      await handle.read(b, 0, n, pos);
-      return b;
+      const { bytesRead } = await handle.read(b, 0, n, pos);
+      return bytesRead === n ? b : b.subarray(0, bytesRead);
     };
+    // the container's structure first: apache-arrow trusts the file (src/engine/io/ipc.ts)
+    const isFile = (await readAt(0, 6)).every((b, i) => b === FILE_MAGIC.charCodeAt(i));
+    const check = await checkIpc(file, size, readAt, isFile);
     const reader = whole ? RecordBatchReader.from(whole) : await RecordBatchReader.from(handle);
     await reader.open();
-    compression = await firstBatchCompression(reader.footer, readAt);
+    compression = check.format === 'stream' ? (check.compression === 'uncompressed' ? 'unknown (IPC stream)' : check.compression) : await firstBatchCompression(reader.footer, readAt);
     if (whole) await handle.close();
     schema = reader.schema;
-    for (const field of schema.fields) parts.set(field.name, new ColumnParts(field));
+    for (const field of schema.fields) parts.set(field.name, new ColumnParts(field, file));
+    let rowOffset = 0;
     for await (const batch of reader as AsyncIterable<RecordBatch>) {
       batches++;
-      for (const field of schema.fields) parts.get(field.name)!.add(batch.getChild(field.name)!.data[0] as Data);
+      for (const field of schema.fields) parts.get(field.name)!.add(batch.getChild(field.name)!.data[0] as Data, rowOffset);
+      rowOffset += batch.numRows;
     }
+    for (const [name, p] of parts) columns.set(name, p.finish());
   } catch (e) {
     if (e instanceof LsmiInputError) throw e;
     throw new LsmiInputError(
       'TRUNCATED',
       { file },
-      `the Arrow data could not be decoded (${(e as Error).message}). The file may be truncated or corrupt: export it again.`,
+      `the Arrow data could not be decoded: the file is truncated or corrupt (${describeCause(e)}). Export it again.`,
     );
   } finally {
     await handle.close().catch(() => undefined);
   }
 
-  const columns = new Map<string, RawColumn>();
-  for (const [name, p] of parts) columns.set(name, p.finish());
   const dtypes: Partial<Record<StandardColumn, string>> = {};
   for (const [name, p] of parts) if (ENCODED.has(name)) dtypes[name as StandardColumn] = p.elementType;
   const text = schema?.metadata.get('lsmi');
@@ -162,13 +171,46 @@ async function firstBatchCompression(
   return c == null ? 'uncompressed' : c.type === CompressionType.LZ4_FRAME ? 'lz4' : 'zstd';
 }
 
-/** Accumulates one column over record batches. */
+/** Accumulates one column over record batches, checking what its values mean. */
 class ColumnParts {
   private readonly datas: Data[] = [];
-  constructor(private readonly field: Field) {}
+  private readonly strings: (string | null)[][] = [];
+  private ints?: IntCollector;
+  constructor(
+    private readonly field: Field,
+    private readonly file: string,
+  ) {}
 
-  add(data: Data): void {
-    this.datas.push(data);
+  private fail(code: 'TRUNCATED' | 'NULLS' | 'WRONG_TYPE', message: string, rows?: number[]): never {
+    throw new LsmiInputError(code, { file: this.file, column: this.field.name, rows }, message);
+  }
+
+  add(data: Data, rowOffset: number): void {
+    const type = this.field.type as DataType;
+    switch (type.typeId) {
+      case Type.Utf8:
+      case Type.LargeUtf8:
+        this.strings.push(utf8Values(data, rowOffset, this.fail.bind(this)));
+        return;
+      case Type.Dictionary:
+        if (isUtf8Type((type as DataType & { dictionary: DataType }).dictionary)) this.strings.push(dictionaryValues(data, rowOffset, this.fail.bind(this)));
+        else this.datas.push(data);
+        return;
+      case Type.Int:
+        (this.ints ??= new IntCollector()).add(data, rowOffset, this.fail.bind(this));
+        this.datas.push(data);
+        return;
+      case Type.Float:
+        if ((data.values as ArrayLike<number>).length < data.offset + data.length) this.fail('TRUNCATED', 'the values buffer is shorter than the column. The file is corrupt: export it again.');
+        this.datas.push(data);
+        return;
+      case Type.FixedSizeList:
+        checkFixedSizeList(data, (type as DataType & { listSize: number }).listSize, rowOffset, this.fail.bind(this));
+        this.datas.push(data);
+        return;
+      default:
+        this.datas.push(data);
+    }
   }
 
   get elementType(): string {
@@ -178,17 +220,15 @@ class ColumnParts {
 
   finish(): RawColumn {
     const type = this.field.type as DataType;
-    const length = this.datas.reduce((a, d) => a + d.length, 0);
+    const length = this.strings.length ? this.strings.reduce((a, v) => a + v.length, 0) : this.datas.reduce((a, d) => a + d.length, 0);
     const desc = describeType(type);
     switch (type.typeId) {
       case Type.Utf8:
       case Type.LargeUtf8:
-        return { kind: 'strings', length, values: this.datas.flatMap(utf8Values), type: desc };
+        return { kind: 'strings', length, values: this.strings.flat(), type: desc };
       case Type.Dictionary: {
         const valueType = (type as DataType & { dictionary: DataType }).dictionary;
-        if (valueType.typeId === Type.Utf8 || valueType.typeId === Type.LargeUtf8) {
-          return { kind: 'strings', length, values: this.datas.flatMap(dictionaryValues), type: desc };
-        }
+        if (isUtf8Type(valueType)) return { kind: 'strings', length, values: this.strings.flat(), type: desc };
         return { kind: 'other', length, type: desc };
       }
       case Type.Float: {
@@ -204,20 +244,17 @@ class ColumnParts {
         return { kind: 'floats', length, values, nullRows: nulls.rows, nullCount: nulls.count, type: desc };
       }
       case Type.Int: {
-        const values = new Float64Array(length);
+        const ints = this.ints ?? new IntCollector();
         const nulls = new NullCollector();
         let o = 0;
         for (const d of this.datas) {
-          const v = d.values as ArrayLike<number | bigint>;
-          const at = d.offset;
-          for (let i = 0; i < d.length; i++) values[o + i] = Number(v[at + i]);
           nulls.add(d, o);
           o += d.length;
         }
-        return { kind: 'ints', length, values, nullRows: nulls.rows, nullCount: nulls.count, type: desc };
+        return { kind: 'ints', length, values: ints.values(length), exact: ints.exact(), nullRows: nulls.rows, nullCount: nulls.count, type: desc };
       }
       case Type.FixedSizeList: {
-        const child = (type as DataType & { children: Field[]; listSize: number });
+        const child = type as DataType & { children: Field[]; listSize: number };
         const elem = child.children[0].type as DataType;
         if (elem.typeId !== Type.Float) {
           return { kind: 'other', length, type: desc, hint: 'Store embeddings and logits as floats (float32, float16 or float64).' };
@@ -247,6 +284,12 @@ class ColumnParts {
   }
 }
 
+type Fail = (code: 'TRUNCATED' | 'NULLS' | 'WRONG_TYPE', message: string, rows?: number[]) => never;
+
+function isUtf8Type(t: DataType): boolean {
+  return t.typeId === Type.Utf8 || t.typeId === Type.LargeUtf8;
+}
+
 class NullCollector {
   count = 0;
   rows: number[] = [];
@@ -257,30 +300,120 @@ class NullCollector {
   }
 }
 
-function utf8Values(d: Data): (string | null)[] {
-  const offsets = d.valueOffsets as Int32Array | BigInt64Array;
-  const bytes = d.values as Uint8Array;
+/**
+ * Integer values as numbers; 64-bit values beyond ±2^53 cannot be numbers exactly, so when any
+ * occurs every value is also kept as its exact decimal text (an id column then keeps its ids; a
+ * label of that size is out of range anyway and is reported with its exact value).
+ */
+class IntCollector {
+  private readonly parts: { values: ArrayLike<number | bigint>; offset: number; length: number }[] = [];
+  private unsafe = false;
+
+  add(d: Data, _rowOffset: number, fail: Fail): void {
+    const v = d.values as ArrayLike<number | bigint>;
+    if (v.length < d.offset + d.length) fail('TRUNCATED', 'the values buffer is shorter than the column. The file is corrupt: export it again.');
+    if (v instanceof BigInt64Array || v instanceof BigUint64Array) {
+      const big = BigInt(Number.MAX_SAFE_INTEGER);
+      for (let i = d.offset; i < d.offset + d.length && !this.unsafe; i++) if (v[i] > big || v[i] < -big) this.unsafe = true;
+    }
+    this.parts.push({ values: v, offset: d.offset, length: d.length });
+  }
+
+  values(length: number): Float64Array {
+    const out = new Float64Array(length);
+    let o = 0;
+    for (const p of this.parts) {
+      for (let i = 0; i < p.length; i++) out[o + i] = Number(p.values[p.offset + i]);
+      o += p.length;
+    }
+    return out;
+  }
+
+  exact(): string[] | undefined {
+    if (!this.unsafe) return undefined;
+    const out: string[] = [];
+    for (const p of this.parts) for (let i = 0; i < p.length; i++) out.push(String(p.values[p.offset + i]));
+    return out;
+  }
+}
+
+/** The strings of a utf8 batch, after checking its offsets and that every value is valid UTF-8. */
+function utf8Values(d: Data, rowOffset: number, fail: Fail): (string | null)[] {
+  const offsets = d.valueOffsets as Int32Array | BigInt64Array | undefined;
+  const bytes = (d.values as Uint8Array | undefined) ?? new Uint8Array(0);
+  const out = new Array<string | null>(d.length);
+  if (d.length === 0) return out;
+  if (!offsets || offsets.length < d.offset + d.length + 1) fail('TRUNCATED', 'the string offsets are shorter than the column. The file is corrupt: export it again.');
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const wholeValid = isUtf8(buf);
+  let prev = Number(offsets![d.offset]);
+  if (!(prev >= 0) || prev > buf.length) fail('TRUNCATED', `the string offsets are corrupt at row ${rowOffset} (offset ${prev}, ${buf.length} bytes of text). The file is corrupt: export it again.`, [rowOffset]);
+  for (let i = 0; i < d.length; i++) {
+    const a = prev;
+    const b = Number(offsets![d.offset + i + 1]);
+    if (!(b >= a) || b > buf.length) fail('TRUNCATED', `the string offsets are corrupt at row ${rowOffset + i} (${a} → ${b}, ${buf.length} bytes of text). The file is corrupt: export it again.`, [rowOffset + i]);
+    prev = b;
+    if (d.nullCount && !d.getValid(i)) {
+      out[i] = null;
+      continue;
+    }
+    // a valid buffer can still be cut inside a character: a value may not start or end there
+    const cut = (o: number) => o < buf.length && (buf[o] & 0xc0) === 0x80;
+    if (!wholeValid || cut(a) || cut(b)) {
+      if (!isUtf8(buf.subarray(a, b))) {
+        const shown = [...buf.subarray(a, Math.min(b, a + 16))].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+        fail('WRONG_TYPE', `row ${rowOffset + i} is not valid UTF-8 text (bytes ${shown}${b - a > 16 ? ' …' : ''}). Write text columns as UTF-8 strings.`, [rowOffset + i]);
+      }
+    }
+    out[i] = buf.toString('utf8', a, b);
+  }
+  return out;
+}
+
+function dictionaryValues(d: Data, rowOffset: number, fail: Fail): (string | null)[] {
+  const dict = d.dictionary;
+  if (!dict) fail('TRUNCATED', 'the column is dictionary-encoded but its dictionary is missing. The file is corrupt: export it again.');
+  const words = dict!.data.flatMap((w) => utf8Values(w, 0, (code, message) => fail(code, `its dictionary: ${message}`)));
+  const idx = d.values as ArrayLike<number | bigint>;
+  if (idx.length < d.offset + d.length) fail('TRUNCATED', 'the dictionary indices are shorter than the column. The file is corrupt: export it again.');
   const out = new Array<string | null>(d.length);
   for (let i = 0; i < d.length; i++) {
     if (d.nullCount && !d.getValid(i)) {
       out[i] = null;
       continue;
     }
-    const a = Number(offsets[d.offset + i]);
-    const b = Number(offsets[d.offset + i + 1]);
-    out[i] = buf.toString('utf8', a, b);
+    const k = Number(idx[d.offset + i]);
+    if (!(k >= 0 && k < words.length)) fail('TRUNCATED', `row ${rowOffset + i} refers to dictionary entry ${idx[d.offset + i]}, but the dictionary has ${words.length} entries. The file is corrupt: export it again.`, [rowOffset + i]);
+    out[i] = words[k];
   }
   return out;
 }
 
-function dictionaryValues(d: Data): (string | null)[] {
-  const dict = d.dictionary!;
-  const words = dict.data.flatMap(utf8Values);
-  const idx = d.values as ArrayLike<number | bigint>;
-  const out = new Array<string | null>(d.length);
-  for (let i = 0; i < d.length; i++) out[i] = d.nullCount && !d.getValid(i) ? null : words[Number(idx[d.offset + i])];
-  return out;
+/** A fixed-size-list batch: its values must cover every row, and no value inside a row may be null. */
+function checkFixedSizeList(d: Data, width: number, rowOffset: number, fail: Fail): void {
+  const child = d.children[0];
+  if (!child) fail('TRUNCATED', 'the list values are missing. The file is corrupt: export it again.');
+  const start = (d.offset + child.offset) * width;
+  const end = start + d.length * width;
+  const v = child.values as ArrayLike<number> | undefined;
+  if (child.length < end || !v || v.length < end) {
+    fail('TRUNCATED', `the list values hold ${Math.min(child.length, v?.length ?? 0)} numbers, but ${d.length} rows of ${width} need ${d.length * width}. The file is truncated or corrupt: export it again.`);
+  }
+  if (child.nullCount > 0) {
+    const rows: number[] = [];
+    let count = 0;
+    for (let i = 0; i < d.length; i++) {
+      if (d.nullCount && !d.getValid(i)) continue; // a null row is reported as such
+      for (let j = 0; j < width; j++) {
+        if (!child.getValid(d.offset * width + i * width + j)) {
+          count++;
+          if (rows.length < MAX_ROWS_REPORTED) rows.push(rowOffset + i);
+          break;
+        }
+      }
+    }
+    if (count > 0) fail('NULLS', `${count} row(s) have null values inside the list, at ${describeRows(rows, count)}. Every embedding and logit row must be complete: fill or drop those samples.`, rows);
+  }
 }
 
 const f16 = new Float32Array(65536);
@@ -310,3 +443,8 @@ function describeType(t: DataType): string {
   return String(t);
 }
 
+/** A cause for a user message: our codecs' own words, never a raw JavaScript error text. */
+function describeCause(e: unknown): string {
+  if (e instanceof CodecError) return e.message;
+  return 'its record batches do not match its schema';
+}

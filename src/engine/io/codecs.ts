@@ -19,12 +19,16 @@ function readU32(b: Uint8Array, i: number): number {
 class Output {
   buf: Uint8Array;
   pos = 0;
-  constructor(size: number) {
-    this.buf = new Uint8Array(Math.max(64, size));
+  constructor(
+    size: number,
+    private readonly max: number,
+  ) {
+    this.buf = new Uint8Array(Math.max(64, Math.min(size, max)));
   }
   reserve(extra: number): void {
     const need = this.pos + extra;
     if (need <= this.buf.length) return;
+    if (need > this.max) throw new CodecError(`LZ4 data inflates to more than the ${this.max} bytes its buffer declares`);
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
     const next = new Uint8Array(size);
@@ -82,8 +86,8 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: Output): 
 }
 
 /** Decodes an LZ4 frame stream (one or more concatenated frames, skippable frames ignored). */
-export function lz4FrameDecode(src: Uint8Array, expectedSize?: number): Uint8Array {
-  const out = new Output(expectedSize ?? src.length * 4);
+export function lz4FrameDecode(src: Uint8Array, expectedSize?: number, maxSize = MAX_DECODED): Uint8Array {
+  const out = new Output(expectedSize ?? src.length * 4, maxSize);
   let i = 0;
   while (i < src.length) {
     if (i + 4 > src.length) throw new CodecError('LZ4 frame truncated before its magic number');
@@ -103,6 +107,7 @@ export function lz4FrameDecode(src: Uint8Array, expectedSize?: number): Uint8Arr
     const dictId = (flg & 0x01) !== 0;
     if (contentSize) {
       const size = readU32(src, i) + readU32(src, i + 4) * 2 ** 32;
+      if (size > maxSize) throw new CodecError(`an LZ4 frame claims ${size} bytes, more than the ${maxSize} its buffer declares`);
       out.reserve(size);
       i += 8;
     }
@@ -134,12 +139,70 @@ function aligned(b: Uint8Array): Uint8Array {
   return b.byteOffset % 8 === 0 ? b : b.slice();
 }
 
+/** The most one decoded buffer may hold when its declared size is unknown. */
+const MAX_DECODED = 2 ** 32 - 1;
+
+/**
+ * The uncompressed size an Arrow compressed buffer declares: the int64 just before the bytes the
+ * codec is given (apache-arrow passes a subarray of the body that starts after that prefix; see
+ * `_decompressBuffers` in apache-arrow's ipc/reader.js). src/engine/io/ipc.ts has checked it.
+ */
+function declaredSize(data: Uint8Array): number | undefined {
+  if (data.byteOffset < 8) return undefined;
+  const v = new DataView(data.buffer, data.byteOffset - 8, 8).getBigInt64(0, true);
+  return v >= 0n && v <= BigInt(MAX_DECODED) ? Number(v) : undefined;
+}
+
+/** The content size in a zstd frame header, when it has one (RFC 8878 §3.1.1.1). */
+function zstdContentSize(b: Uint8Array): number | undefined {
+  if (b.length < 6 || readU32(b, 0) !== 0xfd2fb528) return undefined;
+  const fhd = b[4];
+  const fcsFlag = fhd >> 6;
+  const single = (fhd >> 5) & 1;
+  const dictFlag = fhd & 3;
+  const pos = 5 + (single ? 0 : 1) + [0, 1, 2, 4][dictFlag];
+  const size = fcsFlag === 0 ? (single ? 1 : 0) : [1, 2, 4, 8][fcsFlag];
+  if (size === 0 || pos + size > b.length) return undefined;
+  if (size === 1) return b[pos];
+  if (size === 2) return (b[pos] | (b[pos + 1] << 8)) + 256;
+  if (size === 4) return readU32(b, pos);
+  return readU32(b, pos) + readU32(b, pos + 4) * 2 ** 32;
+}
+
+/** Decodes zstd data into exactly `expected` bytes (when known): never allocates by a size the data claims. */
+export function zstdDecode(data: Uint8Array, expected?: number): Uint8Array {
+  let out: Uint8Array;
+  try {
+    if (expected === undefined) {
+      const claimed = zstdContentSize(data);
+      if (claimed === undefined || claimed > MAX_DECODED) throw new CodecError('zstd data without a known size');
+      out = zstdDecompress(data);
+    } else {
+      const claimed = zstdContentSize(data);
+      if (claimed !== undefined && claimed !== expected) throw new CodecError(`zstd data of ${claimed} bytes in a buffer that declares ${expected}`);
+      out = claimed !== undefined ? zstdDecompress(data) : zstdDecompress(data, new Uint8Array(expected));
+    }
+  } catch (e) {
+    if (e instanceof CodecError) throw e;
+    throw new CodecError('zstd data is corrupt');
+  }
+  if (expected !== undefined && out.length !== expected) throw new CodecError(`zstd data inflates to ${out.length} bytes, not the ${expected} its buffer declares`);
+  return out;
+}
+
 let registered = false;
 
 /** Registers the LZ4_FRAME and ZSTD decoders with apache-arrow (idempotent). */
 export function registerCodecs(): void {
   if (registered) return;
-  compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (data) => aligned(lz4FrameDecode(data)) });
-  compressionRegistry.set(CompressionType.ZSTD, { decode: (data) => aligned(zstdDecompress(data)) });
+  compressionRegistry.set(CompressionType.LZ4_FRAME, {
+    decode: (data) => {
+      const expected = declaredSize(data);
+      const out = lz4FrameDecode(data, expected, expected ?? MAX_DECODED);
+      if (expected !== undefined && out.length !== expected) throw new CodecError(`LZ4 data inflates to ${out.length} bytes, not the ${expected} its buffer declares`);
+      return aligned(out);
+    },
+  });
+  compressionRegistry.set(CompressionType.ZSTD, { decode: (data) => aligned(zstdDecode(data, declaredSize(data))) });
   registered = true;
 }

@@ -22,7 +22,16 @@ import {
 /** What a reader found in one column, before validation. */
 export type RawColumn =
   | { kind: 'strings'; length: number; values: (string | null)[]; type: string }
-  | { kind: 'ints'; length: number; values: ArrayLike<number>; nullRows: number[]; nullCount: number; type: string }
+  | {
+      kind: 'ints';
+      length: number;
+      values: ArrayLike<number>;
+      /** Every value's exact decimal text, present only when some 64-bit value is beyond ±2^53 (numbers would round it). */
+      exact?: string[];
+      nullRows: number[];
+      nullCount: number;
+      type: string;
+    }
   | { kind: 'floats'; length: number; values: Float64Array; nullRows: number[]; nullCount: number; type: string }
   | { kind: 'matrix'; length: number; m: Matrix; nullRows: number[]; nullCount: number; type: string }
   | { kind: 'other'; length: number; type: string; hint?: string };
@@ -37,6 +46,9 @@ export interface RawRun {
   schemaMetadata?: Map<string, string>;
   source: RunSource;
 }
+
+/** Classes a run may have (labels, logits' width, class names): per-class arrays are sized by it. */
+export const MAX_CLASSES = 100_000;
 
 const REQUIRED: StandardColumn[] = ['sample_id', 'label', 'emb_1', 'emb_2'];
 
@@ -140,14 +152,17 @@ export function validateRun(raw: RawRun, mapping?: ColumnMapping): RunData {
   }
 
   const labelCol = get('label') as Extract<RawColumn, { kind: 'ints' }>;
+  const labelText = (i: number) => labelCol.exact?.[i] ?? String(labelCol.values[i]);
   const labels = new Int32Array(n);
   let maxLabel = -1;
   const bad: number[] = [];
   let badCount = 0;
+  let negative = 0;
   for (let i = 0; i < n; i++) {
     const v = labelCol.values[i];
-    if (v < 0 || !Number.isInteger(v) || v > 0x7fffffff) {
+    if (!(v >= 0) || !Number.isInteger(v) || v > MAX_CLASSES - 1) {
       badCount++;
+      if (v < 0) negative++;
       if (bad.length < MAX_ROWS_REPORTED) bad.push(i);
       continue;
     }
@@ -155,10 +170,11 @@ export function validateRun(raw: RawRun, mapping?: ColumnMapping): RunData {
     if (v > maxLabel) maxLabel = v;
   }
   if (badCount > 0) {
+    const what = negative === badCount ? 'are negative' : negative === 0 ? `are above ${MAX_CLASSES - 1}, the largest class index supported (at most ${MAX_CLASSES} classes)` : `are negative or above ${MAX_CLASSES - 1}`;
     throw new LsmiInputError(
       'LABEL_RANGE',
       { ...where('label'), rows: bad },
-      `${badCount} label(s) are negative, at ${describeRows(bad, badCount)} (first value ${labelCol.values[bad[0]]}). Labels are class indices 0..C-1.`,
+      `${badCount} label(s) ${what}, at ${describeRows(bad, badCount)} (first value ${labelText(bad[0])}). Labels are class indices 0..C-1.`,
     );
   }
 
@@ -180,6 +196,13 @@ export function validateRun(raw: RawRun, mapping?: ColumnMapping): RunData {
   } else {
     nClasses = maxLabel + 1;
     cameFrom = 'the largest label';
+  }
+  if (nClasses > MAX_CLASSES) {
+    throw new LsmiInputError(
+      width ? 'LOGITS_WIDTH' : 'BAD_METADATA',
+      width ? where(width.std) : { file },
+      `the run has ${nClasses} classes (from ${cameFrom}); at most ${MAX_CLASSES} are supported.`,
+    );
   }
   if (maxLabel >= nClasses) {
     const rows: number[] = [];
@@ -250,7 +273,7 @@ export function validateRun(raw: RawRun, mapping?: ColumnMapping): RunData {
       throw new LsmiInputError(
         'BAD_SPLIT',
         { ...where('split'), rows: badRows },
-        `${badSplit} value(s) are not one of ${SPLITS.join(', ')}, at ${describeRows(badRows, badSplit)} (first value '${values[badRows[0]]}').`,
+        `${badSplit} value(s) are not one of ${SPLITS.join(', ')}, at ${describeRows(badRows, badSplit)} (first value ${values[badRows[0]] == null ? 'null' : `'${values[badRows[0]]}'`}).`,
       );
     }
   }
@@ -305,7 +328,7 @@ function nullRowsOf(col: RawColumn): { count: number; rows: number[] } {
 
 function stringsOf(col: RawColumn): string[] {
   if (col.kind === 'strings') return col.values as string[];
-  if (col.kind === 'ints') return Array.from(col.values, (v) => String(v));
+  if (col.kind === 'ints') return col.exact ?? Array.from(col.values, (v) => String(v));
   throw new Error(`not a string column: ${col.kind}`);
 }
 
