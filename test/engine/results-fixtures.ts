@@ -47,7 +47,12 @@ export function smallResults(run: SmallRun): ResultsData {
     backend: { name: 'cpu', detail: 'test', versions: {} },
     timings: {},
     dataset: { raw: atoms, adjusted: atoms, branch: 'none', adj: 0 },
-    perClass: [],
+    perClass: classNames.map((name, index) => {
+      const rows = run.labels.map((l, k) => (l === index ? k : -1)).filter((k) => k >= 0);
+      const m = (a: number[]) => (rows.length ? mean(rows.map((k) => a[k])) : 0);
+      const c = { R: m(run.r), U1: m(run.u1), U2: m(run.u2), S: m(run.s) };
+      return { index, name, n: rows.length, adjusted: c, raw: c };
+    }),
     heads: {},
     density: {},
   } as unknown as ResultsMeta;

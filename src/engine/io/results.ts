@@ -10,6 +10,7 @@ import { type Data, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, U
 import type { AdjustBranch, Atoms } from '../estimate/decompose';
 import type { Calibration, Covariance, EstimatorSettings, ProbeFamily } from '../estimate/settings';
 import { LsmiInputError } from '../errors';
+import { MAX_CLASSES } from './validate';
 import type { DatasetIntervals, Interval } from '../uncertainty';
 import { readArrowColumns } from './arrow';
 import { writeFileAtomic } from './atomic';
@@ -280,6 +281,7 @@ export async function readResults(file: string): Promise<ResultsData> {
   } catch (e) {
     throw new LsmiInputError('BAD_METADATA', { file }, `the 'lsmi_results' metadata is not valid JSON (${(e as Error).message}).`);
   }
+  checkResultsMeta(meta, file);
   if (meta.formatVersion > RESULTS_FORMAT_VERSION) {
     throw new LsmiInputError('BAD_METADATA', { file }, `results format ${meta.formatVersion} is newer than this LSMI Explorer understands (${RESULTS_FORMAT_VERSION}). Update the extension.`);
   }
@@ -302,6 +304,18 @@ export async function readResults(file: string): Promise<ResultsData> {
   const labels = raw.columns.get('label');
   if (ids?.kind !== 'strings') throw damaged('sample_id', 'expected strings');
   if (labels?.kind !== 'ints') throw damaged('label', 'expected integers');
+  // every column has one value per sample, no id or label is null, every label is a class
+  const n = ids.length;
+  for (const [name, col] of raw.columns) if (col.length !== n) throw damaged(name, `has ${col.length} rows, but sample_id has ${n}`);
+  const nullId = ids.values.findIndex((v) => v === null);
+  if (nullId >= 0) throw damaged('sample_id', `row ${nullId} is null`);
+  if (labels.nullCount > 0) throw damaged('label', `row ${labels.nullRows[0]} is null`);
+  const nClasses = meta.run.classNames.length;
+  for (let i = 0; i < n; i++) {
+    const v = labels.values[i];
+    if (!(v >= 0 && v < nClasses && Number.isInteger(v))) throw damaged('label', `row ${i} has label ${labels.exact?.[i] ?? v}, but the run has ${nClasses} classes`);
+  }
+  if (meta.run.n !== n) throw damaged('sample_id', `has ${n} rows, but the metadata says the run has ${meta.run.n} samples`);
   const split = raw.columns.get('split');
   const pathsOf = (name: string) => {
     const col = raw.columns.get(name);
@@ -317,4 +331,42 @@ export async function readResults(file: string): Promise<ResultsData> {
     columns,
     stability,
   };
+}
+
+/**
+ * The parts of the metadata that the CLI and the panels read without further checks: a results
+ * file whose metadata was edited or damaged is refused here, with what is wrong, rather than
+ * failing later in a panel.
+ */
+function checkResultsMeta(meta: unknown, file: string): asserts meta is ResultsMeta {
+  const bad = (what: string) => new LsmiInputError('BAD_METADATA', { file }, `the 'lsmi_results' metadata is damaged: ${what}. Estimate again.`);
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isNum = (v: unknown): v is number => typeof v === 'number';
+  const atoms = (v: unknown, at: string) => {
+    if (!isObj(v) || !['R', 'U1', 'U2', 'S'].every((k) => isNum(v[k]))) throw bad(`${at} is not a set of R, U1, U2, S numbers`);
+  };
+  if (!isObj(meta)) throw bad('it is not an object');
+  if (!isNum(meta.formatVersion)) throw bad("'formatVersion' is not a number");
+  const run = meta.run;
+  if (!isObj(run)) throw bad("'run' is missing");
+  if (!Array.isArray(run.classNames) || !run.classNames.every((c) => typeof c === 'string')) throw bad("'run.classNames' is not a list of names");
+  if (run.classNames.length === 0 || run.classNames.length > MAX_CLASSES) throw bad(`'run.classNames' has ${run.classNames.length} classes (1 to ${MAX_CLASSES} are possible)`);
+  if (run.nClasses !== run.classNames.length) throw bad(`'run.nClasses' (${String(run.nClasses)}) does not match the ${run.classNames.length} class names`);
+  if (!Number.isSafeInteger(run.n) || (run.n as number) < 0) throw bad("'run.n' is not a sample count");
+  if (typeof run.name !== 'string' || typeof run.file !== 'string') throw bad("'run.name' or 'run.file' is not text");
+  if (!Array.isArray(run.modalityNames) || run.modalityNames.length !== 2 || !run.modalityNames.every((c) => typeof c === 'string')) throw bad("'run.modalityNames' is not two names");
+  if (!isObj(meta.settings)) throw bad("'settings' is missing");
+  const ds = meta.dataset;
+  if (!isObj(ds)) throw bad("'dataset' is missing");
+  atoms(ds.raw, "'dataset.raw'");
+  atoms(ds.adjusted, "'dataset.adjusted'");
+  if (!Array.isArray(meta.perClass) || meta.perClass.length !== run.classNames.length) throw bad("'perClass' does not have one entry per class");
+  meta.perClass.forEach((c: unknown, i: number) => {
+    if (!isObj(c) || !isNum(c.n)) throw bad(`'perClass[${i}]' has no sample count`);
+    atoms(c.adjusted, `'perClass[${i}].adjusted'`);
+    atoms(c.raw, `'perClass[${i}].raw'`);
+  });
+  if (!Array.isArray(meta.logPrior) || meta.logPrior.length !== run.classNames.length || !meta.logPrior.every(isNum)) throw bad("'logPrior' does not have one number per class");
+  // heads, density, warnings: the readers of those (src/engine/report.ts, the overview) tolerate missing parts
+  if (meta.heads !== undefined && !isObj(meta.heads)) throw bad("'heads' is not an object");
 }
