@@ -74,3 +74,9 @@ export function describeRows(rows: readonly number[], total?: number): string {
     ? `${noun} ${shown}, ... (${count} in all)`
     : `${noun} ${shown}`;
 }
+
+/** Where JSON.parse stopped, in words for a user ("at position 45"), never the engine's own text. */
+export function jsonErrorWhere(e: unknown): string {
+  const m = /position (\d+)/.exec(String((e as Error)?.message ?? ''));
+  return m ? `invalid JSON at character ${m[1]}` : 'invalid JSON';
+}

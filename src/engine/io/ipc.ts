@@ -189,7 +189,7 @@ class CheckState {
       start = pos + 8;
     }
     if (len === 0) return { message: null, metaEnd: start };
-    if (len < 0 || start + len > limit) throw new Fail(`the ${what} declares ${len} bytes of metadata, past the end of the file`);
+    if (len < 0 || start + len > limit) throw new Fail(`the ${what} declares ${len} bytes of metadata, past the end of ${limit < this.size ? 'its footer block' : 'the file'}`);
     if (len > MAX_METADATA_BYTES) throw new Fail(`the ${what} declares ${len} bytes of metadata, more than the ${MAX_METADATA_BYTES}-byte limit`);
     const meta = await this.readAt(start, len);
     if (meta.length < len) throw new Fail(`the ${what} is cut short`);
@@ -351,10 +351,11 @@ class CheckState {
         info.unionDense = (f.type(new FbUnion()) as FbUnion | null)?.mode() === 1;
         break;
       default:
+        if (!(typeof type === 'number' && FbType[type] !== undefined) || type === FbType.NONE) throw new Fail(`the schema gives field ${at} an unknown type (${String(type)})`);
         throw new LsmiInputError(
           'UNSUPPORTED',
           { file: this.file, column: name || undefined },
-          `has Arrow type ${FbType[type] ?? `#${type}`}, which this reader does not support. Drop the column or cast it (embeddings and logits: fixed-size lists of floats).`,
+          `has Arrow type ${FbType[type]}, which this reader does not support. Drop the column or cast it (embeddings and logits: fixed-size lists of floats).`,
         );
     }
     const dict = f.dictionary();

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { type Data, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray } from 'apache-arrow';
 import type { AdjustBranch, Atoms } from '../estimate/decompose';
 import type { Calibration, Covariance, EstimatorSettings, ProbeFamily } from '../estimate/settings';
-import { LsmiInputError } from '../errors';
+import { LsmiInputError, jsonErrorWhere } from '../errors';
 import { MAX_CLASSES } from './validate';
 import type { DatasetIntervals, Interval } from '../uncertainty';
 import { readArrowColumns } from './arrow';
@@ -279,7 +279,7 @@ export async function readResults(file: string): Promise<ResultsData> {
   try {
     meta = JSON.parse(metaText) as ResultsMeta;
   } catch (e) {
-    throw new LsmiInputError('BAD_METADATA', { file }, `the 'lsmi_results' metadata is not valid JSON (${(e as Error).message}).`);
+    throw new LsmiInputError('BAD_METADATA', { file }, `the 'lsmi_results' metadata is not valid JSON (${jsonErrorWhere(e)}).`);
   }
   checkResultsMeta(meta, file);
   if (meta.formatVersion > RESULTS_FORMAT_VERSION) {

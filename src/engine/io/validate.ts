@@ -4,7 +4,7 @@
  * Shared by the Arrow and npz readers so both formats obey the same rules.
  */
 import { basename, extname } from 'node:path';
-import { LsmiInputError, MAX_ROWS_REPORTED, describeRows } from '../errors';
+import { LsmiInputError, MAX_ROWS_REPORTED, describeRows, jsonErrorWhere } from '../errors';
 import type { Matrix } from './matrix';
 import {
   type ColumnMapping,
@@ -371,7 +371,7 @@ function parseMetadata(raw: RawRun, file: string): RunMetadata {
   try {
     obj = JSON.parse(raw.metadata.text);
   } catch (e) {
-    throw bad(`is not valid JSON (${(e as Error).message}).`);
+    throw bad(`is not valid JSON (${jsonErrorWhere(e)}).`);
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw bad('must be a JSON object.');
   const o = obj as Record<string, unknown>;
