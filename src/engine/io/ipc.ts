@@ -41,6 +41,7 @@ import { Time as FbTime } from 'apache-arrow/fb/time';
 import { Interval as FbInterval } from 'apache-arrow/fb/interval';
 import { Union as FbUnion } from 'apache-arrow/fb/union';
 import { LsmiInputError } from '../errors';
+import { FOOTER, MESSAGE, verifyFlatbuffer } from './fbverify';
 
 /** Rows of one batch and of the whole file: per-sample arrays are indexed by 32-bit integers. */
 export const MAX_ROWS = 2 ** 31 - 1;
@@ -130,6 +131,8 @@ class CheckState {
     if (footerLength <= 0 || footerStart < 8) throw new Fail(`the footer's length (${footerLength} bytes) does not fit in the file (${size} bytes)`);
     if (footerLength > MAX_METADATA_BYTES) throw new Fail(`the footer is ${footerLength} bytes, more than the ${MAX_METADATA_BYTES}-byte limit`);
     const bytes = await this.readAt(footerStart, footerLength);
+    const bad = verifyFlatbuffer(bytes, FOOTER);
+    if (bad) throw new Fail(`the footer is corrupt (${bad})`);
     const bb = new ByteBuffer(bytes);
     const footer = Footer.getRootAsFooter(bb);
     const schema = footer.schema();
@@ -193,6 +196,8 @@ class CheckState {
     if (len > MAX_METADATA_BYTES) throw new Fail(`the ${what} declares ${len} bytes of metadata, more than the ${MAX_METADATA_BYTES}-byte limit`);
     const meta = await this.readAt(start, len);
     if (meta.length < len) throw new Fail(`the ${what} is cut short`);
+    const bad = verifyFlatbuffer(meta, MESSAGE);
+    if (bad) throw new Fail(`the ${what}'s metadata is corrupt (${bad})`);
     const message = Message.getRootAsMessage(new ByteBuffer(meta));
     return { message, metaEnd: start + len };
   }
@@ -204,6 +209,8 @@ class CheckState {
     if (!(offset >= 8) || !(metaLength > 0) || !(bodyLength >= 0) || offset + metaLength + bodyLength > footerStart) {
       throw new Fail(`the footer's ${what} (offset ${block.offset()}, ${metaLength} + ${block.bodyLength()} bytes) lies outside the file's data`);
     }
+    // as Arrow C++ (pyarrow) requires: blocks start and end on 8-byte boundaries
+    if (offset % 8 !== 0 || metaLength % 8 !== 0 || bodyLength % 8 !== 0) throw new Fail(`the footer's ${what} is not aligned to 8 bytes (offset ${offset}, ${metaLength} + ${bodyLength} bytes)`);
     const { message, metaEnd } = await this.readMessageAt(offset, offset + metaLength, what);
     if (!message) throw new Fail(`the footer's ${what} points at an end-of-stream marker`);
     if (message.headerType() !== kind) {
@@ -351,7 +358,7 @@ class CheckState {
         info.unionDense = (f.type(new FbUnion()) as FbUnion | null)?.mode() === 1;
         break;
       default:
-        if (!(typeof type === 'number' && FbType[type] !== undefined) || type === FbType.NONE) throw new Fail(`the schema gives field ${at} an unknown type (${String(type)})`);
+        if (!(typeof type === 'number' && FbType[type] !== undefined) || type === FbType.NONE) throw new Fail(`the schema gives field ${at} a type this reader does not know`);
         throw new LsmiInputError(
           'UNSUPPORTED',
           { file: this.file, column: name || undefined },
