@@ -19,6 +19,8 @@ const builds = [
   // the GPU process (src/engine/compute/gpu-process.ts forks dist/gpu-worker.js); `webgpu` (Dawn) and
   // @tensorflow/tfjs-node-gpu are native and optional: found at run time (gpu-locate.ts), never bundled
   { ...common, entryPoints: ['src/engine/compute/gpu-worker.ts'], outfile: 'dist/gpu-worker.js', platform: 'node', format: 'cjs', target: 'node20', external: ['webgpu', '@tensorflow/tfjs-node-gpu'] },
+  // reading files off the extension host's thread (src/engine/io/isolated.ts starts dist/read-worker.js)
+  { ...common, entryPoints: ['src/engine/io/read-worker.ts'], outfile: 'dist/read-worker.js', platform: 'node', format: 'cjs', target: 'node20' },
   // the `lsmi` command line
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
   // webview panels: browser, one self-contained script per panel

@@ -24,7 +24,9 @@ export type InputErrorCode =
   | 'CLASS_MISMATCH'
   | 'LABEL_MISMATCH'
   // estimator settings (src/engine/estimate/settings.ts: validateSettings)
-  | 'BAD_SETTINGS';
+  | 'BAD_SETTINGS'
+  // a read that ran out of time or memory in its worker (src/engine/io/isolated.ts)
+  | 'UNREADABLE';
 
 export interface InputErrorDetails {
   /** The file at fault ('' for a setting). */
@@ -58,6 +60,13 @@ export class LsmiInputError extends Error {
 
   toJSON(): object {
     return { name: this.name, code: this.code, file: this.file, column: this.column, rows: this.rows, setting: this.setting, message: this.message };
+  }
+
+  /** The error {@link toJSON} described (across a worker or process boundary), message unchanged. */
+  static fromJSON(o: Record<string, unknown>): LsmiInputError {
+    const e = new LsmiInputError(o.code as InputErrorCode, { file: String(o.file ?? ''), column: o.column as string | undefined, rows: o.rows as number[] | undefined, setting: o.setting as string | undefined }, '');
+    e.message = String(o.message ?? '');
+    return e;
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type ResultsData, readResults } from '../engine/io/results';
+import { readResultsIsolated } from '../engine/io/isolated';
+import type { ResultsData } from '../engine/io/results';
 
 interface Entry {
   mtimeMs: number;
@@ -28,7 +29,7 @@ export async function loadResults(file: string): Promise<ResultsData> {
     cache.set(file, hit);
     return hit.data;
   }
-  const entry: Entry = { mtimeMs: st.mtimeMs, size: st.size, data: readResults(file) };
+  const entry: Entry = { mtimeMs: st.mtimeMs, size: st.size, data: readResultsIsolated(file) }; // in a worker: a file can never block the host
   cache.delete(file);
   cache.set(file, entry);
   // a bounded cache: panels keep their own reference to the data they show

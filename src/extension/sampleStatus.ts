@@ -151,6 +151,7 @@ export class SampleStatusBar implements vscode.Disposable {
       vscode.window.tabGroups.onDidChangeTabGroups(() => this.schedule()),
       vscode.window.onDidChangeActiveTextEditor(() => this.schedule()),
       results.onDidChange(() => this.schedule()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.schedule()),
     );
     this.schedule();
   }
@@ -182,7 +183,9 @@ export class SampleStatusBar implements vscode.Disposable {
     const seq = ++this.seq;
     const file = this.activeFile();
     let hit: (SampleHit & { which: 1 | 2 }) | undefined;
-    if (file && !isRunFile(file) && !file.endsWith(RESULTS_SUFFIX)) {
+    // Workspace Trust: results files in an untrusted folder are not read behind the user's back
+    // (opening a panel still reads them, in a worker: src/engine/io/isolated.ts)
+    if (file && vscode.workspace.isTrusted && !isRunFile(file) && !file.endsWith(RESULTS_SUFFIX)) {
       for (const r of await this.results.forFile(file)) {
         if (seq !== this.seq) return;
         try {
@@ -247,6 +250,7 @@ export class SampleIdHoverProvider implements vscode.HoverProvider {
   constructor(private readonly results: ResultsFiles) {}
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    if (!vscode.workspace.isTrusted) return undefined; // see SampleStatusBar.update
     const range = document.getWordRangeAtPosition(position, ID_PATTERN);
     if (!range) return undefined;
     const word = document.getText(range);

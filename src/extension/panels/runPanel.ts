@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isInputError } from '../../engine/errors';
-import { readRun } from '../../engine/io';
+import { readRunIsolated } from '../../engine/io/isolated';
 import { type RunSummary, summarizeRun } from '../../engine/summary';
 import {
   RUN_PANEL_VIEW_TYPE,
@@ -94,7 +94,7 @@ export class RunPanel {
     this.last = undefined;
     this.post({ type: 'loading', file: this.file });
     try {
-      const run = await readRun(this.file, { columns: columnMappingSetting() });
+      const run = await readRunIsolated(this.file, { columns: columnMappingSetting() }); // in a worker: a file can never block the host
       const summary = summarizeRun(run);
       this.post({ type: 'summary', summary });
       log().info(`read ${this.file}: ${summary.n} samples, ${summary.nClasses} classes`);
