@@ -1,0 +1,140 @@
+/**
+ * One conformance suite for every fitter of the estimator: the same seed gives the same fit (and
+ * another seed, where the fitter is random, another fit); an abort before or during the fit stops
+ * it promptly with an AbortError; progress never goes back and ends at 1; no tfjs tensor outlives
+ * a fit, an abort or a scoring. Fitter-specific behaviour stays in em.test.ts, knife.test.ts and
+ * heads.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { initBackend, tf } from '../../src/engine/compute/backend';
+import { fitGmm, gmmLogPdf } from '../../src/engine/estimate/density/em';
+import { fitKnife } from '../../src/engine/estimate/density/knife';
+import { crossFitHead } from '../../src/engine/estimate/heads/crossfit';
+import { DEFAULT_SETTINGS, resolveSettings } from '../../src/engine/estimate/settings';
+import { denseMatrix, type Matrix } from '../../src/engine/io/matrix';
+import { Rng } from '../../src/engine/random';
+
+interface FitArgs {
+  seed: number;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+}
+
+interface Fitter {
+  name: string;
+  /** Fits (and, where the fitter has one, scores) and returns what must be identical for one seed. */
+  run(a: FitArgs): Promise<unknown>;
+  /** Whether another seed must give another result (false for deterministic fitters such as LDA). */
+  random: boolean;
+}
+
+function blobs(n: number, d: number, seed: number): Matrix {
+  const rng = new Rng(seed);
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = 4 * (i % 3) + rng.normal();
+  return denseMatrix(n, d, x);
+}
+
+function xor(n: number, seed: number): { x1: Matrix; x2: Matrix; labels: Int32Array } {
+  const rng = new Rng(seed);
+  const x1 = new Float32Array(n * 2);
+  const x2 = new Float32Array(n * 2);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = rng.int(2);
+    const b = rng.int(2);
+    labels[i] = a ^ b;
+    x1[i * 2 + a] = 1;
+    x2[i * 2 + b] = 1;
+    for (let k = 0; k < 4; k++) (k < 2 ? x1 : x2)[i * 2 + (k % 2)] += 0.2 * rng.normal();
+  }
+  return { x1: denseMatrix(n, 2, x1), x2: denseMatrix(n, 2, x2), labels };
+}
+
+const X = blobs(6000, 4, 1);
+/** KNIFE reports progress every 50 ms: a fit of a few hundred ms. */
+const XK = blobs(4000, 24, 3);
+const XOR = xor(1500, 2);
+const EM = { ...DEFAULT_SETTINGS.em, tol: 0, maxIter: 30 };
+
+const FITTERS: Fitter[] = [
+  ...(['diag', 'full'] as const).map((covariance) => ({
+    name: `EM mixture (${covariance})`,
+    random: true,
+    run: async ({ seed, signal, onProgress }: FitArgs) => {
+      const p = await fitGmm(X, { K: 3, covariance, em: { ...EM, fitSubsample: 4000, diagFitSubsample: 4000 }, rng: new Rng(seed), signal, onProgress });
+      return { p, scores: await gmmLogPdf(p, X, { signal }) };
+    },
+  })),
+  {
+    name: 'KNIFE (official fit)',
+    random: true,
+    run: async ({ seed, signal, onProgress }: FitArgs) =>
+      (await fitKnife(XK, { K: 2, full: true, settings: { ...DEFAULT_SETTINGS.knife, epochs: 8, batchSize: 16 }, rng: new Rng(seed), signal, onProgress })).params,
+  },
+  ...(['lda', 'logistic', 'mlp', 'auto'] as const).map((probe) => ({
+    name: `cross-fitted head, probe ${probe}`,
+    random: probe !== 'lda', // LDA's fit has no randomness; its folds are drawn by foldRng, fixed here
+    run: async ({ seed, signal, onProgress }: FitArgs) => {
+      const settings = resolveSettings({ probe, mlp: { ...DEFAULT_SETTINGS.mlp, epochs: 4, patience: 0 } });
+      const r = await crossFitHead({ inputs: [XOR.x1, XOR.x2], labels: XOR.labels, nClasses: 2 }, { folds: 3, settings, foldRng: new Rng(3), rng: new Rng(seed), signal, onProgress });
+      return Array.from(r.logits.chunks[0].data);
+    },
+  })),
+];
+
+const isAbort = (e: unknown) => (e as Error).name === 'AbortError';
+
+before(async () => {
+  await initBackend();
+});
+
+for (const f of FITTERS) {
+  describe(`fitter conformance: ${f.name}`, () => {
+    it(`the same seed gives the same result${f.random ? ', another seed another' : ''}`, async () => {
+      const a = await f.run({ seed: 11 });
+      assert.deepEqual(await f.run({ seed: 11 }), a);
+      if (f.random) assert.notDeepEqual(await f.run({ seed: 12 }), a);
+    });
+
+    it('progress never goes back and ends at 1', async () => {
+      const seen: number[] = [];
+      await f.run({ seed: 13, onProgress: (x) => seen.push(x) });
+      assert.ok(seen.length > 1, `only ${seen.length} progress reports`);
+      for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], `progress went back: ${seen[i - 1]} → ${seen[i]}`);
+      assert.ok(Math.abs(seen[seen.length - 1] - 1) < 1e-12, `ends at ${seen[seen.length - 1]}`);
+      for (const x of seen) assert.ok(x >= 0 && x <= 1, `progress ${x} outside [0, 1]`);
+    });
+
+    it('an abort before or during the fit stops it promptly with an AbortError; no tensor outlives it', async () => {
+      const tensors = tf.memory().numTensors;
+      await assert.rejects(f.run({ seed: 14, signal: AbortSignal.abort() }), isAbort);
+      const ac = new AbortController();
+      let abortedAt = 0;
+      let after = 0;
+      const fit = f.run({
+        seed: 15,
+        signal: ac.signal,
+        onProgress: (x) => {
+          if (ac.signal.aborted) after++;
+          else if (x > 0.2) {
+            ac.abort();
+            abortedAt = performance.now();
+          }
+        },
+      });
+      await assert.rejects(fit, isAbort);
+      assert.ok(abortedAt > 0, 'never reached 20 % before finishing');
+      assert.ok(performance.now() - abortedAt < 1500, `took ${(performance.now() - abortedAt).toFixed(0)} ms to stop`);
+      assert.ok(after <= 2, `${after} progress reports after the abort`);
+      assert.equal(tf.memory().numTensors, tensors, 'tensors left behind by the aborted fits');
+    });
+
+    it('no tensor outlives a fit', async () => {
+      const tensors = tf.memory().numTensors;
+      await f.run({ seed: 16 });
+      assert.equal(tf.memory().numTensors, tensors);
+    });
+  });
+}
