@@ -89,6 +89,16 @@ note(`write a results file of ${N.toLocaleString('en-US')} samples (first)`, ms(
 t0 = performance.now();
 const read = await readResults(file);
 note(`open it: read the results file (first)`, ms(t0));
+{
+  // the 1e5-row panel open (issue #16: ≤ 1 s): the read, plus the first sort the table shows
+  const small = synthetic(100_000, 9);
+  const smallFile = path.join(tmp, 'small.lsmi.arrow');
+  await writeResults(smallFile, small);
+  t0 = performance.now();
+  const d = await readResults(smallFile);
+  new RowsQuery(d).rows({ sort: 's', desc: true });
+  note('open a results file of 100,000 samples: read + first sort (first)', ms(t0));
+}
 const q = new RowsQuery(read);
 t0 = performance.now();
 q.rows({ sort: 's', desc: true });

@@ -23,4 +23,15 @@ describe('orderBy: the samples table order', () => {
       for (const desc of [true, false]) assert.deepEqual(Array.from(orderBy(v, desc)), byComparator(v, desc), `n=${n} desc=${desc}`);
     }
   });
+
+  it('orders every kind of float64 like the comparator: signs, exponents, subnormals, ±Infinity, exact ties in the low bits', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const special = [0, -0, Infinity, -Infinity, NaN, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, 1, 1 + 2 ** -52, -1, -1 - 2 ** -52];
+    const v = Float64Array.from({ length: 60000 }, (_, i) =>
+      i < special.length ? special[i] : rnd() < 0.3 ? (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20) : rnd() < 0.5 ? 1 + Math.floor(rnd() * 4) * 2 ** -52 : Math.round(rnd() * 8) - 4,
+    );
+    for (const desc of [true, false]) assert.deepEqual(Array.from(orderBy(v, desc)), byComparator(v, desc), `desc=${desc}`);
+  });
 });
+
