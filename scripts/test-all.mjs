@@ -1,6 +1,6 @@
 // Runs the test suites one after another (2 cores: no parallel code-servers), streams their output,
 // and ends with one total line `N passed, N failed`. A suite that dies without reporting counts as
-// one failure. Usage: node scripts/test-all.mjs [--only engine,python,webgpu,host,ui]
+// one failure. Usage: node scripts/test-all.mjs [--only engine,python,webgpu,gpu-check,host,ui]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,6 +61,13 @@ const suites = [
       ],
     ],
     counts: () => tapCounts('webgpu.tap'),
+  },
+  {
+    // the device check (scripts/gpu-check.sh) run here at small sizes on lavapipe: packs, unpacks and
+    // runs the very script a GPU machine runs, so it is known to work before a device is lent
+    name: 'gpu-check',
+    cmd: () => ['bash', ['scripts/gpu-check.sh', '--local']],
+    counts: lastSummaryLine,
   },
 
   {
