@@ -9,7 +9,8 @@
  * as "—"), never thrown.
  */
 import type { DensityReport, HeadReport, ResultsData, ResultsMeta } from '../engine/io/results';
-import type { CandidateOverview, DensityOverview, HeadOverview, Histogram, ReliabilityOverview, ResultsOverview } from '../protocol/messages';
+import { DEFAULT_MIN_CLASS_N, rankClasses } from '../engine/uncertainty';
+import type { CandidateOverview, ClassRankRequest, ClassRanking, DensityOverview, HeadOverview, Histogram, ReliabilityOverview, ResultsOverview } from '../protocol/messages';
 import { sortedValues } from './resultsStore';
 
 const HIST_BINS = 30;
@@ -202,8 +203,25 @@ export function overviewOf(file: string, data: ResultsData): ResultsOverview {
     fusion: meta.run.fusion,
     createdAt: meta.createdAt,
     toolVersion: meta.toolVersion,
-    dataset: meta.dataset,
-    perClass: meta.perClass,
+    dataset: {
+      raw: meta.dataset.raw,
+      adjusted: meta.dataset.adjusted,
+      branch: meta.dataset.branch,
+      adj: meta.dataset.adj,
+      ...(meta.dataset.intervals
+        ? { intervals: { raw: meta.dataset.intervals.raw, adjusted: meta.dataset.intervals.adjusted, replicates: meta.dataset.intervals.replicates, level: meta.dataset.intervals.level, method: meta.dataset.intervals.method } }
+        : {}),
+    },
+    perClass: meta.perClass.map((c) => ({
+      index: c.index,
+      name: c.name,
+      n: c.n,
+      adjusted: c.adjusted,
+      raw: c.raw,
+      ...(c.intervals ? { intervals: c.intervals } : {}),
+      ...(typeof c.surprisal === 'number' ? { surprisal: c.surprisal } : {}),
+    })),
+    ...(meta.stability && data.stability ? { stability: { replicates: meta.stability.replicates, meanSampleSd: meta.stability.meanSampleSd, dataset: meta.stability.dataset } } : {}),
     histograms: { r: histogramOf(data.columns.r), u1: histogramOf(data.columns.u1), u2: histogramOf(data.columns.u2), s: histogramOf(data.columns.s) },
     settings: settingsOf(meta),
     backend: `${meta.backend?.name ?? '—'} (${meta.backend?.detail ?? '—'})${total !== null ? `, ${total.toFixed(1)} s` : ''}`,
@@ -213,4 +231,25 @@ export function overviewOf(file: string, data: ResultsData): ResultsOverview {
     density: (['1', '2'] as const).map((m) => densityOverview(m, density[m])).filter((d): d is DensityOverview => d !== undefined),
     hasSplit: !!data.split,
   };
+}
+
+/**
+ * The Categories tab's ranking for a request from the webview (validated: it is not trusted):
+ * every component's classes ranked by the engine's rankClasses (src/engine/uncertainty.ts).
+ */
+export function classRanking(data: ResultsData, req: ClassRankRequest): ClassRanking {
+  const request: ClassRankRequest = {
+    by: req.by === 'lower' ? 'lower' : 'mean',
+    minN: Number.isInteger(req.minN) && req.minN >= 0 ? Math.min(req.minN, 1e9) : DEFAULT_MIN_CLASS_N,
+    normalised: req.normalised === true,
+  };
+  const perClass = data.meta.perClass;
+  let excluded = 0;
+  const byAtom = {} as ClassRanking['byAtom'];
+  for (const [col, atom] of [['r', 'R'], ['u1', 'U1'], ['u2', 'U2'], ['s', 'S']] as const) {
+    const ranked = rankClasses(perClass, atom, { by: request.by, minN: request.minN, normalised: request.normalised });
+    excluded = ranked.excluded;
+    byAtom[col] = ranked.rows.map((r) => ({ index: r.index, name: r.name, n: r.n, value: r.value, interval: r.interval }));
+  }
+  return { request, byAtom, excluded, hasIntervals: perClass.some((c) => !!c.intervals), hasSurprisal: perClass.some((c) => typeof c.surprisal === 'number') };
 }

@@ -19,15 +19,26 @@ export class RowsQuery {
   constructor(readonly data: ResultsData) {}
 
   /** The request's sort column and direction, validated (the webview is not trusted). */
-  static sortOf(req: RowsQueryInput): { sort: SortColumn; desc: boolean } {
-    return { sort: (SORT_COLUMNS as readonly string[]).includes(req.sort) ? req.sort : 's', desc: req.desc !== false };
+  static sortOf(req: RowsQueryInput, data?: ResultsData): { sort: SortColumn; desc: boolean } {
+    const known = (SORT_COLUMNS as readonly string[]).includes(req.sort) && (!req.sort.endsWith('_sd') || !data || !!data.stability);
+    return { sort: known ? req.sort : 's', desc: req.desc !== false };
+  }
+
+  /** A sortable column's values: a results column, or a stability column (r_sd ... s_sd). */
+  column(c: SortColumn): Float64Array {
+    if (c === 'r_sd' || c === 'u1_sd' || c === 'u2_sd' || c === 's_sd') {
+      const st = this.data.stability;
+      if (!st) throw new Error(`${c}: these results carry no per-sample stability`);
+      return st[c];
+    }
+    return this.data.columns[c];
   }
 
   order(sort: SortColumn, desc: boolean): Uint32Array {
     const key = `${sort}:${desc}`;
     let o = this.orders.get(key);
     if (!o) {
-      o = orderBy(this.data.columns[sort], desc);
+      o = orderBy(this.column(sort), desc);
       this.orders.set(key, o);
     }
     return o;
@@ -36,17 +47,17 @@ export class RowsQuery {
   /** Results rows selected by the query, in display order. */
   rows(req: RowsQueryInput): ArrayLike<number> {
     const data = this.data;
-    const { sort, desc } = RowsQuery.sortOf(req);
+    const { sort, desc } = RowsQuery.sortOf(req, data);
     const cls = typeof req.classFilter === 'number' && Number.isInteger(req.classFilter) ? req.classFilter : undefined;
     const needle = typeof req.search === 'string' ? req.search.trim().toLowerCase() : '';
     const split = typeof req.split === 'string' && data.split ? SPLITS.indexOf(req.split as (typeof SPLITS)[number]) : -1;
-    const range = req.range && (SORT_COLUMNS as readonly string[]).includes(req.range.col) ? req.range : undefined;
+    const range = req.range && (SORT_COLUMNS as readonly string[]).includes(req.range.col) && (!req.range.col.endsWith('_sd') || data.stability) ? req.range : undefined;
     const key = JSON.stringify([sort, desc, cls, needle, split, range?.col, range?.lo, range?.hi]);
     if (this.last?.key === key) return this.last.rows;
     const order = this.order(sort, desc);
     let rows: ArrayLike<number> = order;
     if (cls !== undefined || needle || split >= 0 || range) {
-      const rv = range ? data.columns[range.col] : undefined;
+      const rv = range ? this.column(range.col) : undefined;
       const lo = typeof range?.lo === 'number' ? range.lo : -Infinity;
       const hi = typeof range?.hi === 'number' ? range.hi : Infinity;
       const keep: number[] = [];

@@ -40,6 +40,9 @@ export async function sampleDetail(resultsFile: string, data: ResultsData, row: 
       r_raw: c.r_raw[row], u1_raw: c.u1_raw[row], u2_raw: c.u2_raw[row], s_raw: c.s_raw[row],
     },
     percentiles: { r: pct('r'), u1: pct('u1'), u2: pct('u2'), s: pct('s'), i12: pct('i12') },
+    ...(data.stability && data.meta.stability
+      ? { stability: { sd: { r: data.stability.r_sd[row], u1: data.stability.u1_sd[row], u2: data.stability.u2_sd[row], s: data.stability.s_sd[row] }, replicates: data.meta.stability.replicates } }
+      : {}),
     files,
   };
 }

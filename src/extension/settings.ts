@@ -45,6 +45,10 @@ export function estimatorSettings(): SettingsInput {
   out.components = k === 0 ? 'auto' : k;
   out.folds = int('folds', 2);
   out.seed = int('seed', 0);
+  const replicates = int('replicates', 0);
+  if (replicates !== undefined) out.replicates = Math.min(replicates, 100);
+  const bootstrap = int('bootstrap', 0);
+  if (bootstrap !== undefined) out.bootstrap = { replicates: Math.min(bootstrap, 100_000) };
   return out;
 }
 

@@ -33,9 +33,18 @@ export const RUN_PANEL_VIEW_TYPE = 'lsmi.runPanel';
 // Results panel (one `<run>.lsmi.arrow` file). The host holds the whole ResultsData; the webview
 // gets the overview once and asks for sample rows one page at a time.
 
-/** Components the samples table sorts by. */
-export const SORT_COLUMNS = ['r', 'u1', 'u2', 's', 'i1', 'i2', 'i12'] as const;
+/** Components the samples table sorts by (the *_sd columns only in results estimated with replicates). */
+export const SORT_COLUMNS = ['r', 'u1', 'u2', 's', 'i1', 'i2', 'i12', 'r_sd', 'u1_sd', 'u2_sd', 's_sd'] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
+/** Each sample's standard deviation over replicate fits (src/engine/io/results.ts: STABILITY_COLUMNS). */
+export type StabilityColumnName = 'r_sd' | 'u1_sd' | 'u2_sd' | 's_sd';
+export type ValueColumn = Exclude<SortColumn, StabilityColumnName>;
+
+/** A confidence interval. */
+export interface IntervalValue {
+  lo: number;
+  hi: number;
+}
 
 /** Four dataset-level atoms, in nats (mirrors the engine's Atoms). */
 export interface AtomValues {
@@ -69,8 +78,27 @@ export interface ResultsOverview {
   fusion?: string;
   createdAt: string;
   toolVersion: string;
-  dataset: { raw: AtomValues; adjusted: AtomValues; branch: string; adj: number };
-  perClass: { index: number; name: string; n: number; adjusted: AtomValues; raw: AtomValues }[];
+  dataset: {
+    raw: AtomValues;
+    adjusted: AtomValues;
+    branch: string;
+    adj: number;
+    /** Percentile bootstrap intervals of the atoms (absent in older results or with the bootstrap off). */
+    intervals?: { raw: Record<keyof AtomValues, IntervalValue>; adjusted: Record<keyof AtomValues, IntervalValue>; replicates: number; level: number; method: string };
+  };
+  perClass: {
+    index: number;
+    name: string;
+    n: number;
+    adjusted: AtomValues;
+    raw: AtomValues;
+    /** t intervals of the adjusted class means (null for n < 2; absent in older results). */
+    intervals?: Record<keyof AtomValues, IntervalValue | null>;
+    /** −log p(y): the normalised view divides by it. */
+    surprisal?: number;
+  }[];
+  /** Per-sample stability over replicate fits (absent unless estimated with replicates). */
+  stability?: { replicates: number; meanSampleSd: AtomValues; dataset: AtomValues };
   histograms: Record<'r' | 'u1' | 'u2' | 's', Histogram>;
   /** Human-readable settings, backend and heads: [label, value] pairs. */
   settings: [string, string][];
@@ -218,7 +246,9 @@ export interface SampleDetail {
   label: number;
   className: string;
   split?: string;
-  values: Record<SortColumn | 'r_raw' | 'u1_raw' | 'u2_raw' | 's_raw', number>;
+  values: Record<ValueColumn | 'r_raw' | 'u1_raw' | 'u2_raw' | 's_raw', number>;
+  /** The sample's standard deviation of r, u1, u2, s over the replicate fits, and how many (results estimated with replicates). */
+  stability?: { sd: Record<'r' | 'u1' | 'u2' | 's', number>; replicates: number };
   /** Percentile (0–100) of the sample's r, u1, u2, s, i12 among all samples of the run. */
   percentiles: Record<'r' | 'u1' | 'u2' | 's' | 'i12', number>;
   files: SampleFilePreview[];
@@ -238,6 +268,40 @@ export interface SampleRow {
   i1: number;
   i2: number;
   i12: number;
+  /** Standard deviations over replicate fits (results estimated with replicates). */
+  r_sd?: number;
+  u1_sd?: number;
+  u2_sd?: number;
+  s_sd?: number;
+}
+
+/** The Categories tab's ranking (computed by the engine's rankClasses, src/engine/uncertainty.ts). */
+export interface ClassRankRequest {
+  /** By the class mean, or by its interval's lower bound (conservative). */
+  by: 'mean' | 'lower';
+  /** Classes with fewer samples are left out. */
+  minN: number;
+  /** Each value divided by the class's surprisal −log p(y). */
+  normalised: boolean;
+}
+
+export interface ClassRankRow {
+  index: number;
+  name: string;
+  n: number;
+  value: number;
+  interval: IntervalValue | null;
+}
+
+export interface ClassRanking {
+  request: ClassRankRequest;
+  /** Per component, the classes in rank order (descending). */
+  byAtom: Record<'r' | 'u1' | 'u2' | 's', ClassRankRow[]>;
+  /** Classes left out for their n. */
+  excluded: number;
+  /** Whether the results carry class intervals and surprisals (older results do not). */
+  hasIntervals: boolean;
+  hasSurprisal: boolean;
 }
 
 /** Results panel: host → webview. */
@@ -254,6 +318,7 @@ export type ResultsPanelToWebview =
       focusIndex?: number;
     }
   | { type: 'sampleDetail'; detail: SampleDetail }
+  | { type: 'classRanking'; ranking: ClassRanking }
   /** Scroll to and expand this results row (from the status bar, Inspect Sample, a hover). */
   | { type: 'focusSample'; row: number }
   | { type: 'notice'; text: string }
@@ -264,6 +329,7 @@ export type ResultsPanelFromWebview =
   | { type: 'ready' }
   | { type: 'reload' }
   | { type: 'rows'; request: RowsRequest }
+  | { type: 'rankClasses'; request: ClassRankRequest }
   | { type: 'sample'; row: number }
   | { type: 'openSampleFile'; row: number; which: 1 | 2 }
   | { type: 'revealSampleFile'; row: number; which: 1 | 2 }
@@ -285,6 +351,10 @@ export interface ResultsPanelState {
   expanded?: number;
   /** Categories tab: the component the classes are ranked by. */
   rankBy?: 'r' | 'u1' | 'u2' | 's';
+  /** Categories tab: by the mean or the interval's lower bound, the minimum n, the normalised view. */
+  rankMode?: 'mean' | 'lower';
+  minN?: number;
+  normalised?: boolean;
 }
 
 export const RESULTS_PANEL_VIEW_TYPE = 'lsmi.resultsPanel';
@@ -298,7 +368,7 @@ export const COMPARE_PANEL_VIEW_TYPE = 'lsmi.comparePanel';
 
 export type CompareComponentName = 'r' | 'u1' | 'u2' | 's';
 export type MoverComponentName = CompareComponentName | 'any';
-export type MoverOrderName = 'abs' | 'gain' | 'loss';
+export type MoverOrderName = 'abs' | 'gain' | 'loss' | 'stable';
 
 export interface MoversRequest {
   /** The run compared with the baseline. */
@@ -329,7 +399,7 @@ export interface CompareSampleDetail {
   /** Detail (files, waterfall, percentiles) in `detailRun`. */
   detail?: SampleDetail;
   detailRun: number;
-  runs: { run: number; label: string; present: boolean; value: Record<SortColumn, number | null>; delta: Record<CompareComponentName, number | null> }[];
+  runs: { run: number; label: string; present: boolean; value: Record<ValueColumn, number | null>; delta: Record<CompareComponentName, number | null> }[];
   error?: UserError;
 }
 

@@ -33,16 +33,29 @@ async function checkPanel(ctx, frame, label) {
   assert.equal(await frame.locator('#compare-title').textContent(), 'fmnist-late-fusion vs fmnist-early-fusion');
   assert.equal(await frame.locator('#runs tbody tr').count(), 2);
   assert.match(await frame.locator('#runs tbody tr').first().textContent(), /fmnist-early-fusion.*baseline/);
-  // which component moved (the sentence names the one with the largest |Δ|)
-  assert.match(await frame.locator('#moved').textContent(), /^(R|U1|U2|S) moved most: [+−]\d\.\d{4} nats/);
+  // which component moved: none beyond noise (issue #11: late − early ΔR = −0.0094 nats, and its
+  // 95 % paired-bootstrap interval includes 0; the panel once led with "R moved most: −0.0095")
+  assert.equal(await frame.locator('#moved-headline').textContent(), 'No component moved beyond noise');
+  const moved = await frame.locator('#moved').textContent();
+  assert.doesNotMatch(moved, /moved most|R moved:/);
+  assert.match(moved, /every 95 % interval includes 0\. Largest: R −0\.0094 \[−0\.\d{4}, \+0\.\d{4}\] nats/);
+  assert.match(moved, /cover the samples' noise; estimate both runs with replicates/);
+  // every Δ of the dataset table is within noise: greyed, marked ~, not coloured
+  assert.equal(await frame.locator('#dataset-table td.within-noise').count(), 4);
+  assert.equal(await frame.locator('#dataset-table td.gain, #dataset-table td.loss').count(), 0);
+  assert.match(await frame.locator('#dataset-table td.within-noise').first().getAttribute('title'), /^within noise: the interval \[−?\d\.\d{4}, [+−]?\d\.\d{4}\] includes 0$/);
   assert.equal(await frame.locator('#dataset-bars rect.gbar').count(), 8);
   assert.equal(await frame.locator('#dataset-table tbody tr').count(), 2);
   // per-class shifts: ten classes, sorted by ΔS
   const rows = frame.locator('#class-shifts tbody tr');
   await rows.nth(9).waitFor();
-  const dS = await rows.evaluateAll((rs) => rs.map((r) => Number(r.children[5].textContent.replace('−', '-'))));
+  const dS = await rows.evaluateAll((rs) => rs.map((r) => Number(r.children[5].textContent.split(' ')[0].replace('−', '-'))));
   for (let i = 1; i < dS.length; i++) assert.ok(dS[i - 1] >= dS[i], `class shifts sorted by ΔS: ${dS.join(', ')}`);
-  assert.match(await frame.locator('#shift-summary').textContent(), /synergy|redundancy/);
+  // each class Δ carries its interval; none of the Fashion-MNIST class shifts is beyond noise
+  assert.match(await rows.first().locator('td').nth(5).textContent(), /^[+−]\d\.\d{3} \[[+−]?\d\.\d{3}, [+−]?\d\.\d{3}\] ~$/);
+  assert.match(await frame.locator('#shift-summary').textContent(), /^No class moved beyond noise in any component \(intervals simultaneous over the 10 classes at 95 %\)\.$/);
+  // the movers cannot be ranked by stability: neither run was estimated with replicates
+  assert.ok(await frame.locator('#mover-order vscode-option[value="stable"][disabled]').count() === 1, 'the "relative to stability" order is disabled');
   for (const c of ['r', 'u1', 'u2', 's']) assert.equal(await frame.locator(`#delta-${c} .hbar`).count(), 40);
   // the scatter: every sample of 2,000 drawn
   await frame.locator('#scatter svg circle').nth(100).waitFor();

@@ -27,6 +27,14 @@ async function checkOverview(ctx, frame) {
   assert.match(await frame.locator('#settings').textContent(), /Gaussian mixture \(EM\), covariance auto, K auto/);
   const d = meta.density['1'];
   assert.match(await frame.locator('#density-1').textContent(), new RegExp(`top half: Gaussian mixture \\(EM\\), ${d.covariance} covariance, K = ${d.K}`));
+  // every card carries its 95 % bootstrap interval, as the results file records it (issue #11)
+  const iv = meta.dataset.intervals;
+  assert.equal(iv.replicates, 1000);
+  for (const k of ['R', 'U1', 'U2', 'S']) {
+    assert.equal(await frame.locator(`#interval-${k}`).textContent(), `[${iv.adjusted[k].lo.toFixed(3)}, ${iv.adjusted[k].hi.toFixed(3)}]`);
+    assert.match(await frame.locator(`#stat-${k}`).getAttribute('title'), /95 % bootstrap interval: adjusted \[/);
+  }
+  assert.match(await frame.locator('#interval-help').textContent(), /two values whose intervals overlap are not known to differ/);
 }
 
 const ROWS = '#samples tbody tr.vrow:not(.loading)';
@@ -252,8 +260,107 @@ const bigTable = {
   },
 };
 
+/** Reads the ranked table: per row the class, n, the ranked component's value and its interval's lower end. */
+const rankedRows = (frame, col) =>
+  frame.locator('#categories tbody tr').evaluateAll((rows, k) => rows.map((r) => {
+    const iv = /\[(-?[\d.]+), (-?[\d.]+)\]/.exec(r.querySelector('td.interval').textContent);
+    return { name: r.children[1].textContent, n: Number(r.children[2].textContent), value: Number(r.children[k].textContent), lo: iv ? Number(iv[1]) : NaN };
+  }), col);
+
+/** The Categories tab's fair rankings (issue #11): lower bound, minimum n, the normalised view. */
+const fairRankings = {
+  name: 'Categories: ranked by the interval\'s lower bound, with a visible minimum n and the normalised view',
+  theme: THEMES.dark,
+  timeout: 120_000,
+  fn: async (ctx) => {
+    const frame = await ctx.webview({ title: PANEL });
+    await frame.locator('#tab-categories').click();
+    await frame.locator('#categories tbody tr').nth(9).waitFor();
+    // defaults: by the mean, minimum n 30 (every Fashion-MNIST class has about 200 samples)
+    assert.equal(await frame.locator('#min-n').evaluate((e) => e.value), '30');
+    assert.equal(await frame.locator('#min-n-note').textContent(), 'Every class has n ≥ 30.');
+    assert.match(await frame.locator('#normalised-help').textContent(), /divided by the label's surprisal −log p\(y\)/);
+    await frame.locator('#rank-s').click();
+    const sCol = 3 + 3; // rank, class, n, R, U1, U2, S
+    let rows = await rankedRows(frame, sCol);
+    for (let i = 1; i < rows.length; i++) assert.ok(rows[i - 1].value >= rows[i].value, `by the mean: ${rows.map((r) => r.value)}`);
+    assert.ok(rows.every((r) => Number.isFinite(r.lo)), 'every class has an interval');
+    // by the lower bound
+    await frame.locator('#rank-mode-lower').click();
+    await frame.locator('#rank-mode-lower[aria-pressed="true"]').waitFor();
+    await frame.locator('#categories[aria-label*="lower bound"]').waitFor();
+    rows = await rankedRows(frame, sCol);
+    for (let i = 1; i < rows.length; i++) assert.ok(rows[i - 1].lo >= rows[i].lo, `by the lower bound: ${rows.map((r) => r.lo)}`);
+    // a minimum n of 200 hides the 5 classes with fewer samples, and says so
+    await frame.locator('#min-n').evaluate((e) => {
+      e.value = '200';
+      e.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await frame.locator('#min-n-note', { hasText: '5 classes with n < 200 hidden' }).waitFor({ timeout: 10_000 });
+    rows = await rankedRows(frame, sCol);
+    assert.equal(rows.length, 5);
+    assert.ok(rows.every((r) => r.n >= 200), rows.map((r) => `${r.name} ${r.n}`).join(', '));
+    await ctx.shot('results-categories-fair-dark');
+    // the normalised view: every value divided by −log p(y) (Fashion-MNIST is nearly balanced: about 1/2.3 of the mean)
+    const before = rows[0];
+    await frame.locator('#normalised').click();
+    await frame.locator('#categories[aria-label*="normalised"]').waitFor();
+    rows = await rankedRows(frame, sCol);
+    const same = rows.find((r) => r.name === before.name);
+    assert.ok(same && same.value < before.value && same.value > before.value / 3, `normalised ${same?.value} from ${before.value}`);
+    // back to the defaults for the tests that follow
+    await frame.locator('#normalised').click();
+    await frame.locator('#rank-mode-mean').click();
+    await frame.locator('#min-n').evaluate((e) => {
+      e.value = '30';
+      e.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await frame.locator('#min-n-note', { hasText: 'Every class has n ≥ 30.' }).waitFor({ timeout: 10_000 });
+    ctx.errors.assertNone({ webviewOnly: true });
+  },
+};
+
+/** Results estimated with replicates: each sample's standard deviation in the table (sortable) and in its detail. */
+const stability = {
+  name: 'Stability: results estimated with --replicates show and sort each sample\'s sd, and the expanded sample shows it',
+  theme: THEMES.dark,
+  timeout: 180_000,
+  fn: async (ctx) => {
+    const require = createRequire(import.meta.url);
+    const { execFileSync } = require('node:child_process');
+    const { writeResults } = require('../../out/src/engine/io/results.js');
+    const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+    const tmp = fs.mkdtempSync(path.join(ctx.workspace, '.replicates-'));
+    const out = path.join(tmp, 'r.lsmi.arrow');
+    execFileSync(process.execPath, [path.join(root, 'bin', 'lsmi.js'), 'estimate', path.join(ctx.workspace, 'fashion-mnist', 'fmnist-late-fusion.arrow'), '--replicates', '2', '--out', out], { stdio: 'pipe' });
+    const data = await readResults(out);
+    assert.equal(data.meta.stability.replicates, 2);
+    data.meta.run.name = 'fmnist-replicates';
+    await writeResults(path.join(ctx.workspace, 'fashion-mnist', 'fmnist-replicates.lsmi.arrow'), data);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await ctx.runCommand('View: Close All Editors');
+    const frame = await openResultsFromPalette(ctx, 'fmnist-replicates');
+    await frame.locator('#stability-note', { hasText: 'Estimated with 2 replicate fits' }).waitFor({ timeout: 60_000 });
+    await frame.locator('#tab-samples').click();
+    await frame.locator('#sort-s_sd').click();
+    await frame.locator(ROWS).nth(5).waitFor();
+    const k = await columnIndex(frame, 's_sd');
+    assert.ok(k > 0, 'an s_sd column');
+    await assertSorted(frame, k);
+    const top = (await cellValues(frame, k))[0];
+    const maxSd = Math.max(...data.stability.s_sd);
+    assert.equal(top.toFixed(3), maxSd.toFixed(3), 'the least stable sample first');
+    await frame.locator(ROWS).first().click();
+    await frame.locator('#sample-stability').waitFor({ timeout: 15_000 });
+    assert.match(await frame.locator('#sample-stability').textContent(), /^Stability over 3 fits \(seeds forked\): r -?\d\.\d{3} ± \d\.\d{3}, u1 .* s -?\d\.\d{3} ± \d\.\d{3} \(± one standard deviation\)\.$/);
+    await ctx.shot('results-stability-dark');
+    ctx.errors.assertNone({ webviewOnly: true });
+  },
+};
+
 export const tests = [
   themed('dark', THEMES.dark),
+  fairRankings,
   {
     name: 'Categories: clicking a class lists its samples; the tabs work from the keyboard',
     theme: THEMES.dark,
@@ -285,6 +392,7 @@ export const tests = [
     },
   },
   bigTable,
+  stability,
   themed('light', THEMES.light),
   themed('high-contrast', THEMES.hc),
 ];

@@ -176,16 +176,50 @@ function runsTable(s: ComparisonSummary): HTMLElement {
       h('td', { class: 'muted small' }, `${r.settings.mode} ${r.settings.covariance} K=${r.settings.components}, ${r.settings.prior} prior, seed ${r.settings.seed}`)))));
 }
 
-function movedLine(s: ComparisonSummary, run: number): HTMLElement {
-  const d = s.runs[run].datasetDelta;
-  const ranked = COMPONENTS.map((c) => ({ c, v: d[KEY[c]] })).sort((a, b) => Math.abs(b.v) - Math.abs(a.v));
-  const top = ranked[0];
-  return h('p', { id: 'moved', class: 'moved' },
-    h('strong', null, `${KEY[top.c]} moved most: ${fmtDelta(top.v, 4)} nats`),
-    ` (${NAME[top.c]}, ${s.runs[run].label} vs ${s.runs[s.baseline].label}); then `,
-    ranked.slice(1).map((x) => `${KEY[x.c]} ${fmtDelta(x.v, 4)}`).join(', '), '.');
+/** An interval as the tables show it: [lo, hi] with the Δ's sign convention. */
+function fmtInterval(iv: { lo: number; hi: number } | null | undefined, digits = 4): string {
+  return iv ? `[${fmtDelta(iv.lo, digits)}, ${fmtDelta(iv.hi, digits)}]` : '';
 }
 
+/** Whether an interval excludes 0 (engine: excludesZero, with its 1e-9 tolerance). */
+function beyondNoise(iv: { lo: number; hi: number } | null | undefined): boolean {
+  return !!iv && (iv.lo > 1e-9 || iv.hi < -1e-9);
+}
+
+function levelText(s: ComparisonSummary): string {
+  return `${Math.round(s.significance.level * 100)} %`;
+}
+
+/**
+ * The headline: the components whose Δ interval excludes 0, largest first; otherwise, plainly, that
+ * no component moved beyond noise, with the largest Δ and its interval.
+ */
+function movedLine(s: ComparisonSummary, run: number): HTMLElement {
+  const r = s.runs[run];
+  const d = r.datasetDelta;
+  const iv = r.deltaIntervals;
+  const pair = `${r.label} vs ${s.runs[s.baseline].label}`;
+  if (!iv) {
+    const top = [...COMPONENTS].sort((a, b) => Math.abs(d[KEY[b]]) - Math.abs(d[KEY[a]]))[0];
+    return h('p', { id: 'moved', class: 'moved' }, `Largest difference: ${KEY[top]} ${fmtDelta(d[KEY[top]], 4)} nats (${pair}); no intervals were computed (bootstrap off), so no difference is called a move.`);
+  }
+  const moved = COMPONENTS.filter((c) => r.moved.includes(KEY[c])).sort((a, b) => Math.abs(d[KEY[b]]) - Math.abs(d[KEY[a]]));
+  const say = (c: CompareComponentName) => `${KEY[c]} ${fmtDelta(d[KEY[c]], 4)} ${fmtInterval(iv[KEY[c]])}`;
+  const noise = s.significance.seedNoise[run]
+    ? `Intervals at ${levelText(s)} include the samples' noise and the estimator's seed-to-seed noise (both runs were estimated with replicates).`
+    : `Intervals at ${levelText(s)} (paired bootstrap, ${s.significance.replicates} replicates) cover the samples' noise; estimate both runs with replicates to include the estimator's seed-to-seed noise.`;
+  if (moved.length) {
+    const rest = COMPONENTS.filter((c) => !moved.includes(c));
+    return h('div', { id: 'moved', class: 'moved' },
+      h('p', null, h('strong', { id: 'moved-headline' }, `${moved.map((c) => `${KEY[c]} moved: ${fmtDelta(d[KEY[c]], 4)} nats`).join('; ')}`), ` (${pair}; ${moved.map((c) => `${KEY[c]} ${fmtInterval(iv[KEY[c]])}`).join(', ')}).`,
+        rest.length ? ` Within noise: ${rest.map(say).join(', ')}.` : ''),
+      h('p', { class: 'muted small' }, noise));
+  }
+  const top = [...COMPONENTS].sort((a, b) => Math.abs(d[KEY[b]]) - Math.abs(d[KEY[a]]))[0];
+  return h('div', { id: 'moved', class: 'moved' },
+    h('p', null, h('strong', { id: 'moved-headline' }, 'No component moved beyond noise'), ` (${pair}): every ${levelText(s)} interval includes 0. Largest: ${say(top)} nats; then ${COMPONENTS.filter((c) => c !== top).map(say).join(', ')}.`),
+    h('p', { class: 'muted small' }, noise));
+}
 
 /** R, U1, U2, S: one bar per run (common samples), side by side. */
 function groupedBars(s: ComparisonSummary): SVGSVGElement {
@@ -219,16 +253,26 @@ function groupedBars(s: ComparisonSummary): SVGSVGElement {
 }
 
 function datasetTable(s: ComparisonSummary): HTMLElement {
-  return h('table', { id: 'dataset-table' },
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'run'),
-      ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, KEY[c])),
-      ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, `Δ${KEY[c]}`)))),
-    h('tbody', null, ...s.runs.map((r, k) => h('tr', { 'data-run': k },
-      h('th', { scope: 'row' }, runSwatch(k), r.label),
-      ...COMPONENTS.map((c) => h('td', { class: 'num', title: `all ${r.n} samples of this run: ${fmt(r.dataset.adjusted[KEY[c]], 4)}` }, fmt(r.common[KEY[c]], 4))),
-      ...COMPONENTS.map((c) => k === s.baseline
-        ? h('td', { class: 'num muted' }, '—')
-        : h('td', { class: `num ${deltaClass(r.datasetDelta[KEY[c]])}` }, fmtDelta(r.datasetDelta[KEY[c]], 4)))))));
+  const head = h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'run'),
+    ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, KEY[c])),
+    ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, `Δ${KEY[c]} [${levelText(s)} interval]`))));
+  const body = h('tbody', null, ...s.runs.map((r, k) => h('tr', { 'data-run': k },
+    h('th', { scope: 'row' }, runSwatch(k), r.label),
+    ...COMPONENTS.map((c) => h('td', { class: 'num', title: `all ${r.n} samples of this run: ${fmt(r.dataset.adjusted[KEY[c]], 4)}` }, fmt(r.common[KEY[c]], 4))),
+    ...COMPONENTS.map((c) => (k === s.baseline ? h('td', { class: 'num muted' }, '—') : deltaCell(r.datasetDelta[KEY[c]], r.deltaIntervals?.[KEY[c]], 4))))));
+  return h('div', { class: 'table-scroll' }, h('table', { id: 'dataset-table' }, head, body));
+}
+
+/**
+ * A Δ with its interval: coloured (gain / loss) only beyond noise; within noise greyed out and
+ * marked "~" (not by colour alone), with the reason in its tooltip.
+ */
+function deltaCell(v: number | null | undefined, iv: { lo: number; hi: number } | null | undefined, digits = 3): HTMLElement {
+  const text = `${fmtDelta(v, digits)}${iv ? ` ${fmtInterval(iv, digits)}` : ''}`;
+  if (iv && !beyondNoise(iv)) {
+    return h('td', { class: 'num within-noise', title: `within noise: the interval ${fmtInterval(iv, digits)} includes 0` }, text, h('span', { class: 'noise-mark', 'aria-label': 'within noise' }, ' ~'));
+  }
+  return h('td', { class: `num ${iv ? deltaClass(v) : ''}`, title: iv ? `beyond noise: the interval ${fmtInterval(iv, digits)} excludes 0` : 'no interval (fewer than 2 samples, or no bootstrap)' }, text);
 }
 
 function deltaClass(v: number | null | undefined): string {
@@ -241,11 +285,16 @@ function classShifts(s: ComparisonSummary, run: number): Node {
   const lines: Node[] = [];
   if (shift) {
     const say = (c: CompareComponentName, dir: 'gained' | 'lost') => {
-      const list = shift[c][dir].slice(0, 3);
-      return list.length ? `${dir} ${NAME[c]}: ${list.map((x) => `${x.name} ${fmtDelta(x.delta)}`).join(', ')}` : '';
+      const list = shift[c][dir].filter((x) => x.significant).slice(0, 3);
+      return list.length ? `${dir} ${NAME[c]}: ${list.map((x) => `${x.name} ${fmtDelta(x.delta)} ${fmtInterval(x.interval, 3)} (n ${x.n})`).join(', ')}` : '';
     };
-    const parts = [say('s', 'gained'), say('s', 'lost'), say('r', 'gained'), say('r', 'lost')].filter(Boolean);
-    lines.push(h('p', { id: 'shift-summary' }, `Classes that ${parts.join('; ')}.`));
+    const parts = COMPONENTS.flatMap((c) => [say(c, 'gained'), say(c, 'lost')]).filter(Boolean);
+    const tested = s.perClass.filter((pc) => pc.n >= 2).length;
+    lines.push(
+      parts.length
+        ? h('p', { id: 'shift-summary' }, `Classes that moved beyond noise: ${parts.join('; ')}.`)
+        : h('p', { id: 'shift-summary' }, h('strong', null, 'No class moved beyond noise'), ` in any component (intervals simultaneous over the ${tested} classes at ${levelText(s)}).`),
+    );
   }
   const rows = [...s.perClass].filter((pc) => pc.n > 0).sort((a, b) => (b.delta[run]?.S ?? 0) - (a.delta[run]?.S ?? 0));
   const t = h('table', { id: 'class-shifts' },
@@ -264,10 +313,11 @@ function classShifts(s: ComparisonSummary, run: number): Node {
       return h('tr', { 'data-class': pc.index },
         h('td', null, b),
         h('td', { class: 'num' }, String(pc.n)),
-        ...COMPONENTS.map((c) => h('td', { class: `num ${deltaClass(pc.delta[run]?.[KEY[c]])}` }, fmtDelta(pc.delta[run]?.[KEY[c]]))),
+        ...COMPONENTS.map((c) => deltaCell(pc.delta[run]?.[KEY[c]], pc.deltaIntervals[run]?.[KEY[c]])),
         h('td', { class: 'num muted' }, `${fmt(pc.means[s.baseline]?.S)} → ${fmt(pc.means[run]?.S)}`));
     })));
-  return h('div', null, ...lines, t, h('p', { class: 'muted small' }, 'Sorted by ΔS; green: the compared run has more, red: less. Click a class for its movers.'));
+  return h('div', null, ...lines, h('div', { class: 'table-scroll' }, t),
+    h('p', { class: 'muted small' }, `Sorted by ΔS. Each Δ with its interval, simultaneous over the classes at ${levelText(s)}; green: more in the compared run, red: less, beyond noise; greyed and marked ~: within noise. Click a class for its movers.`));
 }
 
 function deltaHistogram(s: ComparisonSummary, c: CompareComponentName, run: number): HTMLElement {
@@ -367,10 +417,17 @@ function moversSection(s: ComparisonSummary): Node[] {
     save({ component: v as MoverComponentName });
     requery();
   });
-  const orderSel = singleSelect('mover-order', 'Order', [['abs', 'largest |Δ|'], ['gain', 'largest gain'], ['loss', 'largest loss']], state.order ?? 'abs', (v) => {
+  const stable = s.runs[runIndex(s)].hasStability && s.runs[s.baseline].hasStability;
+  if (!stable && state.order === 'stable') save({ order: 'abs' });
+  const orderSel = singleSelect('mover-order', 'Order', [['abs', 'largest |Δ|'], ['gain', 'largest gain'], ['loss', 'largest loss'], ['stable', 'largest |Δ| relative to stability']], state.order ?? 'abs', (v) => {
     save({ order: v as MoverOrderName });
     requery();
   });
+  const stableOption = orderSel.querySelector('vscode-option[value="stable"]') as HTMLElement | null;
+  if (stableOption && !stable) {
+    stableOption.setAttribute('disabled', '');
+    stableOption.title = 'Needs per-sample stability in both runs: estimate them with replicates (lsmi estimate --replicates R, or the setting lsmi.estimator.replicates).';
+  }
   const classSel = singleSelect('mover-class', 'Filter by class', [['', 'All classes'], ...s.classNames.map((n, k): [string, string] => [String(k), `${k}: ${n}`])],
     state.classFilter === undefined ? '' : String(state.classFilter), (v) => {
       save({ classFilter: v === '' ? undefined : Number(v) });
@@ -402,6 +459,12 @@ function moversSection(s: ComparisonSummary): Node[] {
     { cls: 'c-delta', header: 'Δ', num: true, cell: (r) => fmtDelta(r.delta), cellClass: (r) => cls(r.delta) },
     ...COMPONENTS.map((c): Column<MoverRow> => ({ cls: 'c-delta', header: `Δ${c}`, num: true, cell: (r) => fmtDelta(r.deltas[c]), cellClass: (r) => cls(r.deltas[c]) })),
     { cls: 'c-run', header: 'baseline → run', num: true, cell: (r) => `${fmt(r.baseline[r.component])} → ${fmt(r.value[r.component])}`, cellClass: () => 'muted' },
+    ...(stable
+      ? [
+          { cls: 'c-noise', header: 'noise sd', num: true, cell: (r: MoverRow) => fmt(r.stability), cellClass: () => 'muted' },
+          { cls: 'c-noise', header: '|Δ| / sd', num: true, cell: (r: MoverRow) => (r.stability && r.stability > 0 ? fmt(Math.abs(r.delta) / r.stability, 1) : '—') },
+        ]
+      : []),
   ];
   table = new VirtualTable<MoverRow>({
     id: 'movers',

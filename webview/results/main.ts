@@ -6,6 +6,8 @@
  */
 import type {
   AtomValues,
+  ClassRanking,
+  ClassRankRow,
   ExportRequest,
   RangeFilter,
   ResultsOverview,
@@ -24,8 +26,11 @@ import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, VirtualTable } from '../shared/virtualTable';
 import { announceReady, connect, fmt, h } from '../shared/vscode';
 
-/** The sortable columns (the protocol's SORT_COLUMNS; webviews import types only). */
+/** The sortable columns (the protocol's SORT_COLUMNS; webviews import types only); the *_sd ones only with stability. */
 const SORT_COLUMNS: readonly SortColumn[] = ['r', 'u1', 'u2', 's', 'i1', 'i2', 'i12'];
+const SD_COLUMNS: readonly SortColumn[] = ['r_sd', 'u1_sd', 'u2_sd', 's_sd'];
+/** The default minimum class size of the Categories tab (the engine's DEFAULT_MIN_CLASS_N). */
+const DEFAULT_MIN_N = 30;
 const app = document.getElementById('app')!;
 const vscode = connect<ResultsPanelState, ResultsPanelFromWebview, ResultsPanelToWebview>(onMessage);
 
@@ -35,6 +40,8 @@ const TABS: [Tab, string][] = [['overview', 'Overview'], ['samples', 'Samples'],
 const COLUMN_HELP: Record<SortColumn, string> = {
   r: 'redundancy', u1: 'uniqueness of modality 1', u2: 'uniqueness of modality 2', s: 'synergy',
   i1: 'pointwise MI of modality 1 with the label', i2: 'pointwise MI of modality 2 with the label', i12: 'pointwise MI of both with the label',
+  r_sd: 'standard deviation of r over the replicate fits', u1_sd: 'standard deviation of u1 over the replicate fits',
+  u2_sd: 'standard deviation of u2 over the replicate fits', s_sd: 'standard deviation of s over the replicate fits',
 };
 const BRANCH: Record<string, string> = {
   none: 'no adjustment needed (all raw means ≥ 0)',
@@ -44,6 +51,9 @@ const BRANCH: Record<string, string> = {
 };
 
 let overview: ResultsOverview | undefined;
+/** The Categories tab's ranking, from the host (the engine's rankClasses). */
+let ranking: ClassRanking | undefined;
+let renderCategories: (() => void) | undefined;
 let state: ResultsPanelState = vscode.getState() ?? { file: '' };
 let table: VirtualTable<SampleRow> | undefined;
 /** Bumped on every query change: pages of older queries are dropped. */
@@ -67,6 +77,10 @@ function onMessage(m: ResultsPanelToWebview): void {
       save({ file: m.file });
       table = undefined;
       app.replaceChildren(h('p', { class: 'muted', role: 'status' }, `Reading ${m.file}…`));
+      break;
+    case 'classRanking':
+      ranking = m.ranking;
+      renderCategories?.();
       break;
     case 'results': {
       if (state.file !== m.overview.file) state = { file: m.overview.file };
@@ -223,16 +237,23 @@ function showSamples(patch: Partial<ResultsPanelState>): void {
 
 function atomTooltip(o: ResultsOverview, key: keyof AtomValues): string {
   const d = o.dataset;
-  return `${key}: adjusted ${fmt(d.adjusted[key], 4)} nats, raw ${fmt(d.raw[key], 4)} nats\nadjustment: ${BRANCH[d.branch] ?? d.branch}; adj = ${fmt(d.adj, 4)}\nClick to list the samples with the highest ${key.toLowerCase()}.`;
+  const iv = d.intervals;
+  const ivText = iv
+    ? `\n${Math.round(iv.level * 100)} % bootstrap interval: adjusted [${fmt(iv.adjusted[key].lo, 4)}, ${fmt(iv.adjusted[key].hi, 4)}], raw [${fmt(iv.raw[key].lo, 4)}, ${fmt(iv.raw[key].hi, 4)}] (${iv.replicates} replicates, ${iv.method})`
+    : '';
+  return `${key}: adjusted ${fmt(d.adjusted[key], 4)} nats, raw ${fmt(d.raw[key], 4)} nats${ivText}\nadjustment: ${BRANCH[d.branch] ?? d.branch}; adj = ${fmt(d.adj, 4)}\nClick to list the samples with the highest ${key.toLowerCase()}.`;
 }
 
 function overviewView(o: ResultsOverview): Node[] {
   const d = o.dataset.adjusted;
   const stats = h('div', { class: 'stats', id: 'dataset' },
     ...ATOMS.map((a) => {
-      const card = h('button', { type: 'button', class: `stat stat-${a.col}`, id: `stat-${a.key}`, title: atomTooltip(o, a.key), 'aria-label': `${a.key}, ${atomLabel(o.modalityNames, a.key)}: ${fmt(d[a.key], 4)} nats (raw ${fmt(o.dataset.raw[a.key], 4)}). Show the top samples by ${a.col}.` },
+      const iv = o.dataset.intervals?.adjusted[a.key];
+      const ivText = iv ? `[${fmt(iv.lo, 3)}, ${fmt(iv.hi, 3)}]` : '';
+      const card = h('button', { type: 'button', class: `stat stat-${a.col}`, id: `stat-${a.key}`, title: atomTooltip(o, a.key), 'aria-label': `${a.key}, ${atomLabel(o.modalityNames, a.key)}: ${fmt(d[a.key], 4)} nats${iv ? `, ${Math.round(o.dataset.intervals!.level * 100)} % interval ${fmt(iv.lo, 3)} to ${fmt(iv.hi, 3)}` : ''} (raw ${fmt(o.dataset.raw[a.key], 4)}). Show the top samples by ${a.col}.` },
         h('span', { class: 'stat-key' }, a.key),
         h('span', { class: 'stat-value' }, fmt(d[a.key], 4)),
+        iv ? h('span', { class: 'stat-interval', id: `interval-${a.key}` }, ivText) : null,
         h('span', { class: 'stat-name muted' }, atomLabel(o.modalityNames, a.key)));
       card.addEventListener('click', () => showSamples({ sort: a.col, desc: true }));
       return card;
@@ -245,6 +266,13 @@ function overviewView(o: ResultsOverview): Node[] {
     compositionBar(d, 'composition', 'Composition of the label information'),
     legend(o.modalityNames),
     h('p', { class: 'muted small' }, `Adjustment: ${BRANCH[o.dataset.branch] ?? o.dataset.branch} (adj = ${fmt(o.dataset.adj, 4)}). Hover a value for its raw mean; click it for the top samples.`),
+    ...(o.dataset.intervals
+      ? [h('p', { class: 'muted small explain', id: 'interval-help' },
+          `[lo, hi]: the ${Math.round(o.dataset.intervals.level * 100)} % bootstrap interval (${o.dataset.intervals.replicates} replicates over samples): the range the value would plausibly take on another sample of this size; two values whose intervals overlap are not known to differ.`)]
+      : []),
+    ...(o.stability
+      ? [h('p', { class: 'muted small', id: 'stability-note' }, `Estimated with ${o.stability.replicates} replicate fits: each sample's standard deviation (r_sd … s_sd) is in the samples table; mean per-sample sd: ${ATOMS.map((a) => `${a.col} ${fmt(o.stability!.meanSampleSd[a.key])}`).join(', ')}.`)]
+      : []),
     h('h2', { id: 'hist-h' }, 'Per-sample distributions'),
     h('p', { class: 'muted small' }, 'Click a bar to list the samples in that range.'),
     h('div', { class: 'hists' }, ...ATOMS.map((a) =>
@@ -343,8 +371,8 @@ function samplesView(o: ResultsOverview): Node[] {
     { cls: 'c-id', header: 'sample_id', cell: (r) => r.sample_id, cellClass: () => 'mono' },
     { cls: 'c-class', header: 'class', cell: (r) => r.className },
     ...(o.hasSplit ? [{ cls: 'c-split', header: 'split', cell: (r: SampleRow) => r.split ?? '' }] : []),
-    ...SORT_COLUMNS.map((c): Column<SampleRow> => ({
-      cls: 'c-num', header: sortHeader(c), num: true, key: c, cell: (r) => fmt(r[c]), cellClass: (r) => (r[c] < 0 ? 'negative' : ''),
+    ...[...SORT_COLUMNS, ...(o.stability ? SD_COLUMNS : [])].map((c): Column<SampleRow> => ({
+      cls: 'c-num', header: sortHeader(c), num: true, key: c, cell: (r) => fmt(r[c]), cellClass: (r) => ((r[c] ?? 0) < 0 ? 'negative' : ''),
       sort: () => ((state.sort ?? 's') === c ? ((state.desc ?? true) ? 'descending' : 'ascending') : 'none'),
     })),
   ];
@@ -412,43 +440,118 @@ function refreshHeaders(): void {
 const RANK_HELP: Record<RankBy, string> = { r: 'redundancy', u1: 'uniqueness of modality 1', u2: 'uniqueness of modality 2', s: 'synergy' };
 const KEY_OF: Record<RankBy, keyof AtomValues> = { r: 'R', u1: 'U1', u2: 'U2', s: 'S' };
 
+function rankRequest(): { by: 'mean' | 'lower'; minN: number; normalised: boolean } {
+  return { by: state.rankMode ?? 'mean', minN: state.minN ?? DEFAULT_MIN_N, normalised: state.normalised ?? false };
+}
+
+function requestRanking(): void {
+  vscode.postMessage({ type: 'rankClasses', request: rankRequest() });
+}
+
+const NORMALISED_HELP =
+  "Normalised: each value divided by the label's surprisal −log p(y), i.e. the share of the label's information that is redundant, unique or synergistic, so that rare and frequent classes compare fairly (rare labels carry more information).";
+
 function categoriesView(o: ResultsOverview): Node[] {
+  const hasIntervals = o.perClass.some((c) => !!c.intervals);
+  const hasSurprisal = o.perClass.some((c) => typeof c.surprisal === 'number');
+  const top3 = h('div', { id: 'table3-host' });
   const body = h('div', { id: 'categories-body' });
-  const render = () => body.replaceChildren(...rankedView(o, state.rankBy ?? 's'));
+  const hidden = h('p', { id: 'min-n-note', class: 'muted small', role: 'status' });
+  renderCategories = () => {
+    const rk = ranking;
+    if (!rk) {
+      body.replaceChildren(h('p', { class: 'muted' }, 'Ranking the classes…'));
+      return;
+    }
+    top3.replaceChildren(table3(o, rk));
+    body.replaceChildren(...rankedView(o, rk, state.rankBy ?? 's'));
+    hidden.textContent = rk.excluded
+      ? `${rk.excluded} class${rk.excluded === 1 ? '' : 'es'} with n < ${rk.request.minN} hidden (their means are too uncertain to rank); lower the minimum n to see ${rk.excluded === 1 ? 'it' : 'them'}.`
+      : `Every class has n ≥ ${rk.request.minN}.`;
+  };
   const rankButtons = ATOMS.map((a) => {
     const b = h('button', { type: 'button', class: 'chip-toggle', id: `rank-${a.col}`, 'aria-pressed': String((state.rankBy ?? 's') === a.col), title: `Rank classes by ${a.name.toLowerCase()}` }, a.key);
     b.addEventListener('click', () => {
       save({ rankBy: a.col });
       for (const x of ATOMS) document.getElementById(`rank-${x.col}`)?.setAttribute('aria-pressed', String(x.col === a.col));
-      render();
+      renderCategories?.();
     });
     return b;
   });
-  render();
+  const modeButtons = (['mean', 'lower'] as const).map((m) => {
+    const label = m === 'mean' ? 'mean' : 'lower bound';
+    const title = m === 'mean'
+      ? 'Rank by the class mean'
+      : 'Rank by the lower end of the class interval (conservative): a small class with a wide interval ranks below a large one with the same mean';
+    const b = h('button', { type: 'button', class: 'chip-toggle', id: `rank-mode-${m}`, 'aria-pressed': String((state.rankMode ?? 'mean') === m), title, disabled: m === 'lower' && !hasIntervals ? true : undefined }, label);
+    b.addEventListener('click', () => {
+      save({ rankMode: m });
+      for (const x of ['mean', 'lower']) document.getElementById(`rank-mode-${x}`)?.setAttribute('aria-pressed', String(x === m));
+      requestRanking();
+    });
+    return b;
+  });
+  const minN = h('vscode-textfield', { id: 'min-n', type: 'number', min: '0', value: String(state.minN ?? DEFAULT_MIN_N), 'aria-label': 'Minimum class size', title: 'Classes with fewer samples are left out of the rankings' }) as HTMLElement & { value: string };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  minN.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const v = Math.max(0, Math.floor(Number(minN.value)));
+      if (!Number.isFinite(v)) return;
+      save({ minN: v });
+      requestRanking();
+    }, 250);
+  });
+  const norm = h('vscode-checkbox', { id: 'normalised', checked: state.normalised ? true : undefined, disabled: hasSurprisal ? undefined : true, title: hasSurprisal ? NORMALISED_HELP : 'These results carry no label surprisal (estimated before 0.3): estimate again to use the normalised view.' }, 'Normalised by −log p(y)') as HTMLElement & { checked: boolean };
+  norm.addEventListener('change', () => {
+    save({ normalised: norm.checked });
+    requestRanking();
+  });
+  requestRanking();
+  renderCategories();
   return [
+    h('div', { class: 'controls', role: 'group', 'aria-label': 'Ranking' },
+      h('span', { class: 'muted' }, 'Rank by'), ...rankButtons,
+      h('span', { class: 'muted' }, 'using the'), ...modeButtons,
+      h('label', { for: 'min-n', class: 'muted' }, 'min n'), minN,
+      norm),
+    h('p', { class: 'muted small explain', id: 'normalised-help' }, NORMALISED_HELP),
+    hidden,
     h('h2', { id: 'table3-h' }, 'Which classes rely on which interaction'),
-    table3(o),
+    top3,
     h('h2', { id: 'categories-h' }, 'Classes ranked'),
-    h('div', { class: 'controls', role: 'group', 'aria-label': 'Rank classes by' }, h('span', { class: 'muted' }, 'Rank by'), ...rankButtons),
     body,
     legend(o.modalityNames),
-    h('p', { class: 'muted small' }, 'Per-class means in nats (adjusted). Click a class to list its samples.'),
+    h('p', { class: 'muted small' }, `Per-class means in nats (adjusted${state.normalised ? ', divided by −log p(y)' : ''}), with ${hasIntervals ? 'the ranked component\'s 95 % t interval' : 'no intervals (results estimated before 0.3)'}. Click a class to list its samples.`),
   ];
 }
 
-/** The paper's Table 3: per component, the classes with the highest mean. */
-function table3(o: ResultsOverview): HTMLElement {
+type PerClass = ResultsOverview['perClass'][number];
+
+/** A class's value of one atom as the ranking shows it (divided by −log p(y) in the normalised view). */
+function shown(c: PerClass, key: keyof AtomValues, normalised: boolean): number {
+  return normalised ? (c.surprisal && c.surprisal > 0 ? c.adjusted[key] / c.surprisal : NaN) : c.adjusted[key];
+}
+
+function fmtIv(iv: { lo: number; hi: number } | null | undefined, digits = 3): string {
+  return iv ? `[${fmt(iv.lo, digits)}, ${fmt(iv.hi, digits)}]` : '—';
+}
+
+/** The paper's Table 3: per component, the top classes (as ranked) and the lowest. */
+function table3(o: ResultsOverview, rk: ClassRanking): HTMLElement {
   const top = 3;
+  const unit = rk.request.normalised ? 'share of −log p(y)' : 'nats';
   return h('table', { id: 'table3', class: 'table3' },
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'component'), h('th', { scope: 'col' }, `top ${top} classes (mean, nats)`), h('th', { scope: 'col' }, 'lowest'))),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'component'), h('th', { scope: 'col' }, `top ${top} classes (${rk.request.by === 'lower' ? 'lower bound' : 'mean'}, ${unit}; n)`), h('th', { scope: 'col' }, 'lowest'))),
     h('tbody', null, ...ATOMS.map((a) => {
-      const ranked = [...o.perClass].sort((x, y) => y.adjusted[a.key] - x.adjusted[a.key]);
-      const link = (c: (typeof o.perClass)[number]) => {
-        const b = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${a.name.toLowerCase()} first` }, `${c.name} (${fmt(c.adjusted[a.key])})`);
+      const ranked = rk.byAtom[a.col];
+      const link = (c: ClassRankRow) => {
+        const v = rk.request.by === 'lower' ? c.interval?.lo : c.value;
+        const b = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${a.name.toLowerCase()} first; mean ${fmt(c.value)} ${fmtIv(c.interval)}` }, `${c.name} (${fmt(v)}; n ${c.n})`);
         b.addEventListener('click', () => showSamples({ classFilter: c.index, sort: a.col, desc: true, range: undefined }));
         return b;
       };
-      const join = (cs: (typeof o.perClass)[number][]) => cs.map((c, k) => h('span', { class: 'nowrap' }, link(c), k < cs.length - 1 ? ', ' : ''));
+      const join = (cs: ClassRankRow[]) => cs.map((c, k) => h('span', { class: 'nowrap' }, link(c), k < cs.length - 1 ? ', ' : ''));
       return h('tr', { id: `table3-${a.col}` },
         h('th', { scope: 'row' }, h('span', { class: `swatch seg-${a.col}` }), `${a.key} ${atomLabel(o.modalityNames, a.key).toLowerCase()}`),
         h('td', null, ...join(ranked.slice(0, top))),
@@ -456,33 +559,41 @@ function table3(o: ResultsOverview): HTMLElement {
     })));
 }
 
-function rankedView(o: ResultsOverview, by: RankBy): Node[] {
+function rankedView(o: ResultsOverview, rk: ClassRanking, by: RankBy): Node[] {
   const key = KEY_OF[by];
-  const ranked = [...o.perClass].sort((x, y) => y.adjusted[key] - x.adjusted[key]);
+  const norm = rk.request.normalised;
+  const byIndex = new Map(o.perClass.map((c) => [c.index, c]));
+  const ranked = rk.byAtom[by].map((r) => ({ r, c: byIndex.get(r.index)! })).filter((x) => x.c);
   const share = (a: AtomValues) => {
     const pos = ATOMS.reduce((s, x) => s + Math.max(0, a[x.key]), 0);
     return pos > 0 ? Math.max(0, a[key]) / pos : 0;
   };
   return [
-    h('table', { id: 'categories', class: 'bars', 'aria-label': `Classes ranked by ${RANK_HELP[by]}` },
-      h('thead', null, h('tr', null,
-        h('th', { scope: 'col', class: 'num' }, 'rank'),
-        h('th', { scope: 'col' }, 'class'),
-        h('th', { scope: 'col', class: 'num' }, 'n'),
-        ...ATOMS.map((a) => h('th', { scope: 'col', class: `num${a.col === by ? ' ranked' : ''}` }, a.key)),
-        h('th', { scope: 'col', class: 'num' }, `${key} share`),
-        h('th', { scope: 'col' }, 'composition'))),
-      h('tbody', null, ...ranked.map((c, k) => {
-        const show = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${RANK_HELP[by]} first` }, c.name);
-        show.addEventListener('click', () => showSamples({ classFilter: c.index, sort: by, desc: true, range: undefined }));
-        return h('tr', { 'data-class': c.index },
-          h('td', { class: 'num muted' }, String(k + 1)),
-          h('td', null, show),
-          h('td', { class: 'num' }, String(c.n)),
-          ...ATOMS.map((a) => h('td', { class: `num${c.adjusted[a.key] < 0 ? ' negative' : ''}${a.col === by ? ' ranked' : ''}`, title: `raw ${fmt(c.raw[a.key], 4)}` }, fmt(c.adjusted[a.key]))),
-          h('td', { class: 'num' }, `${Math.round(100 * share(c.adjusted))}%`),
-          h('td', { class: 'bar-cell' }, compositionBar(c.adjusted, undefined, `${c.name} composition`)));
-      }))),
+    h('div', { class: 'table-scroll' },
+      h('table', { id: 'categories', class: 'bars', 'aria-label': `Classes ranked by ${RANK_HELP[by]}${rk.request.by === 'lower' ? ' (lower bound of the interval)' : ''}${norm ? ', normalised by −log p(y)' : ''}` },
+        h('thead', null, h('tr', null,
+          h('th', { scope: 'col', class: 'num' }, 'rank'),
+          h('th', { scope: 'col' }, 'class'),
+          h('th', { scope: 'col', class: 'num' }, 'n'),
+          ...ATOMS.map((a) => h('th', { scope: 'col', class: `num${a.col === by ? ' ranked' : ''}` }, a.key)),
+          h('th', { scope: 'col', class: 'num' }, `${key} 95 % interval`),
+          h('th', { scope: 'col', class: 'num' }, `${key} share`),
+          h('th', { scope: 'col' }, 'composition'))),
+        h('tbody', null, ...ranked.map(({ r, c }, k) => {
+          const show = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${RANK_HELP[by]} first` }, c.name);
+          show.addEventListener('click', () => showSamples({ classFilter: c.index, sort: by, desc: true, range: undefined }));
+          return h('tr', { 'data-class': c.index },
+            h('td', { class: 'num muted' }, String(k + 1)),
+            h('td', null, show),
+            h('td', { class: 'num' }, String(c.n)),
+            ...ATOMS.map((a) => {
+              const v = shown(c, a.key, norm);
+              return h('td', { class: `num${v < 0 ? ' negative' : ''}${a.col === by ? ' ranked' : ''}`, title: `adjusted ${fmt(c.adjusted[a.key], 4)} nats, raw ${fmt(c.raw[a.key], 4)}${c.intervals?.[a.key] ? `, 95 % interval ${fmtIv(c.intervals[a.key], 4)}` : ''}` }, fmt(v));
+            }),
+            h('td', { class: 'num interval' }, fmtIv(r.interval)),
+            h('td', { class: 'num' }, `${Math.round(100 * share(c.adjusted))}%`),
+            h('td', { class: 'bar-cell' }, compositionBar(c.adjusted, undefined, `${c.name} composition`)));
+        })))),
   ];
 }
 

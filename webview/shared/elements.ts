@@ -9,6 +9,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 
 /** A vscode-single-select with options; `value` '' means "all". */
 export function singleSelect(id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLElement {

@@ -61,6 +61,10 @@ export function sampleView(d: SampleDetail, ctx: SampleViewContext): HTMLElement
     h('div', { class: 'detail-waterfall' },
       h('h3', null, 'Decomposition (nats)'),
       waterfall(v, ctx.modalityNames),
-      h('p', { class: 'muted small' }, `${d.sample_id} · ${d.className}${d.split ? ` · ${d.split}` : ''} · raw r ${fmt(v.r_raw)}, s ${fmt(v.s_raw)}`)),
+      h('p', { class: 'muted small' }, `${d.sample_id} · ${d.className}${d.split ? ` · ${d.split}` : ''} · raw r ${fmt(v.r_raw)}, s ${fmt(v.s_raw)}`),
+      d.stability
+        ? h('p', { class: 'small', id: 'sample-stability' },
+            `Stability over ${d.stability.replicates + 1} fits (seeds forked): ${(['r', 'u1', 'u2', 's'] as const).map((c) => `${c} ${fmt(v[c])} ± ${fmt(d.stability!.sd[c])}`).join(', ')} (± one standard deviation).`)
+        : null),
     h('div', { class: 'detail-positions' }, h('h3', null, 'Where it stands'), ...positions));
 }

@@ -35,6 +35,7 @@ import {
 } from '../../protocol/messages';
 import { type ExportResult, exportDir, exportPartition, exportView } from '../exports';
 import { log } from '../output';
+import { estimatorSettings } from '../settings';
 import { loadResults } from '../resultsStore';
 import { sampleDetail } from '../sampleDetail';
 import { showSampleFile } from '../sampleLinks';
@@ -115,7 +116,8 @@ export class ComparePanel {
         const data = await loadResults(file).catch(() => readResultsForCompare(file));
         inputs.push({ file, data });
       }
-      const cmp = compareResults(inputs, { baseline });
+      const boot = estimatorSettings().bootstrap?.replicates;
+      const cmp = compareResults(inputs, { baseline, ...(boot !== undefined ? { bootstrap: { replicates: boot } } : {}) });
       this.cmp = cmp;
       this.postSummary();
       log().info(`comparing ${cmp.runs.map((r) => r.label).join(', ')}: ${cmp.n} samples, ${cmp.nCommon} in every run`);
@@ -142,7 +144,7 @@ export class ComparePanel {
     return {
       run,
       component: r.component === 'any' || (COMPARE_COMPONENTS as readonly string[]).includes(r.component) ? r.component : 'any',
-      order: r.order === 'gain' || r.order === 'loss' ? r.order : 'abs',
+      order: r.order === 'gain' || r.order === 'loss' || r.order === 'stable' ? r.order : 'abs',
       classes: typeof r.classFilter === 'number' ? [r.classFilter] : undefined,
       split: (SPLITS as readonly string[]).includes(r.split ?? '') ? (r.split as (typeof SPLITS)[number]) : undefined,
       search: typeof r.search === 'string' && r.search.trim() ? r.search : undefined,

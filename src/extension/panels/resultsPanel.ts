@@ -18,7 +18,7 @@ import {
 } from '../../protocol/messages';
 import { log } from '../output';
 import { loadResults } from '../resultsStore';
-import { overviewOf } from '../resultsOverview';
+import { classRanking, overviewOf } from '../resultsOverview';
 import { RowsQuery } from '../rowsQuery';
 import { exportResultsFromPanel } from '../exportCommands';
 import { sampleDetail } from '../sampleDetail';
@@ -155,6 +155,9 @@ export class ResultsPanel {
       case 'rows':
         if (this.data && m.request && typeof m.request === 'object') this.post({ type: 'rowsPage', ...this.page(m.request) });
         break;
+      case 'rankClasses':
+        if (this.data && m.request && typeof m.request === 'object') this.post({ type: 'classRanking', ranking: classRanking(this.data, m.request) });
+        break;
       case 'sample': {
         const data = this.data;
         const row = m.row;
@@ -216,7 +219,7 @@ export class ResultsPanel {
   /** One page of rows for a request (sorted, filtered); the request is validated, not trusted. */
   private page(req: RowsRequest): { request: RowsRequest; total: number; offset: number; rows: SampleRow[]; focusIndex?: number } {
     const data = this.data!;
-    const { sort, desc } = RowsQuery.sortOf(req);
+    const { sort, desc } = RowsQuery.sortOf(req, data);
     const limit = Math.max(1, Math.min(MAX_PAGE, Math.floor(Number(req.limit) || 50)));
     const matching = this.query!.rows(req);
     const total = matching.length;
@@ -235,6 +238,7 @@ export class ResultsPanel {
     const offset = Math.max(0, Math.min(requested, Math.max(0, total - 1)));
     const rows: SampleRow[] = [];
     const c = data.columns;
+    const sd = data.stability;
     for (let k = offset; k < Math.min(total, offset + limit); k++) {
       const i = matching[k];
       rows.push({
@@ -244,6 +248,7 @@ export class ResultsPanel {
         className: data.meta.run.classNames[data.labels[i]] ?? String(data.labels[i]),
         split: data.split ? SPLITS[data.split[i]] : undefined,
         r: c.r[i], u1: c.u1[i], u2: c.u2[i], s: c.s[i], i1: c.i1[i], i2: c.i2[i], i12: c.i12[i],
+        ...(sd ? { r_sd: sd.r_sd[i], u1_sd: sd.u1_sd[i], u2_sd: sd.u2_sd[i], s_sd: sd.s_sd[i] } : {}),
       });
     }
     return { request: { ...req, sort, desc, limit, offset }, total, offset, rows, focusIndex };
