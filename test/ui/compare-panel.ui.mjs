@@ -67,6 +67,8 @@ async function checkPanel(ctx, frame, label) {
   const d = await movers.evaluateAll((rs) => rs.map((r) => Math.abs(Number(r.children[4].textContent.replace('−', '-').replace('+', '')))));
   for (let i = 1; i < d.length; i++) assert.ok(d[i - 1] >= d[i] - 1e-9, `movers ranked by |Δ|: ${d.slice(0, 10).join(', ')}`);
   await ctx.shot(`compare-overview-${label}`);
+  await frame.locator('#dataset-table').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await ctx.shot(`compare-shifts-${label}`);
   await frame.locator('#movers-h').scrollIntoViewIfNeeded();
   // expand the biggest mover: its files beside its values in every run
   await movers.first().click();
@@ -118,6 +120,26 @@ const themed = (label, theme) => ({
     // the compare panel comes back after a window reload (serializer + webview state)
     const restored = await reloadWindowAndFind(ctx, TITLE, '#compare-title');
     assert.equal(await restored.locator('#compare-title').textContent(), 'fmnist-late-fusion vs fmnist-early-fusion');
+    // at half the editor width (a text editor beside it): the headline and the Δ tables stay readable
+    await ctx.runCommand('View: Close All Editors');
+    await ctx.runCommand('Go to File...');
+    const go = ctx.page.locator('.quick-input-widget input');
+    await go.waitFor();
+    await go.fill('README.md');
+    await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: 'README.md' }).first().waitFor();
+    await ctx.page.keyboard.press('Enter');
+    await ctx.page.locator('.tabs-container .tab.active', { hasText: 'README.md' }).waitFor();
+    await ctx.runCommand('View: Split Editor Right');
+    await ctx.page.locator('.editor-group-container').nth(1).waitFor();
+    const half = await compareFromPalette(ctx);
+    await half.locator('#moved-headline').waitFor({ timeout: 60_000 });
+    const width = await half.locator('body').evaluate((b) => b.clientWidth);
+    assert.ok(width < 640, `the panel is at half the editor width (${width} px)`);
+    const overflow = await half.locator('body').evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the panel scrolls sideways by ${overflow} px at half width (wide tables scroll inside their own box)`);
+    await ctx.shot('compare-overview-dark-half');
+    await half.locator('#dataset-table').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await ctx.shot('compare-shifts-dark-half');
     ctx.errors.assertNone({ webviewOnly: true });
   },
 });
