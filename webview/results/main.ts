@@ -378,6 +378,7 @@ function samplesView(o: ResultsOverview): Node[] {
   ];
   table = new VirtualTable<SampleRow>({
     id: 'samples',
+    wide: !!o.stability,
     label: 'Samples: arrow keys move, Enter expands a sample',
     columns,
     key: (r) => r.row,

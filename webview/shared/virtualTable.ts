@@ -24,6 +24,8 @@ export interface VirtualTableOptions<R> {
   id: string;
   label: string;
   columns: Column<R>[];
+  /** Many columns: the table keeps a minimum width and scrolls sideways inside its box. */
+  wide?: boolean;
   /** Stable id of a row (the results row). */
   key(r: R): number;
   /** Ask for rows [offset, offset + limit); answer with setPage. */
@@ -62,13 +64,14 @@ export class VirtualTable<R> {
 
   constructor(private readonly o: VirtualTableOptions<R>) {
     const colgroup = () => h('colgroup', null, ...o.columns.map((c) => h('col', { class: c.cls })));
-    this.headTable = h('table', { class: 'vtable', role: 'presentation' }, colgroup(),
+    const cls = o.wide ? 'vtable wide' : 'vtable';
+    this.headTable = h('table', { class: cls, role: 'presentation' }, colgroup(),
       h('thead', { role: 'rowgroup' }, h('tr', { role: 'row', 'aria-rowindex': 1 }, ...o.columns.map((c) =>
         h('th', { scope: 'col', role: 'columnheader', class: c.num ? 'num' : undefined, 'data-col': c.key, 'aria-sort': c.sort?.() }, c.header)))));
     this.tbody = h('tbody', { role: 'rowgroup' });
-    this.bodyTable = h('table', { class: 'vtable', role: 'presentation' }, colgroup(), this.tbody);
+    this.bodyTable = h('table', { class: cls, role: 'presentation' }, colgroup(), this.tbody);
     this.body = h('div', { class: 'vbody' }, this.bodyTable);
-    const win = h('div', { class: 'vwin' }, this.headTable, this.body);
+    const win = h('div', { class: o.wide ? 'vwin wide' : 'vwin' }, this.headTable, this.body);
     this.space = h('div', { class: 'vspace' });
     this.scroller = h('div', {
       class: 'vscroll', id: o.id, role: 'grid', tabindex: 0, 'aria-label': o.label, 'aria-rowcount': 1, 'aria-multiselectable': 'false',
