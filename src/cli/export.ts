@@ -7,7 +7,7 @@ import { UsageError, parseArgs } from './args';
 import { type Output, checkRunCount, nonNegativeInt } from './compare';
 
 export const EXPORT_USAGE = `  lsmi export <results>... --out FILE [--format csv|arrow] [--class C,...] [--split S] [--search TEXT]
-                           [--sort COLUMN] [--order desc|asc|abs] [--top K] [--baseline NAME] [--run NAME] [--json]
+                           [--sort COLUMN] [--order desc|asc|abs] [--top K] [--baseline NAME] [--run NAME] [--csv-raw] [--json]
   lsmi export <results>... --partition r|u1|u2|s --quantiles Q,... --out DIR [--run NAME] [--delta] [filters]
   lsmi export <results> --weights --out FILE [--format csv|arrow] [filters]`;
 export const EXPORT_HELP = `  export     write the samples of one results file (or the joined samples of 2 to 8 compared runs) as CSV or
@@ -16,7 +16,7 @@ export const EXPORT_HELP = `  export     write the samples of one results file (
 
 export async function exportCommand(argv: string[], out: Output): Promise<number> {
   const args = parseArgs(argv, {
-    boolean: ['json', 'weights', 'delta'],
+    boolean: ['json', 'weights', 'delta', 'csv-raw'],
     value: ['out', 'format', 'class', 'split', 'search', 'sort', 'order', 'top', 'baseline', 'run', 'partition', 'quantiles'],
   });
   const f = args.flags;
@@ -101,7 +101,7 @@ export async function exportCommand(argv: string[], out: Output): Promise<number
 
   const query: ViewQuery & { run?: number } = { ...filter, sort: str('sort'), order: order as ViewQuery['order'], top, run };
   const view = f.has('weights') ? weightsView(data!, query, files[0]) : cmp ? comparisonView(cmp, query) : resultsView(data!, query, files[0]);
-  const written = await writeView(outPath, view, format as ExportFormat | undefined);
+  const written = await writeView(outPath, view, format as ExportFormat | undefined, undefined, { csvRaw: f.has('csv-raw') });
   if (json) out.write(JSON.stringify(written, null, 2) + '\n');
   else out.write(`wrote ${written.file}: ${written.rows} rows, ${written.columns.length} columns (${written.format})\n`);
   return 0;

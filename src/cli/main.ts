@@ -79,6 +79,8 @@ Compare and export options:
   --top          (compare) classes and samples listed (default 5; --json: 10); (export) keep the first K rows
   --out          (export) the file to write (a folder with --partition)
   --format       (export) csv or arrow (default: from the --out extension, else csv)
+  --csv-raw      (export) write text cells as they are; by default a cell starting with = + - @, a tab
+                 or a carriage return gets a leading ' so that spreadsheets do not run it as a formula
   --class, --split, --search   (export) keep these classes (names or indices, comma-separated), this split,
                  sample ids containing this text
   --sort, --order  (export) sort by a column (or, for several runs, by Δ of r, u1, u2 or s in --run), desc|asc|abs

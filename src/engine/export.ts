@@ -186,9 +186,15 @@ export function formatFromPath(file: string): ExportFormat | undefined {
   return ext === '.csv' ? 'csv' : ext === '.arrow' || ext === '.feather' || ext === '.ipc' ? 'arrow' : undefined;
 }
 
-/** One CSV field, quoted as RFC 4180 requires (a comma, a double quote, CR or LF inside). */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * One CSV field, quoted as RFC 4180 requires (a comma, a double quote, CR or LF inside). Text that
+ * starts with `=`, `+`, `-`, `@`, a tab or a carriage return would run as a formula in a
+ * spreadsheet (CSV injection): unless `raw`, it gets a leading `'` (OWASP's rule), which spreadsheets
+ * show as text and do not display. Numbers are written as numbers, never escaped.
+ */
+export function csvField(s: string, raw = false): string {
+  const safe = !raw && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 /**
@@ -196,8 +202,9 @@ export function csvField(s: string): string {
  * Floats are written in the shortest form that reads back to the same float64; missing values
  * (NaN, null) are empty fields, which pandas reads as NaN.
  */
-export function viewToCsv(view: SamplesView): string {
-  const out: string[] = [view.columns.map((c) => csvField(c.name)).join(',')];
+export function viewToCsv(view: SamplesView, opts: { raw?: boolean } = {}): string {
+  const raw = opts.raw === true;
+  const out: string[] = [view.columns.map((c) => csvField(c.name, raw)).join(',')];
   const { rows } = view;
   for (let p = 0; p < rows.length; p++) {
     const j = rows[p];
@@ -206,7 +213,7 @@ export function viewToCsv(view: SamplesView): string {
         .map((c) => {
           if (c.kind === 'string') {
             const v = c.values[j];
-            return v == null ? '' : csvField(v);
+            return v == null ? '' : csvField(v, raw);
           }
           const v = c.values[j];
           return Number.isNaN(v) ? '' : String(v);
@@ -265,9 +272,9 @@ export interface WrittenView {
 }
 
 /** Writes the view atomically as CSV or Arrow IPC (format: given, else from the extension, else CSV). */
-export async function writeView(file: string, view: SamplesView, format?: ExportFormat, signal?: AbortSignal): Promise<WrittenView> {
+export async function writeView(file: string, view: SamplesView, format?: ExportFormat, signal?: AbortSignal, opts: { csvRaw?: boolean } = {}): Promise<WrittenView> {
   const fmt = format ?? formatFromPath(file) ?? 'csv';
-  const bytes = fmt === 'csv' ? viewToCsv(view) : tableToIPC(viewToTable(view), 'file');
+  const bytes = fmt === 'csv' ? viewToCsv(view, { raw: opts.csvRaw }) : tableToIPC(viewToTable(view), 'file');
   await writeFileAtomic(file, bytes, signal);
   return { file, format: fmt, rows: view.rows.length, columns: view.columns.map((c) => c.name) };
 }

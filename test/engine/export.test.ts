@@ -70,6 +70,29 @@ function python(code: string, ...args: string[]): string | undefined {
 }
 
 describe('export: samples views', () => {
+  it('CSV is formula-safe: text starting with = + - @, a tab or a carriage return gets a leading quote; numbers stay numbers; --csv-raw writes text as it is', async () => {
+    assert.equal(csvField('=HYPERLINK("http://x")'), `"'=HYPERLINK(""http://x"")"`);
+    assert.equal(csvField('+cmd'), "'+cmd");
+    assert.equal(csvField('-2+3'), "'-2+3");
+    assert.equal(csvField('@SUM(1)'), "'@SUM(1)");
+    assert.equal(csvField('\tx'), "'\tx");
+    assert.equal(csvField('\rx'), `"'\rx"`);
+    assert.equal(csvField('a=b'), 'a=b');
+    assert.equal(csvField('=x', true), '=x');
+    const run = { ...TRICKY, ids: ['=HYPERLINK("http://x")', '+cmd', '@SUM(1)', 'plain', '-1'], classNames: ['+cat', 'dog', '=fish'], r: [-0.25, 1, 2, 3, -4] };
+    const data = smallResults(run);
+    const file = path.join(dir, 'injection.csv');
+    await writeView(file, resultsView(data));
+    const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+    assert.deepEqual(rows.slice(1).map((r) => r[0]), ["'=HYPERLINK(\"http://x\")", "'+cmd", "'@SUM(1)", 'plain', "'-1"]);
+    assert.ok(rows.slice(1).every((r) => !/^[=+@]/.test(r[2])), 'class names escaped');
+    const r = rows.slice(1).map((x) => x[rows[0].indexOf('r')]);
+    assert.equal(r[0], '-0.25', 'a negative number is written as a number');
+    const rawFile = path.join(dir, 'injection-raw.csv');
+    await writeView(rawFile, resultsView(data), 'csv', undefined, { csvRaw: true });
+    assert.deepEqual(parseCsv(fs.readFileSync(rawFile, 'utf8')).slice(1).map((x) => x[0]), run.ids);
+  });
+
   it('CSV quotes as RFC 4180 requires and reads back exactly', async () => {
     assert.equal(csvField('a,b'), '"a,b"');
     assert.equal(csvField('say "hi"'), '"say ""hi"""');

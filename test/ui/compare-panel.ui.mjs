@@ -135,8 +135,14 @@ const themed = (label, theme) => ({
     await half.locator('#moved-headline').waitFor({ timeout: 60_000 });
     const width = await half.locator('body').evaluate((b) => b.clientWidth);
     assert.ok(width < 640, `the panel is at half the editor width (${width} px)`);
-    const overflow = await half.locator('body').evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(overflow <= 0, `the panel scrolls sideways by ${overflow} px at half width (wide tables scroll inside their own box)`);
+    const overflow = await half.locator('body').evaluate(() => {
+      const w = document.documentElement.clientWidth;
+      const wide = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > w + 1 && !el.closest('.table-scroll, .vscroll'));
+      // the outermost offenders, to say what overflows
+      const outer = wide.filter((el) => !wide.some((p) => p !== el && p.contains(el))).map((el) => `${el.tagName.toLowerCase()}#${el.id}.${[...el.classList].join('.')}`);
+      return { by: document.documentElement.scrollWidth - w, outer };
+    });
+    assert.ok(overflow.by <= 0, `the panel scrolls sideways by ${overflow.by} px at half width: ${overflow.outer.join(', ')}`);
     await ctx.shot('compare-overview-dark-half');
     await half.locator('#dataset-table').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await ctx.shot('compare-shifts-dark-half');

@@ -166,14 +166,14 @@ function view(s: ComparisonSummary): Node[] {
 }
 
 function runsTable(s: ComparisonSummary): HTMLElement {
-  return h('table', { id: 'runs', class: 'runs-table' },
+  return h('div', { class: 'table-scroll' }, h('table', { id: 'runs', class: 'runs-table' },
     h('thead', null, h('tr', null, ...['run', 'model', 'samples', 'missing', 'settings'].map((t) => h('th', { scope: 'col', class: t === 'samples' || t === 'missing' ? 'num' : undefined }, t)))),
     h('tbody', null, ...s.runs.map((r: Run, k) => h('tr', { 'data-run': k },
       h('td', null, runSwatch(k), h('strong', null, r.label), k === s.baseline ? h('span', { class: 'badge', id: 'baseline-badge' }, 'baseline') : null),
       h('td', { class: 'muted', title: r.description }, r.description),
       h('td', { class: 'num' }, r.n.toLocaleString('en-US')),
       h('td', { class: `num${r.missing ? ' warn' : ''}`, title: 'joined samples this run lacks' }, r.missing.toLocaleString('en-US')),
-      h('td', { class: 'muted small' }, `${r.settings.mode} ${r.settings.covariance} K=${r.settings.components}, ${r.settings.prior} prior, seed ${r.settings.seed}`)))));
+      h('td', { class: 'muted small' }, `${r.settings.mode} ${r.settings.covariance} K=${r.settings.components}, ${r.settings.prior} prior, seed ${r.settings.seed}`))))));
 }
 
 /** An interval as the tables show it: [lo, hi] with the Δ's sign convention. */
@@ -268,11 +268,16 @@ function datasetTable(s: ComparisonSummary): HTMLElement {
  * marked "~" (not by colour alone), with the reason in its tooltip.
  */
 function deltaCell(v: number | null | undefined, iv: { lo: number; hi: number } | null | undefined, digits = 3): HTMLElement {
-  const text = `${fmtDelta(v, digits)}${iv ? ` ${fmtInterval(iv, digits)}` : ''}`;
+  // the Δ, then its interval (kept on one line; in a narrow panel it wraps below the Δ as a whole)
+  const parts = (mark: boolean) => [
+    h('span', { class: 'nowrap' }, fmtDelta(v, digits)),
+    iv ? ' ' : '',
+    iv ? h('span', { class: 'nowrap interval-text' }, fmtInterval(iv, digits), mark ? h('span', { class: 'noise-mark', 'aria-label': 'within noise' }, ' ~') : '') : '',
+  ];
   if (iv && !beyondNoise(iv)) {
-    return h('td', { class: 'num within-noise', title: `within noise: the interval ${fmtInterval(iv, digits)} includes 0` }, text, h('span', { class: 'noise-mark', 'aria-label': 'within noise' }, ' ~'));
+    return h('td', { class: 'num within-noise', title: `within noise: the interval ${fmtInterval(iv, digits)} includes 0` }, ...parts(true));
   }
-  return h('td', { class: `num ${iv ? deltaClass(v) : ''}`, title: iv ? `beyond noise: the interval ${fmtInterval(iv, digits)} excludes 0` : 'no interval (fewer than 2 samples, or no bootstrap)' }, text);
+  return h('td', { class: `num ${iv ? deltaClass(v) : ''}`, title: iv ? `beyond noise: the interval ${fmtInterval(iv, digits)} excludes 0` : 'no interval (fewer than 2 samples, or no bootstrap)' }, ...parts(false));
 }
 
 function deltaClass(v: number | null | undefined): string {
