@@ -1,6 +1,6 @@
 // Runs the test suites one after another (2 cores: no parallel code-servers), streams their output,
 // and ends with one total line `N passed, N failed`. A suite that dies without reporting counts as
-// one failure. Usage: node scripts/test-all.mjs [--only engine,python,webgpu,gpu-check,host,ui]
+// one failure. Usage: node scripts/test-all.mjs [--only engine,fuzz,python,webgpu,gpu-check,host,ui]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,6 +44,13 @@ const suites = [
       const n = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(tap)?.[1]);
       return { passed: n('pass'), failed: n('fail') + (n('cancelled') || 0) };
     },
+  },
+  {
+    // seeded malformed run and results files (scripts/fuzz/run.mjs): every outcome a clean error or an
+    // acceptance pyarrow / numpy agree with; `npm run fuzz` runs more cases
+    name: 'fuzz',
+    cmd: () => ['bash', ['-c', 'npx tsc -p tsconfig.test.json && node scripts/fuzz/run.mjs --cases 2000 --seed 1']],
+    counts: lastSummaryLine,
   },
   { name: 'python', cmd: () => ['python3', ['-m', 'pytest', 'python', '-q', '-p', 'no:cacheprovider']], counts: pytestCounts },
   {

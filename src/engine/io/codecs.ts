@@ -85,6 +85,40 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: Output): 
   }
 }
 
+const P1 = 2654435761;
+const P2 = 2246822519;
+const P3 = 3266489917;
+const P4 = 668265263;
+const P5 = 374761393;
+const rotl = (x: number, r: number) => ((x << r) | (x >>> (32 - r))) >>> 0;
+
+/** xxHash32 (the LZ4 frame format's checksums). */
+export function xxh32(b: Uint8Array, start: number, end: number, seed = 0): number {
+  let i = start;
+  let h: number;
+  const len = end - start;
+  if (len >= 16) {
+    let v1 = (seed + P1 + P2) >>> 0;
+    let v2 = (seed + P2) >>> 0;
+    let v3 = seed >>> 0;
+    let v4 = (seed - P1) >>> 0;
+    const round = (v: number, x: number) => Math.imul(rotl((v + Math.imul(x, P2)) >>> 0, 13), P1) >>> 0;
+    for (; i + 16 <= end; i += 16) {
+      v1 = round(v1, readU32(b, i));
+      v2 = round(v2, readU32(b, i + 4));
+      v3 = round(v3, readU32(b, i + 8));
+      v4 = round(v4, readU32(b, i + 12));
+    }
+    h = (rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18)) >>> 0;
+  } else h = (seed + P5) >>> 0;
+  h = (h + len) >>> 0;
+  for (; i + 4 <= end; i += 4) h = Math.imul(rotl((h + Math.imul(readU32(b, i), P3)) >>> 0, 17), P4) >>> 0;
+  for (; i < end; i++) h = Math.imul(rotl((h + Math.imul(b[i], P5)) >>> 0, 11), P1) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), P2) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), P3) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** Decodes an LZ4 frame stream (one or more concatenated frames, skippable frames ignored). */
 export function lz4FrameDecode(src: Uint8Array, expectedSize?: number, maxSize = MAX_DECODED): Uint8Array {
   const out = new Output(expectedSize ?? src.length * 4, maxSize);
@@ -99,8 +133,9 @@ export function lz4FrameDecode(src: Uint8Array, expectedSize?: number, maxSize =
     }
     if (magic !== LZ4_MAGIC) throw new CodecError(`not an LZ4 frame (magic 0x${magic.toString(16)})`);
     const flg = src[i++];
-    i++; // BD: block maximum size, not needed to decode
+    const bd = src[i++]; // block maximum size: 64 KiB (4) to 4 MiB (7); the other bits are reserved
     if (flg >>> 6 !== 1) throw new CodecError('unsupported LZ4 frame version');
+    if ((flg & 0x02) !== 0 || (bd & 0x8f) !== 0 || ((bd >>> 4) & 7) < 4) throw new CodecError('the LZ4 frame header is invalid');
     const blockChecksum = (flg & 0x10) !== 0;
     const contentSize = (flg & 0x08) !== 0;
     const contentChecksum = (flg & 0x04) !== 0;
@@ -112,7 +147,10 @@ export function lz4FrameDecode(src: Uint8Array, expectedSize?: number, maxSize =
       i += 8;
     }
     if (dictId) throw new CodecError('LZ4 frames with a dictionary are not supported');
+    const descriptorStart = i - 2 - (contentSize ? 8 : 0);
+    if (i >= src.length || src[i] !== ((xxh32(src, descriptorStart, i) >>> 8) & 0xff)) throw new CodecError('the LZ4 frame header fails its checksum');
     i++; // header checksum
+    const frameStart = out.pos;
     for (;;) {
       if (i + 4 > src.length) throw new CodecError('LZ4 frame truncated');
       const word = readU32(src, i);
@@ -120,6 +158,7 @@ export function lz4FrameDecode(src: Uint8Array, expectedSize?: number, maxSize =
       if (word === 0) break; // end mark
       const size = word & 0x7fffffff;
       if (i + size > src.length) throw new CodecError('LZ4 block truncated');
+      if (blockChecksum && (i + size + 4 > src.length || readU32(src, i + size) !== xxh32(src, i, i + size))) throw new CodecError('an LZ4 block fails its checksum');
       if (word & 0x80000000) {
         out.reserve(size);
         out.buf.set(src.subarray(i, i + size), out.pos);
@@ -129,7 +168,10 @@ export function lz4FrameDecode(src: Uint8Array, expectedSize?: number, maxSize =
       }
       i += size + (blockChecksum ? 4 : 0);
     }
-    if (contentChecksum) i += 4;
+    if (contentChecksum) {
+      if (i + 4 > src.length || readU32(src, i) !== xxh32(out.buf, frameStart, out.pos)) throw new CodecError('the LZ4 frame fails its content checksum');
+      i += 4;
+    }
   }
   return out.pos === out.buf.length ? out.buf : out.buf.subarray(0, out.pos);
 }

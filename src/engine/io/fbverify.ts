@@ -8,6 +8,8 @@
  * fields added to those schemas later are simply not looked at (as an old reader would).
  */
 
+import { isUtf8 } from 'node:buffer';
+
 type FieldKind =
   | { k: 'scalar'; size: 1 | 2 | 4 | 8 }
   | { k: 'table'; t: () => TableDef }
@@ -127,6 +129,7 @@ export function verifyFlatbuffer(bytes: Uint8Array, root: TableDef): string | nu
           const end = offsetAt(at) + 4 + len;
           inside(end, 1);
           if (bytes[end] !== 0) fail(`a string at byte ${end - len} is not terminated`);
+          if (!isUtf8(bytes.subarray(end - len, end))) fail(`a string at byte ${end - len} is not UTF-8`);
           return;
         }
         case 'vector':

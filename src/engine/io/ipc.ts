@@ -137,6 +137,7 @@ class CheckState {
     const footer = Footer.getRootAsFooter(bb);
     const schema = footer.schema();
     if (!schema) throw new Fail('the footer has no schema');
+    this.checkVersion(footer.version(), 'the footer');
     this.metadataV5 = footer.version() >= 4;
     this.readSchema(schema, bytes.length);
     const nDict = footer.dictionariesLength();
@@ -152,10 +153,8 @@ class CheckState {
     let pos = 0;
     let first = true;
     for (;;) {
-      if (pos + 4 > this.size) {
-        if (first) throw new Fail('the stream ends before its schema');
-        break; // a stream may end without the end-of-stream marker
-      }
+      if (pos === this.size && !first) break; // a stream may end without the end-of-stream marker
+      if (pos + 4 > this.size) throw new Fail(first ? 'the stream ends before its schema' : `the stream ends ${this.size - pos} byte(s) into a message`);
       const { message, metaEnd } = await this.readMessageAt(pos, this.size, `message at byte ${pos}`);
       if (!message) break; // end-of-stream marker
       const body = Number(message.bodyLength());
@@ -199,7 +198,13 @@ class CheckState {
     const bad = verifyFlatbuffer(meta, MESSAGE);
     if (bad) throw new Fail(`the ${what}'s metadata is corrupt (${bad})`);
     const message = Message.getRootAsMessage(new ByteBuffer(meta));
+    this.checkVersion(message.version(), `the ${what}`);
     return { message, metaEnd: start + len };
+  }
+
+  /** Arrow format 1.x writes metadata versions V4 (3) and V5 (4); pyarrow refuses older and newer ones too. */
+  private checkVersion(v: number, where: string): void {
+    if (v !== 3 && v !== 4) throw new Fail(`${where} has metadata version ${v + 1}, which this reader does not know (Arrow files have version 4 or 5)`);
   }
 
   private async checkBlock(block: { offset(): bigint; metaDataLength(): number; bodyLength(): bigint }, footerStart: number, kind: MessageHeader, what: string): Promise<void> {
@@ -250,10 +255,14 @@ class CheckState {
   // ---- schema
 
   private readSchema(schema: FbSchema, bytes: number): void {
+    const endianness = schema.endianness();
+    if (endianness === 1) throw new LsmiInputError('UNSUPPORTED', { file: this.file }, 'the file is big-endian, which this reader does not support. Write it on a little-endian machine (x86, ARM), or with pyarrow, which writes little-endian.');
+    if (endianness !== 0) throw new Fail(`the schema has an unknown byte order (${endianness})`);
     const n = schema.fieldsLength();
     if (n < 0 || n * 4 > bytes) throw new Fail(`the schema claims ${n} fields, more than its ${bytes} bytes can hold`);
     const meta = schema.customMetadataLength();
     if (meta < 0 || meta * 4 > bytes) throw new Fail(`the schema claims ${meta} metadata entries, more than its ${bytes} bytes can hold`);
+    for (let i = 0; i < meta; i++) if (schema.customMetadata(i)?.key() == null) throw new Fail(`the schema's metadata entry ${i} has no key`);
     for (let i = 0; i < n; i++) this.fields.push(this.readField(schema.fields(i), bytes, 1, `column ${i}`));
     const names = new Set<string>();
     for (const f of this.fields) {
@@ -272,6 +281,7 @@ class CheckState {
     if (nChildren < 0 || nChildren * 4 > bytes) throw new Fail(`the schema says field ${at} has ${nChildren} children, more than the metadata's ${bytes} bytes can hold`);
     const nMeta = f.customMetadataLength();
     if (nMeta < 0 || nMeta * 4 > bytes) throw new Fail(`the schema says field ${at} has ${nMeta} metadata entries, more than the metadata's ${bytes} bytes can hold`);
+    for (let i = 0; i < nMeta; i++) if (f.customMetadata(i)?.key() == null) throw new Fail(`field ${at}'s metadata entry ${i} has no key`);
     const type = f.typeType();
     const info: FieldInfo = { name, type, width: -1, offsetWidth: 0, listSize: 0, unionDense: false, children: [] };
     const need = (expected: number) => {
@@ -367,7 +377,9 @@ class CheckState {
     }
     const dict = f.dictionary();
     if (dict) {
-      const bits = dict.indexType()?.bitWidth() ?? 32;
+      const indexType = dict.indexType();
+      if (!indexType) throw new Fail(`field ${at} is dictionary-encoded without an index type`);
+      const bits = indexType.bitWidth();
       if (![8, 16, 32, 64].includes(bits)) throw new Fail(`field ${at} has dictionary indices of ${bits} bits`);
       info.dictionary = { id: dict.id(), indexWidth: bits / 8 };
     }

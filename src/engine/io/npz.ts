@@ -62,7 +62,10 @@ export async function readNpzColumns(file: string): Promise<RawRun> {
       if (e.localOffset + 30 > size) throw truncated(file, `entry '${e.name}' starts past the end of the file`);
       const local = await readAt(e.localOffset, 30);
       if (local.length < 30 || local.readUInt32LE(0) !== 0x04034b50) throw truncated(file, `entry '${e.name}' has no local header`);
-      const dataStart = e.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+      const localNameLength = local.readUInt16LE(26);
+      const localName = await readAt(e.localOffset + 30, localNameLength);
+      if (localName.toString('utf8') !== e.name) throw truncated(file, `entry '${e.name}' is called '${localName.toString('utf8').replace(/[^\x20-\x7e]/g, '?')}' in its local header`);
+      const dataStart = e.localOffset + 30 + localNameLength + local.readUInt16LE(28);
       if (e.compressedSize > size - dataStart || dataStart > size) throw truncated(file, `entry '${e.name}' is cut short (${e.compressedSize} bytes from byte ${dataStart}, file of ${size})`);
       if (e.method === 0 && e.compressedSize !== e.size) throw truncated(file, `entry '${e.name}' is stored with ${e.compressedSize} bytes but says it holds ${e.size}`);
       inflatedTotal += e.size;
@@ -183,6 +186,8 @@ async function centralDirectory(file: string, size: number, readAt: (pos: number
   let p = 0;
   for (let k = 0; k < count; k++) {
     if (p + 46 > dir.length || dir.readUInt32LE(p) !== 0x02014b50) throw truncated(file, 'its zip directory is corrupt');
+    const flags = dir.readUInt16LE(p + 8);
+    if (flags & 0x41) throw new LsmiInputError('UNSUPPORTED', { file }, `entry ${k} of the archive is encrypted, which an .npz file never is. Save the arrays with np.savez.`);
     const method = dir.readUInt16LE(p + 10);
     const crc = dir.readUInt32LE(p + 16);
     let compressedSize = dir.readUInt32LE(p + 20);
