@@ -26,7 +26,11 @@ export type InputErrorCode =
   // estimator settings (src/engine/estimate/settings.ts: validateSettings)
   | 'BAD_SETTINGS'
   // a read that ran out of time or memory in its worker (src/engine/io/isolated.ts)
-  | 'UNREADABLE';
+  | 'UNREADABLE'
+  // what an estimate needs of a run (src/engine/estimate/preflight.ts)
+  | 'EXTREME_VALUES'
+  | 'TOO_FEW_SAMPLES'
+  | 'EMPTY_CLASS';
 
 export interface InputErrorDetails {
   /** The file at fault ('' for a setting). */

@@ -29,6 +29,7 @@ import { Rng } from '../random';
 import { type StageJob, type StageName, type StageResult, MAX_LANE_COPY_BYTES, StageLane, laneBytes, runStage, stageWorkerScript } from './stages';
 import { logPrior, pointwiseMI } from './pmi';
 import { effectiveFolds } from './heads';
+import { preflight } from './preflight';
 import { type EstimatorSettings, type SettingsInput, resolveSettings, validateSettings } from './settings';
 
 export interface ProgressEvent {
@@ -142,6 +143,7 @@ class Progress {
 export async function estimateRun(run: RunData, inputHash: string, opts: EstimateOptions = {}, span: [number, number] = [0, 1]): Promise<ResultsData> {
   const settings = resolveSettings(opts.settings);
   validateSettings(settings, run);
+  preflight(run, settings);
   const R = settings.replicates;
   if (R === 0) return estimateOnce(run, inputHash, settings, opts, span);
   // per-sample stability: the main fit, then R fits with forked seeds (folds, calibration halves,
