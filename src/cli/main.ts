@@ -89,7 +89,7 @@ Compare and export options:
   --delta        (export --partition) partition by Δ = run − baseline instead of the run's values
   --weights      (export) per-sample interaction weights for training code
 
-Rows and sample ids are 0-based. Errors go to stderr; exit codes: 1 bad input, 2 bad usage, 130 cancelled.
+Rows and sample ids are 0-based. Errors go to stderr; exit codes: 1 bad input, 2 bad usage, 130 cancelled (Ctrl-C; 143 SIGTERM, 129 SIGHUP or npx stopped).
 `;
 
 export interface Output {
@@ -213,8 +213,20 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
   if (outFile === true) throw new UsageError('--out needs a file name');
 
   const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signalled ??= sig;
+    controller.abort();
+  };
+  const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of SIGNALS) process.once(sig, onSignal);
+  // run through `npx lsmi`: npx does not forward signals to us, but when it is stopped we are
+  // re-parented; cancel then too (nothing is written, the temporary file is removed)
+  const parent = process.ppid;
+  const orphan = setInterval(() => {
+    if (process.ppid !== parent) onSignal('SIGHUP');
+  }, 500);
+  orphan.unref();
   const bar = progressBar(err);
   const pool = new WorkerPool({ size: 1 });
   try {
@@ -234,12 +246,13 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
   } catch (e) {
     bar.done();
     if ((e as Error).name === 'AbortError') {
-      err.write('lsmi: cancelled; nothing was written\n');
-      return 130;
+      err.write(`lsmi: cancelled${signalled && signalled !== 'SIGINT' ? ` (${signalled})` : ''}; nothing was written\n`);
+      return signalled === 'SIGTERM' ? 143 : signalled === 'SIGHUP' ? 129 : 130;
     }
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    clearInterval(orphan);
+    for (const sig of SIGNALS) process.removeListener(sig, onSignal);
     await pool.dispose();
   }
 }

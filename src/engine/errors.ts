@@ -30,7 +30,10 @@ export type InputErrorCode =
   // what an estimate needs of a run (src/engine/estimate/preflight.ts)
   | 'EXTREME_VALUES'
   | 'TOO_FEW_SAMPLES'
-  | 'EMPTY_CLASS';
+  | 'EMPTY_CLASS'
+  // writing results (src/engine/io/atomic.ts, lock.ts)
+  | 'NOT_WRITABLE'
+  | 'LOCKED';
 
 export interface InputErrorDetails {
   /** The file at fault ('' for a setting). */

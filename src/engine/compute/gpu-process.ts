@@ -196,6 +196,14 @@ export function removeTemporaries(out: string): void {
     return;
   }
   for (const f of entries) if (f.startsWith(prefix) && f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
+  // the results file's lock (src/engine/io/lock.ts), when this process holds it: a terminated
+  // worker never reached its release
+  const lock = `${out}.lock`;
+  try {
+    if ((JSON.parse(fs.readFileSync(lock, 'utf8')) as { pid?: number }).pid === process.pid) fs.rmSync(lock, { force: true });
+  } catch {
+    // no lock, or another process's
+  }
 }
 
 export function abortError(): Error {

@@ -30,6 +30,7 @@ import { type StageJob, type StageName, type StageResult, MAX_LANE_COPY_BYTES, S
 import { logPrior, pointwiseMI } from './pmi';
 import { effectiveFolds } from './heads';
 import { preflight } from './preflight';
+import { acquireLock } from '../io/lock';
 import { type EstimatorSettings, type SettingsInput, resolveSettings, validateSettings } from './settings';
 
 export interface ProgressEvent {
@@ -380,18 +381,32 @@ export async function estimateFile(file: string, opts: EstimateFileOptions = {})
       return { results: existing, out, reused: true };
     }
   }
-  opts.onProgress?.({ stage: 'read', fraction: 0.01, message: `reading ${file}` });
-  const t1 = performance.now();
-  const run = await readRun(file, { columns: opts.columns });
-  const readSeconds = (performance.now() - t1) / 1000;
-  const results = await estimateRun(run, inputHash ?? 'unknown', { ...opts, settings }, [0.02, 0.98]);
-  results.meta.timings = { hash: hashSeconds, read: readSeconds, ...results.meta.timings };
-  opts.onProgress?.({ stage: 'write', fraction: 0.98, message: `writing ${out}` });
-  // `total` covers everything up to the write, which the file cannot time itself
-  results.meta.timings.total = (performance.now() - t0) / 1000;
-  await writeResults(out, rebasePaths(results, path.dirname(path.resolve(file)), path.dirname(path.resolve(out))), opts.signal);
-  opts.onProgress?.({ stage: 'write', fraction: 1, message: `wrote ${out}` });
-  return { results, out, reused: false };
+  // one writer per results file; taking the lock also checks, before any work, that the folder is writable
+  const lock = await acquireLock(out);
+  try {
+    // another writer may have finished while this one hashed: its results are as good as ours
+    if (inputHash && opts.reuse !== false && fs.existsSync(out)) {
+      const existing = await readResults(out).catch(() => undefined);
+      if (existing && existing.meta.inputHash === inputHash && existing.meta.toolVersion === TOOL_VERSION && sameSettings(existing.meta.settings, settings)) {
+        opts.onProgress?.({ stage: 'write', fraction: 1, message: `reused ${out}` });
+        return { results: existing, out, reused: true };
+      }
+    }
+    opts.onProgress?.({ stage: 'read', fraction: 0.01, message: `reading ${file}` });
+    const t1 = performance.now();
+    const run = await readRun(file, { columns: opts.columns });
+    const readSeconds = (performance.now() - t1) / 1000;
+    const results = await estimateRun(run, inputHash ?? 'unknown', { ...opts, settings }, [0.02, 0.98]);
+    results.meta.timings = { hash: hashSeconds, read: readSeconds, ...results.meta.timings };
+    opts.onProgress?.({ stage: 'write', fraction: 0.98, message: `writing ${out}` });
+    // `total` covers everything up to the write, which the file cannot time itself
+    results.meta.timings.total = (performance.now() - t0) / 1000;
+    await writeResults(out, rebasePaths(results, path.dirname(path.resolve(file)), path.dirname(path.resolve(out))), opts.signal);
+    opts.onProgress?.({ stage: 'write', fraction: 1, message: `wrote ${out}` });
+    return { results, out, reused: false };
+  } finally {
+    await lock.release();
+  }
 }
 
 /**
