@@ -90,7 +90,7 @@ t0 = performance.now();
 const read = await readResults(file);
 note(`open it: read the results file (first)`, ms(t0));
 {
-  // the 1e5-row panel open (issue #16: ≤ 1 s): the read, plus the first sort the table shows
+  // the 1e5-row panel open (goal ≤ 1 s, BENCHMARKS.md): the read, plus the first sort the table shows
   const small = synthetic(100_000, 9);
   const smallFile = path.join(tmp, 'small.lsmi.arrow');
   await writeResults(smallFile, small);
@@ -115,7 +115,7 @@ note('samples table: filter by a histogram bin (a new range each time)', median(
 let needle = 0;
 note('samples table: search ids (a new substring each time)', median(() => q.rows({ sort: 's', desc: true, search: String(1000 + needle++) })));
 
-// ---- uncertainty: the dataset atoms' bootstrap intervals on N samples (issue #11: ≤ 1 s at 10⁶)
+// ---- uncertainty: the dataset atoms' bootstrap intervals on N samples (goal ≤ 1 s at 10⁶, BENCHMARKS.md)
 const raw = { r: read.columns.r_raw, u1: read.columns.u1_raw, u2: read.columns.u2_raw, s: read.columns.s_raw };
 t0 = performance.now();
 datasetIntervals(raw, { replicates: 1000, level: 0.95, rng: Rng.derive(0, 'bootstrap') });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The device check (issue #16): WebGPU against wasm on the cases that matter, in one call of a GPU
+# The device check (README: Compute backends and GPUs): WebGPU against wasm on the cases that matter, in one call of a GPU
 # machine that has no Node.js and no network.
 #
 #   bash scripts/gpu-check.sh           packs everything into .gpu-check/ (git-ignored, < 64 MiB):

@@ -1,4 +1,4 @@
-// The fuzz suite (issue #12): seeded malformed run files, each read by the real reader, each
+// The fuzz suite (docs/run-format.md#limits): seeded malformed run files, each read by the real reader, each
 // outcome classed. Good: a clean LsmiInputError (no raw JavaScript text in its message), or an
 // acceptance that pyarrow / numpy agree with (scripts/fuzz/oracle.py). Bad: any other exception,
 // a crash of the reading thread, a hang (over --timeout seconds), memory beyond --max-rss MiB, an

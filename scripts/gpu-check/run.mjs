@@ -1,4 +1,4 @@
-// The device check's runner (issue #16): generates each case's data with the bundled benchmark
+// The device check's runner (README: Compute backends and GPUs): generates each case's data with the bundled benchmark
 // generator, estimates it on WebGPU and on wasm in fresh processes (the bundled benchmark case
 // runner: wall time, memory, errors against the exact oracle), compares the two backends' results
 // per sample, and writes gpu-check.md, gpu-check.json and log.txt to --out. It stops starting cases

@@ -1,5 +1,5 @@
 /**
- * Uncertainty of the numbers users compare (issue #11): percentile bootstrap intervals for the
+ * Uncertainty of the numbers users compare (docs/results-format.md#intervals, docs/compare-format.md#intervals): percentile bootstrap intervals for the
  * dataset atoms (the RUS adjustment applied inside every replicate, since it depends on the means),
  * t intervals for class means, and a paired bootstrap for differences between runs on the same
  * samples.

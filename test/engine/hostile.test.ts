@@ -1,5 +1,5 @@
 /**
- * Hostile files (issue #12's reproductions): each malformed run file, written by real pyarrow /
+ * Hostile files (the reproductions in docs/run-format.md#limits): each malformed run file, written by real pyarrow /
  * numpy and then damaged (test/fixtures/make_hostile.py), gets a clear LsmiInputError naming the
  * file (and the column and row where known), in bounded time: every read runs in a worker with a
  * time limit (src/engine/io/isolated.ts), so a reader that loops forever fails the test with

@@ -1,5 +1,5 @@
 /**
- * Input problems are named as input problems (issue #12): what made `lsmi estimate` stop with
+ * Input problems are named as input problems (docs/run-format.md, Validation): what made `lsmi estimate` stop with
  * "internal error" mid-computation is refused up front (src/engine/estimate/preflight.ts) with an
  * LsmiInputError naming the file, the column or setting, the rows, and what to do.
  */

@@ -1,5 +1,5 @@
 /**
- * Uncertainty (issue #11; src/engine/uncertainty.ts, the significance in src/engine/compare.ts):
+ * Uncertainty (src/engine/uncertainty.ts, the significance in src/engine/compare.ts):
  * the bootstrap's coverage against a known population mean, t intervals and fair class rankings,
  * and Compare Runs' significance on real estimates of the example run.
  */

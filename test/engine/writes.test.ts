@@ -1,5 +1,5 @@
 /**
- * Writes that lose nothing (issue #12): temporary files of killed writers are removed by the next
+ * Writes that lose nothing (README: The lsmi command line): temporary files of killed writers are removed by the next
  * write; one writer per results file (a lock), a dead writer's lock taken over; an output folder that
  * cannot be written is reported before any computation, as an input problem; SIGTERM, and a stopped
  * parent (`npx` does not forward signals), cancel the CLI and leave no file. Real processes and files.

@@ -1,5 +1,5 @@
 /**
- * Hostile files cannot freeze the editor (issue #12): a crafted results file in the opened folder
+ * Hostile files cannot freeze the editor (docs/run-format.md#limits): a crafted results file in the opened folder
  * (its footer's record-batch block points at the schema message, which made apache-arrow's reader
  * loop forever inside the extension host) is refused with a clear error by Open Results, and
  * opening a sample file it lists (which makes the status bar look it up) leaves the host

@@ -33,7 +33,7 @@ async function checkPanel(ctx, frame, label) {
   assert.equal(await frame.locator('#compare-title').textContent(), 'fmnist-late-fusion vs fmnist-early-fusion');
   assert.equal(await frame.locator('#runs tbody tr').count(), 2);
   assert.match(await frame.locator('#runs tbody tr').first().textContent(), /fmnist-early-fusion.*baseline/);
-  // which component moved: none beyond noise (issue #11: late − early ΔR = −0.0094 nats, and its
+  // which component moved: none beyond noise (late − early ΔR = −0.0094 nats, and its
   // 95 % paired-bootstrap interval includes 0; the panel once led with "R moved most: −0.0095")
   assert.equal(await frame.locator('#moved-headline').textContent(), 'No component moved beyond noise');
   const moved = await frame.locator('#moved').textContent();

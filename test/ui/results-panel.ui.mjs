@@ -27,7 +27,7 @@ async function checkOverview(ctx, frame) {
   assert.match(await frame.locator('#settings').textContent(), /Gaussian mixture \(EM\), covariance auto, K auto/);
   const d = meta.density['1'];
   assert.match(await frame.locator('#density-1').textContent(), new RegExp(`top half: Gaussian mixture \\(EM\\), ${d.covariance} covariance, K = ${d.K}`));
-  // every card carries its 95 % bootstrap interval, as the results file records it (issue #11)
+  // every card carries its 95 % bootstrap interval, as the results file records it
   const iv = meta.dataset.intervals;
   assert.equal(iv.replicates, 1000);
   for (const k of ['R', 'U1', 'U2', 'S']) {
@@ -267,7 +267,7 @@ const rankedRows = (frame, col) =>
     return { name: r.children[1].textContent, n: Number(r.children[2].textContent), value: Number(r.children[k].textContent), lo: iv ? Number(iv[1]) : NaN };
   }), col);
 
-/** The Categories tab's fair rankings (issue #11): lower bound, minimum n, the normalised view. */
+/** The Categories tab's fair rankings: lower bound, minimum n, the normalised view. */
 const fairRankings = {
   name: 'Categories: ranked by the interval\'s lower bound, with a visible minimum n and the normalised view',
   theme: THEMES.dark,

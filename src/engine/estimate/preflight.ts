@@ -1,7 +1,7 @@
 /**
  * What a run must satisfy before an estimate starts, checked up front so that an input problem is
  * reported as one (an LsmiInputError naming the file, the column and the rows) instead of surfacing
- * later, mid-computation, as an internal error (issue #12): values so large that the fits overflow,
+ * later, mid-computation, as an internal error (docs/run-format.md, Validation): values so large that the fits overflow,
  * too few samples for the cross-fitting folds, a split without train samples, a class without
  * samples under the empirical prior. The reader (src/engine/io/validate.ts) has already checked the
  * format; these depend on the settings too.

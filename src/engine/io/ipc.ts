@@ -1,5 +1,5 @@
 /**
- * A structural check of an Arrow IPC file (or stream) before apache-arrow decodes it (issue #12).
+ * A structural check of an Arrow IPC file (or stream) before apache-arrow decodes it (limits: docs/run-format.md#limits).
  *
  * apache-arrow trusts the file: a footer block that points at the schema message makes its reader
  * loop forever, a corrupt vector length in the schema makes it build billions of fields, a buffer
