@@ -42,4 +42,10 @@ describe('estimate preflight: input problems up front, as input problems', () =>
     r.meta.classNames = ['0', '1', 'ghost'];
     await refused(estimateRun(r, 'test'), 'EMPTY_CLASS', /1 of the 3 classes has no sample: 2 \(ghost\)\. .*--prior uniform/, { column: 'label' });
   });
+
+  it('a given label prior of 0 for a class that has samples (once a plain Error mid-estimate)', async () => {
+    const r = run(100);
+    r.meta.labelPrior = [1, 0];
+    await refused(estimateRun(r, 'test'), 'BAD_METADATA', /label_prior gives probability 0 to 1 class\(es\) that have samples: 1 /);
+  });
 });

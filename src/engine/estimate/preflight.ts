@@ -79,6 +79,19 @@ export function preflight(run: RunData, settings: EstimatorSettings): void {
       );
     }
   }
+  // a given prior must not rule out a class that has samples (log 0)
+  if (settings.prior === 'empirical' && run.meta.labelPrior) {
+    const present = new Uint8Array(run.nClasses);
+    for (let i = 0; i < run.n; i++) present[run.labels[i]] = 1;
+    const zero = run.meta.labelPrior.flatMap((p, k) => (p <= 0 && present[k] ? [k] : []));
+    if (zero.length) {
+      throw new LsmiInputError(
+        'BAD_METADATA',
+        { file },
+        `the metadata's label_prior gives probability 0 to ${zero.length} class(es) that have samples: ${zero.slice(0, 5).map((k) => `${k} (${run.meta.classNames[k] ?? k})`).join(', ')}. Every class with samples needs p(y) > 0: fix label_prior, or use --prior uniform.`,
+      );
+    }
+  }
   // the empirical prior needs every class
   if (settings.prior === 'empirical' && !run.meta.labelPrior) {
     const counts = new Array<number>(run.nClasses).fill(0);
