@@ -260,53 +260,6 @@ const bigTable = {
   },
 };
 
-/**
- * Reveal lands (issue 13's reproduction): the 100,000-sample panel in a background tab (its webview
- * is rebuilt when shown again), then LSMI: Inspect Sample on a sample far past the first page: the
- * panel comes forward with that sample's row scrolled into view and expanded.
- */
-const revealLands = {
-  name: 'Inspect Sample reveals a sample past row 5,000 in a background-tab results panel: scrolled to, expanded',
-  theme: THEMES.dark,
-  timeout: 120_000,
-  fn: async (ctx) => {
-    const data = await readResults(path.join(ctx.workspace, 'fashion-mnist', 'big-run.lsmi.arrow'));
-    // the table's order: s, descending (ties by row); take the sample ranked 7,001st
-    const order = Array.from(data.columns.s.keys()).sort((a, b) => data.columns.s[b] - data.columns.s[a] || a - b);
-    const row = order[7000];
-    const id = data.sampleIds[row];
-    await ctx.webview({ title: 'LSMI Results: big-run' });
-    // another editor in front: the results panel is now a background tab
-    await ctx.runCommand('Go to File...');
-    const go = ctx.page.locator('.quick-input-widget input');
-    await go.waitFor();
-    await go.fill('README.md');
-    await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: 'README.md' }).first().waitFor();
-    await ctx.page.keyboard.press('Enter');
-    await ctx.page.locator('.tabs-container .tab.active', { hasText: 'README.md' }).waitFor();
-    await ctx.runCommand('LSMI: Inspect Sample');
-    const input = ctx.page.locator('.quick-input-widget input');
-    await input.waitFor();
-    const pickFile = ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: 'big-run.lsmi.arrow' }).first();
-    await pickFile.waitFor({ timeout: 15_000 });
-    await pickFile.click();
-    await ctx.page.locator('.quick-input-widget', { hasText: 'a sample of big-run' }).waitFor({ timeout: 15_000 });
-    await input.fill(id);
-    await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: id }).first().waitFor({ timeout: 15_000 });
-    await ctx.page.keyboard.press('Enter');
-    await ctx.page.locator('.tabs-container .tab.active', { hasText: 'LSMI Results: big-run' }).waitFor({ timeout: 15_000 });
-    const frame = await ctx.webview({ title: 'LSMI Results: big-run' });
-    const expanded = frame.locator('#samples tr.vrow[aria-expanded="true"]');
-    await expanded.waitFor({ timeout: 30_000 });
-    assert.equal((await expanded.locator('td').nth(1).textContent()).trim(), id);
-    assert.equal(await expanded.getAttribute('aria-rowindex'), String(7000 + 2), 'the row at its place in the sorted table');
-    await frame.locator(`#sample-detail[data-row="${row}"]`).waitFor({ timeout: 15_000 });
-    assert.ok(await expanded.isVisible(), 'scrolled into view');
-    await ctx.shot('results-reveal-dark');
-    ctx.errors.assertNone({ webviewOnly: true });
-  },
-};
-
 /** Reads the ranked table: per row the class, n, the ranked component's value and its interval's lower end. */
 const rankedRows = (frame, col) =>
   frame.locator('#categories tbody tr').evaluateAll((rows, k) => rows.map((r) => {
@@ -439,7 +392,6 @@ export const tests = [
     },
   },
   bigTable,
-  revealLands,
   stability,
   themed('light', THEMES.light),
   themed('high-contrast', THEMES.hc),
