@@ -15,6 +15,13 @@ if ! python3 -c 'import numpy, pyarrow, pytest' 2>/dev/null; then
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages numpy pyarrow pytest
 fi
 
+# The package suite installs the exporter into a new virtual environment (Debian: python3-venv)
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  t "apt-get install python3-venv"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv) \
+    || t "WARNING: python3 -m venv is unavailable: the package suite's exporter test will fail"
+fi
+
 # Node dependencies of the extension (reinstalled when package-lock.json changes)
 stamp=node_modules/.lsmi-lock-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then

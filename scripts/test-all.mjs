@@ -1,6 +1,6 @@
 // Runs the test suites one after another (2 cores: no parallel code-servers), streams their output,
 // and ends with one total line `N passed, N failed`. A suite that dies without reporting counts as
-// one failure. Usage: node scripts/test-all.mjs [--only engine,fuzz,python,webgpu,gpu-check,host,ui]
+// one failure. Usage: node scripts/test-all.mjs [--only engine,fuzz,python,package,webgpu,gpu-check,host,ui]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -53,6 +53,17 @@ const suites = [
     counts: lastSummaryLine,
   },
   { name: 'python', cmd: () => ['python3', ['-m', 'pytest', 'python', '-q', '-p', 'no:cacheprovider']], counts: pytestCounts },
+  {
+    // the packages people install (test/package): the .vsix (`npm run package`: size, every runtime
+    // file, metadata, README links, its engine offline), the CLI tarball (`npm pack`, installed with
+    // `npm install -g` into an empty prefix) and the exporter (`pip install ./python` in a new venv)
+    name: 'package',
+    cmd: () => [
+      'node',
+      ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=.test-output/package.tap', 'test/package/'],
+    ],
+    counts: () => tapCounts('package.tap'),
+  },
   {
     // the engine on WebGPU: Dawn (npm `webgpu`) over Mesa lavapipe from scripts/setup-lavapipe.sh; webgpu.test.ts
     // (webgpu = wasm per sample, a fidelity subset, killing the webgpu process) and golden.test.ts with

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one command that runs every test on a fresh machine: sets up what is missing, builds, and runs
-# the engine tests (node:test), the exporter tests (pytest), the mocha suite in a real VS Code
-# extension host and the Playwright tests against real webviews. Ends with `N passed, N failed`.
-#   bash scripts/test.sh [--only engine,python,host,ui,webgpu]
+# the engine tests (node:test), the exporter tests (pytest), the packages as installed (.vsix, CLI
+# tarball, exporter), the mocha suite in a real VS Code extension host and the Playwright tests
+# against real webviews. Ends with `N passed, N failed`.
+#   bash scripts/test.sh [--only engine,python,package,host,ui,webgpu]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
