@@ -14,7 +14,10 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { ByteBuffer } from 'flatbuffers';
 import { Footer } from 'apache-arrow/fb/footer';
-import { readRunIsolated } from '../../src/engine/io/isolated';
+import { DataType, Float64, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { readResultsIsolated, readRunIsolated } from '../../src/engine/io/isolated';
+import { writeResults } from '../../src/engine/io/results';
+import { smallResults } from './results-fixtures';
 import { REPO } from './fixtures';
 
 let dir = '';
@@ -116,5 +119,31 @@ describe('hostile files: a clear error in bounded time, never a hang, a crash or
 
   it('a metadata sidecar that is a folder is a metadata problem, not EISDIR', async () => {
     await refused('sidecar-dir.npz', 'BAD_METADATA', /the metadata sidecar of .*sidecar-dir\.npz is not a regular file/);
+  });
+
+  it('results files: a null value, a split that is not train/val/test, a duplicate sample_id are damage, not data', async () => {
+    const base = path.join(dir, 'base.lsmi.arrow');
+    await writeResults(base, { ...smallResults({ ids: ['a', 'b', 'c'], labels: [0, 1, 2], r: [1, 2, 3], u1: [0, 0, 0], u2: [0, 0, 0], s: [0, 0, 0] }), split: Uint8Array.from([0, 1, 2]) });
+    const t = tableFromIPC(fs.readFileSync(base));
+    const variant = async (name: string, column: string, values: unknown[], type: DataType) => {
+      const f = path.join(dir, name);
+      const cols = Object.fromEntries(t.schema.fields.map((fl) => [fl.name, fl.name === column ? vectorFromArray(values, type) : t.getChild(fl.name)!]));
+      const out = new Table(cols);
+      out.schema.metadata.set('lsmi_results', t.schema.metadata.get('lsmi_results')!);
+      fs.writeFileSync(f, tableToIPC(out, 'file'));
+      return f;
+    };
+    const cases: [string, RegExp, string][] = [
+      [await variant('null-r.lsmi.arrow', 'r', [1, null, 3], new Float64()), /column 'r': row 1 is null/, 'WRONG_TYPE'],
+      [await variant('bad-split.lsmi.arrow', 'split', ['train', 'dev', 'test'], new Utf8()), /column 'split': row 1 is 'dev', not one of train, val, test/, 'WRONG_TYPE'],
+      [await variant('dup-id.lsmi.arrow', 'sample_id', ['a', 'b', 'a'], new Utf8()), /sample_id 'a' occurs more than once \(rows 0, 2\)/, 'DUPLICATE_ID'],
+    ];
+    for (const [f, message, code] of cases) {
+      await assert.rejects(readResultsIsolated(f), (e: Error & { code: string }) => {
+        assert.equal(e.code, code, e.message);
+        assert.match(e.message, message);
+        return true;
+      });
+    }
   });
 });

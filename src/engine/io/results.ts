@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { type Data, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray } from 'apache-arrow';
 import type { AdjustBranch, Atoms } from '../estimate/decompose';
 import type { Calibration, Covariance, EstimatorSettings, ProbeFamily } from '../estimate/settings';
-import { LsmiInputError, jsonErrorWhere } from '../errors';
+import { LsmiInputError, describeRows, jsonErrorWhere } from '../errors';
 import { MAX_CLASSES } from './validate';
 import type { DatasetIntervals, Interval } from '../uncertainty';
 import { readArrowColumns } from './arrow';
@@ -289,6 +289,7 @@ export async function readResults(file: string): Promise<ResultsData> {
   for (const c of RESULT_COLUMNS) {
     const col = raw.columns.get(c);
     if (!col || col.kind !== 'floats') throw damaged(c, col ? `has type ${col.type}, expected float64` : 'column is missing');
+    if (col.nullCount > 0) throw damaged(c, `row ${col.nullRows[0]} is null (${col.nullCount} in all)`);
     columns[c] = col.values;
   }
   let stability: Record<StabilityColumn, Float64Array> | undefined;
@@ -297,6 +298,7 @@ export async function readResults(file: string): Promise<ResultsData> {
     for (const c of STABILITY_COLUMNS) {
       const col = raw.columns.get(c);
       if (!col || col.kind !== 'floats') throw damaged(c, col ? `has type ${col.type}, expected float64` : 'column is missing (the other stability columns are there)');
+      if (col.nullCount > 0) throw damaged(c, `row ${col.nullRows[0]} is null`);
       stability[c] = col.values;
     }
   }
@@ -316,7 +318,24 @@ export async function readResults(file: string): Promise<ResultsData> {
     if (!(v >= 0 && v < nClasses && Number.isInteger(v))) throw damaged('label', `row ${i} has label ${labels.exact?.[i] ?? v}, but the run has ${nClasses} classes`);
   }
   if (meta.run.n !== n) throw damaged('sample_id', `has ${n} rows, but the metadata says the run has ${meta.run.n} samples`);
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const id = ids.values[i] as string;
+    if (seen.has(id)) {
+      const rows: number[] = [];
+      for (let k = 0; k < n && rows.length < 10; k++) if (ids.values[k] === id) rows.push(k);
+      throw new LsmiInputError('DUPLICATE_ID', { file, column: 'sample_id', rows }, `sample_id '${id}' occurs more than once (${describeRows(rows)}). A results file has one row per sample: estimate again.`);
+    }
+    seen.add(id);
+  }
   const split = raw.columns.get('split');
+  if (split) {
+    if (split.kind !== 'strings') throw damaged('split', 'expected strings');
+    for (let i = 0; i < n; i++) {
+      const v = split.values[i];
+      if (v === null || !(SPLITS as readonly string[]).includes(v)) throw damaged('split', `row ${i} is ${v === null ? 'null' : `'${v}'`}, not one of ${SPLITS.join(', ')}`);
+    }
+  }
   const pathsOf = (name: string) => {
     const col = raw.columns.get(name);
     return col?.kind === 'strings' ? col.values.map((v) => (v === '' ? null : v)) : undefined;
@@ -327,7 +346,7 @@ export async function readResults(file: string): Promise<ResultsData> {
     meta,
     sampleIds: ids.values as string[],
     labels: Int32Array.from(labels.values),
-    split: split?.kind === 'strings' ? Uint8Array.from(split.values, (v) => Math.max(0, (SPLITS as readonly string[]).indexOf(v ?? ''))) : undefined,
+    split: split?.kind === 'strings' ? Uint8Array.from(split.values, (v) => (SPLITS as readonly string[]).indexOf(v ?? '')) : undefined,
     columns,
     stability,
   };
