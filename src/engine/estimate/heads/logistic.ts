@@ -21,7 +21,7 @@ import { calibratedLoss } from './calibration';
 
 /**
  * The fits along the penalty path only rank penalties (their held-out losses are compared to
- * ~1e-3 nats): a looser tolerance and at most 20 L-BFGS iterations each (each warm-starts from the
+ * ~1e-3 nats): a looser tolerance and at most 10 L-BFGS iterations each (PATH_MAX_ITER) (each warm-starts from the
  * previous penalty's fit; a fit cut short sits between its penalty and the previous one). The fit
  * that scores held-out rows converges fully (`logistic.tol`, `logistic.maxIter`).
  */
