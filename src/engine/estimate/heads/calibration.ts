@@ -11,7 +11,7 @@
  * - `bias`: z / T + b (T and one bias per class): also corrects a shift of the label prior between
  *   the data a network was trained on and the analysed samples.
  * - `vector`: a ⊙ z + b (a scale and a bias per class; Guo et al.'s vector scaling), by L-BFGS.
- *   `bias` and `vector` carry a small L2 penalty (1e-4) on b and, for `vector`, on a − β₀ (β₀ the fitted temperature's inverse scale), which pins the softmax's
+ *   `bias` and `vector` carry a small L2 penalty (1e-4) on b and, for `vector`, on a − β₀ (β₀ = 1/T, the scale temperature scaling fitted), which pins the softmax's
  *   shift invariance and keeps rare classes from being fitted to a handful of rows.
  *
  * Out of fold: with folds 0..K−1, the rows of fold k are calibrated by parameters fitted on the
@@ -100,7 +100,7 @@ export async function fitCalibration(method: Calibration, z: Float32Array, label
     }
     value /= n;
     for (let j = 0; j < grad.length; j++) grad[j] /= n;
-    // L2 on b (and on a − β₀, the fitted temperature's scale): shift invariance and rare classes
+    // L2 on b (and on a − β₀, β₀ = 1/T from temperature scaling): shift invariance and rare classes
     for (let c = 0; c < C; c++) {
       value += 0.5 * PENALTY * x[bOff + c] * x[bOff + c];
       grad[bOff + c] += PENALTY * x[bOff + c];
