@@ -310,8 +310,19 @@ const olderVersion = {
     assert.equal(await frame.locator('svg.reliability, table.candidates, .learning-curve, #warnings').count(), 0);
     assert.match(await frame.locator('#density-1').textContent(), /^x1: Gaussian mixture \(EM\), diag covariance, K = 5 — 6 iterations/);
     assert.match(await frame.locator('#settings').textContent(), /MLP \(hidden 64, 5 epochs\), no calibration/);
+    // no intervals in results of 0.2 (issue #11): the cards show none and say so on hover, nothing fails
+    assert.equal(await frame.locator('#dataset .stat-interval, #interval-help').count(), 0);
+    assert.match(await frame.locator('#stat-R').getAttribute('title'), /\nno interval \(results estimated before 0\.3/);
     await scrollTo(frame, '#heads-h');
     await ctx.shot('discriminators-v1-dark');
+    // the Categories tab ranks them by the mean; the lower bound and the normalised view need what 0.2 did not record
+    await frame.locator('#tab-categories').click();
+    await frame.locator('#categories tbody tr').nth(1).waitFor();
+    assert.ok(await frame.locator('#rank-mode-lower').isDisabled(), 'no lower bound without class intervals');
+    assert.equal(await frame.locator('#normalised').getAttribute('disabled'), '', 'no normalised view without the surprisal');
+    assert.deepEqual(await frame.locator('#categories td.interval').allTextContents(), ['—', '—']);
+    assert.match(await frame.locator('#categories-foot').textContent(), /no intervals \(results estimated before 0\.3/);
+    await frame.locator('#tab-overview').click();
     ctx.errors.assertNone({ webviewOnly: true });
   },
 };

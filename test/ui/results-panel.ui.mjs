@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { THEMES } from '../harness/lib.mjs';
-import { estimateFromPalette, expectTheme, openResultsFromPalette, reloadWindowAndFind } from './common.mjs';
+import { assertNoSidewaysScroll, estimateFromPalette, expectTheme, openResultsFromPalette, reloadWindowAndFind, splitBesideReadme } from './common.mjs';
 
 const PANEL = 'LSMI Results: fmnist-late-fusion';
 const { readResults } = createRequire(import.meta.url)('../../out/src/engine/io/results.js');
@@ -32,9 +32,14 @@ async function checkOverview(ctx, frame) {
   assert.equal(iv.replicates, 1000);
   for (const k of ['R', 'U1', 'U2', 'S']) {
     assert.equal(await frame.locator(`#interval-${k}`).textContent(), `[${iv.adjusted[k].lo.toFixed(3)}, ${iv.adjusted[k].hi.toFixed(3)}]`);
-    assert.match(await frame.locator(`#stat-${k}`).getAttribute('title'), /95 % bootstrap interval: adjusted \[/);
+    const title = await frame.locator(`#stat-${k}`).getAttribute('title');
+    assert.ok(title.includes(`95 % bootstrap interval, 1,000 replicates, seed ${meta.settings.seed}: adjusted [${iv.adjusted[k].lo.toFixed(4)}, ${iv.adjusted[k].hi.toFixed(4)}], raw [${iv.raw[k].lo.toFixed(4)}, ${iv.raw[k].hi.toFixed(4)}]`), title);
   }
-  assert.match(await frame.locator('#interval-help').textContent(), /two values whose intervals overlap are not known to differ/);
+  const help = await frame.locator('#interval-help').textContent();
+  assert.match(help, /^\[lo, hi\]: 95 % bootstrap interval, 1,000 replicates, seed 0 /);
+  assert.match(help, /two values whose intervals overlap are not known to differ/);
+  // one number format: no negative zero anywhere in the overview
+  assert.doesNotMatch(await frame.locator('#panel-overview').textContent(), /[-−]0\.0+(?![0-9])/);
 }
 
 const ROWS = '#samples tbody tr.vrow:not(.loading)';
@@ -352,8 +357,41 @@ const stability = {
     assert.equal(top.toFixed(3), maxSd.toFixed(3), 'the least stable sample first');
     await frame.locator(ROWS).first().click();
     await frame.locator('#sample-stability').waitFor({ timeout: 15_000 });
-    assert.match(await frame.locator('#sample-stability').textContent(), /^Stability over 3 fits \(seeds forked\): r -?\d\.\d{3} ± \d\.\d{3}, u1 .* s -?\d\.\d{3} ± \d\.\d{3} \(± one standard deviation\)\.$/);
+    assert.match(await frame.locator('#sample-stability').textContent(), /^± one standard deviation over 3 fits \(this estimate and 2 replicates with forked seeds\):r -?\d\.\d{3} ± \d\.\d{3}, u1 .* s -?\d\.\d{3} ± \d\.\d{3}$/);
+    // the expanded sample's sd is the one in its row, from the results file
+    const id = (await frame.locator(ROWS).first().locator('td').nth(1).textContent()).trim();
+    const i = data.sampleIds.indexOf(id);
+    assert.equal(await frame.locator('#sd-s').textContent(), `s ${data.columns.s[i].toFixed(3)} ± ${data.stability.s_sd[i].toFixed(3)}`);
     await ctx.shot('results-stability-dark');
+    ctx.errors.assertNone({ webviewOnly: true });
+  },
+};
+
+/** The results panel beside a text editor: the cards with intervals, the Categories controls and the sd columns stay readable. */
+const halfWidth = {
+  name: 'at half the editor width: interval cards, the Categories controls and the sd columns fit (wide tables scroll in their box)',
+  theme: THEMES.dark,
+  timeout: 120_000,
+  fn: async (ctx) => {
+    await splitBesideReadme(ctx);
+    const frame = await openResultsFromPalette(ctx, 'fmnist-replicates');
+    await frame.locator('#interval-S').waitFor({ timeout: 60_000 });
+    await assertNoSidewaysScroll(frame, 'results overview');
+    // the four cards with their intervals: two per row, nothing clipped
+    const cards = await frame.locator('#dataset .stat').evaluateAll((els) => els.map((e) => ({ w: e.clientWidth, sw: e.scrollWidth })));
+    assert.ok(cards.every((c) => c.sw <= c.w + 1), `card contents fit: ${JSON.stringify(cards)}`);
+    await ctx.shot('results-overview-dark-half');
+    await frame.locator('#tab-categories').click();
+    await frame.locator('#categories tbody tr').nth(9).waitFor();
+    await assertNoSidewaysScroll(frame, 'results categories');
+    await ctx.shot('results-categories-dark-half');
+    await frame.locator('#tab-samples').click();
+    await frame.locator(ROWS).nth(5).waitFor();
+    await assertNoSidewaysScroll(frame, 'results samples');
+    await frame.locator(ROWS).first().click();
+    await frame.locator('#sample-stability').waitFor({ timeout: 15_000 });
+    await frame.locator('#sample-stability').scrollIntoViewIfNeeded();
+    await ctx.shot('results-samples-dark-half');
     ctx.errors.assertNone({ webviewOnly: true });
   },
 };
@@ -393,6 +431,7 @@ export const tests = [
   },
   bigTable,
   stability,
+  halfWidth,
   themed('light', THEMES.light),
   themed('high-contrast', THEMES.hc),
 ];
