@@ -202,8 +202,8 @@ function movedLine(s: ComparisonSummary, run: number): HTMLElement {
   }
   const say = (c: CompareComponentName) => `${KEY[c]} ${fmtDelta(d[KEY[c]], 4)} ${fmtDeltaInterval(iv[KEY[c]], 4)}`;
   const noise = s.significance.seedNoise[run]
-    ? `${levelText(s)} paired-bootstrap intervals (${s.significance.replicates} replicates) of the samples' noise and the estimator's seed-to-seed noise (both runs were estimated with replicates).`
-    : `${levelText(s)} paired-bootstrap intervals (${s.significance.replicates} replicates) cover the samples' noise; estimate both runs with replicates to include the estimator's seed-to-seed noise.`;
+    ? `${levelText(s)} paired-bootstrap intervals (${s.significance.replicates.toLocaleString('en-US')} replicates) of the samples' noise and the estimator's seed-to-seed noise (both runs were estimated with replicates).`
+    : `${levelText(s)} paired-bootstrap intervals (${s.significance.replicates.toLocaleString('en-US')} replicates) cover the samples' noise; estimate both runs with replicates to include the estimator's seed-to-seed noise.`;
   const moved = r.moved.map((a) => COMPONENTS.find((c) => KEY[c] === a)!).filter(Boolean);
   if (moved.length) {
     const rest = byAbsDelta(d, COMPONENTS.filter((c) => !moved.includes(c)));
@@ -324,6 +324,8 @@ function classShifts(s: ComparisonSummary, run: number): Node {
         ? h('div', { id: 'shift-summary' }, h('p', null, h('strong', null, 'Classes that moved beyond noise'), ` (${levelText(s)} intervals, simultaneous over the ${tested} classes):`), h('ul', { class: 'shift-list' }, ...items))
         : h('p', { id: 'shift-summary' }, h('strong', null, 'No class moved beyond noise'), ` in any component (${levelText(s)} intervals, simultaneous over the ${tested} classes).`),
     );
+  } else if (shift) {
+    lines.push(h('p', { id: 'shift-summary' }, h('strong', null, 'No intervals'), ' (the bootstrap is off, lsmi.estimator.bootstrap = 0), so no class shift is called beyond noise.'));
   }
   const rows = [...s.perClass].filter((pc) => pc.n > 0).sort((a, b) => (b.delta[run]?.S ?? 0) - (a.delta[run]?.S ?? 0));
   const t = h('table', { id: 'class-shifts' },
@@ -492,14 +494,15 @@ function moversSection(s: ComparisonSummary): Node[] {
     { cls: 'c-class', header: 'class', cell: (r) => r.class },
     { cls: 'c-moved', header: 'moved', cell: (r) => r.component },
     { cls: 'c-delta', header: 'Δ', num: true, cell: (r) => fmtDelta(r.delta), cellClass: (r) => cls(r.delta) },
-    ...COMPONENTS.map((c): Column<MoverRow> => ({ cls: 'c-delta', header: `Δ${c}`, num: true, cell: (r) => fmtDelta(r.deltas[c]), cellClass: (r) => cls(r.deltas[c]) })),
-    { cls: 'c-run', header: 'baseline → run', num: true, cell: (r) => `${fmt(r.baseline[r.component])} → ${fmt(r.value[r.component])}`, cellClass: () => 'muted' },
+    // the samples' own seed-to-seed noise next to their Δ (both runs estimated with replicates)
     ...(stable
       ? [
           { cls: 'c-noise', header: 'noise sd', num: true, cell: (r: MoverRow) => fmt(r.stability), cellClass: () => 'muted' },
           { cls: 'c-noise', header: '|Δ| / sd', num: true, cell: (r: MoverRow) => (r.stability && r.stability > 0 ? fmt(Math.abs(r.delta) / r.stability, 1) : '—') },
         ]
       : []),
+    ...COMPONENTS.map((c): Column<MoverRow> => ({ cls: 'c-delta', header: `Δ${c}`, num: true, cell: (r) => fmtDelta(r.deltas[c]), cellClass: (r) => cls(r.deltas[c]) })),
+    { cls: 'c-run', header: 'baseline → run', num: true, cell: (r) => `${fmt(r.baseline[r.component])} → ${fmt(r.value[r.component])}`, cellClass: () => 'muted' },
   ];
   table = new VirtualTable<MoverRow>({
     id: 'movers',

@@ -86,6 +86,8 @@ function onMessage(m: ResultsPanelToWebview): void {
       if (state.file !== m.overview.file) state = { file: m.overview.file };
       save({ file: m.overview.file });
       overview = m.overview;
+      // the Categories tab asks for its ranking of these results (an older ranking is another file's)
+      ranking = undefined;
       app.replaceChildren(...view(m.overview));
       const expanded = state.expanded;
       if (expanded !== undefined) focusSample(expanded, false);
