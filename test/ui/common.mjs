@@ -116,3 +116,6 @@ export async function assertNoSidewaysScroll(frame, what) {
   });
   assert.ok(overflow.by <= 0, `${what}: the panel scrolls sideways by ${overflow.by} px at half width: ${overflow.outer.join(', ')}`);
 }
+
+/** A number as the panels print it (webview/shared/vscode.ts fmt): fixed digits, no sign on a value that rounds to zero. */
+export const fixed = (x, digits = 3) => (Number(x.toFixed(digits)) === 0 ? Math.abs(x).toFixed(digits) : x.toFixed(digits));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { THEMES } from '../harness/lib.mjs';
-import { estimateFromPalette, expectTheme, openResultsFromPalette } from './common.mjs';
+import { estimateFromPalette, expectTheme, fixed, openResultsFromPalette } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const { readResults, writeResults } = require('../../out/src/engine/io/results.js');
@@ -20,7 +20,8 @@ export const viewport = { width: 1280, height: 1000 };
 
 const HEADS = ['1', '2', '12'];
 const FAMILY = { lda: 'LDA', logistic: 'logistic', mlp: 'MLP' };
-const f3 = (x) => x.toFixed(3);
+// as the panels print numbers (webview/shared/vscode.ts fmt): a value that rounds to zero has no sign
+const f3 = (x) => fixed(x, 3);
 const temp = (t) => (Math.abs(t) >= 100 ? t.toFixed(0) : Math.abs(t) >= 10 ? t.toFixed(1) : t.toFixed(2));
 const nonEmpty = (rel) => rel.bins.flatMap((b, k) => (b.n > 0 ? [k] : []));
 const results = (ctx, ...p) => path.join(ctx.workspace, ...p);

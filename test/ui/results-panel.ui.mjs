@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { THEMES } from '../harness/lib.mjs';
-import { assertNoSidewaysScroll, estimateFromPalette, expectTheme, openResultsFromPalette, reloadWindowAndFind, splitBesideReadme } from './common.mjs';
+import { assertNoSidewaysScroll, estimateFromPalette, expectTheme, fixed, openResultsFromPalette, reloadWindowAndFind, splitBesideReadme } from './common.mjs';
 
 const PANEL = 'LSMI Results: fmnist-late-fusion';
 const { readResults } = createRequire(import.meta.url)('../../out/src/engine/io/results.js');
@@ -21,7 +21,7 @@ async function checkOverview(ctx, frame) {
   // the raw mean and the adjustment branch on hover, as the results file records them
   const { meta } = await readResults(path.join(ctx.workspace, 'fashion-mnist', 'fmnist-late-fusion.lsmi.arrow'));
   assert.equal(meta.dataset.branch, 'priority2');
-  assert.match(await frame.locator('#stat-U2').getAttribute('title'), new RegExp(`raw ${meta.dataset.raw.U2.toFixed(4)} nats[\\s\\S]*priority 2`));
+  assert.match(await frame.locator('#stat-U2').getAttribute('title'), new RegExp(`raw ${fixed(meta.dataset.raw.U2, 4)} nats[\\s\\S]*priority 2`));
   assert.equal(await frame.locator('#composition .seg').count(), 3, 'R, U1 and S have a share; U2 is 0');
   for (const c of ['r', 'u1', 'u2', 's']) assert.equal(await frame.locator(`#hist-${c} .hbar`).count(), 30);
   assert.match(await frame.locator('#settings').textContent(), /Gaussian mixture \(EM\), covariance auto, K auto/);
@@ -31,9 +31,9 @@ async function checkOverview(ctx, frame) {
   const iv = meta.dataset.intervals;
   assert.equal(iv.replicates, 1000);
   for (const k of ['R', 'U1', 'U2', 'S']) {
-    assert.equal(await frame.locator(`#interval-${k}`).textContent(), `[${iv.adjusted[k].lo.toFixed(3)}, ${iv.adjusted[k].hi.toFixed(3)}]`);
+    assert.equal(await frame.locator(`#interval-${k}`).textContent(), `[${fixed(iv.adjusted[k].lo)}, ${fixed(iv.adjusted[k].hi)}]`);
     const title = await frame.locator(`#stat-${k}`).getAttribute('title');
-    assert.ok(title.includes(`95 % bootstrap interval, 1,000 replicates, seed ${meta.settings.seed}: adjusted [${iv.adjusted[k].lo.toFixed(4)}, ${iv.adjusted[k].hi.toFixed(4)}], raw [${iv.raw[k].lo.toFixed(4)}, ${iv.raw[k].hi.toFixed(4)}]`), title);
+    assert.ok(title.includes(`95 % bootstrap interval, 1,000 replicates, seed ${meta.settings.seed}: adjusted [${fixed(iv.adjusted[k].lo, 4)}, ${fixed(iv.adjusted[k].hi, 4)}], raw [${fixed(iv.raw[k].lo, 4)}, ${fixed(iv.raw[k].hi, 4)}]`), title);
   }
   const help = await frame.locator('#interval-help').textContent();
   assert.match(help, /^\[lo, hi\]: 95 % bootstrap interval, 1,000 replicates, seed 0 /);
@@ -361,7 +361,7 @@ const stability = {
     // the expanded sample's sd is the one in its row, from the results file
     const id = (await frame.locator(ROWS).first().locator('td').nth(1).textContent()).trim();
     const i = data.sampleIds.indexOf(id);
-    assert.equal(await frame.locator('#sd-s').textContent(), `s ${data.columns.s[i].toFixed(3)} ± ${data.stability.s_sd[i].toFixed(3)}`);
+    assert.equal(await frame.locator('#sd-s').textContent(), `s ${fixed(data.columns.s[i])} ± ${fixed(data.stability.s_sd[i])}`);
     await ctx.shot('results-stability-dark');
     ctx.errors.assertNone({ webviewOnly: true });
   },
