@@ -189,6 +189,10 @@ const themed = (label, theme) => ({
     await again.locator('#tab-categories').click();
     await again.locator('#categories tbody tr').nth(9).waitFor();
     await again.locator('#table3 tr#table3-s td button').first().waitFor();
+    // which ranking is on shows in every theme, high contrast included (there toggles have no fill)
+    const look = (sel) => again.locator(sel).evaluate((b) => { const c = getComputedStyle(b); return `${c.backgroundColor} ${c.outlineStyle} ${c.outlineColor} ${c.fontWeight}`; });
+    assert.notEqual(await look('#rank-mode-mean'), await look('#rank-mode-lower'), 'the pressed "mean" looks different from "lower bound"');
+    assert.notEqual(await look('#rank-s'), await look('#rank-r'));
     await ctx.shot(`results-categories-${label}`);
     ctx.errors.assertNone({ webviewOnly: true });
   },
