@@ -212,7 +212,13 @@ function estimateError(e: unknown): UserError {
 const merge = mergeSettings;
 
 function describe(input: SettingsInput): string {
-  const s = resolveSettings(input);
+  let s: ReturnType<typeof resolveSettings>;
+  try {
+    s = resolveSettings(input);
+  } catch (e) {
+    // reported when chosen (see command), not while listing the presets
+    return `check the lsmi.estimator settings: ${(e as Error).message}`;
+  }
   const parts = [
     s.mode === 'knife' ? 'KNIFE density' : 'EM density',
     `${s.probe} probe`,
@@ -223,5 +229,6 @@ function describe(input: SettingsInput): string {
     `${s.folds} folds`,
     `seed ${s.seed}`,
   ];
+  if (s.replicates > 0) parts.push(`${s.replicates} replicate fits (≈ ${s.replicates + 1}× the time)`);
   return parts.join(' · ');
 }

@@ -10,7 +10,7 @@
  */
 import type { DensityReport, HeadReport, ResultsData, ResultsMeta } from '../engine/io/results';
 import { DEFAULT_MIN_CLASS_N, rankClasses } from '../engine/uncertainty';
-import type { CandidateOverview, ClassRankRequest, ClassRanking, DensityOverview, HeadOverview, Histogram, ReliabilityOverview, ResultsOverview } from '../protocol/messages';
+import type { CandidateOverview, ClassRankRequest, ClassRankRow, ClassRanking, DensityOverview, HeadOverview, Histogram, ReliabilityOverview, ResultsOverview } from '../protocol/messages';
 import { sortedValues } from './resultsStore';
 
 const HIST_BINS = 30;
@@ -209,7 +209,17 @@ export function overviewOf(file: string, data: ResultsData): ResultsOverview {
       branch: meta.dataset.branch,
       adj: meta.dataset.adj,
       ...(meta.dataset.intervals
-        ? { intervals: { raw: meta.dataset.intervals.raw, adjusted: meta.dataset.intervals.adjusted, replicates: meta.dataset.intervals.replicates, level: meta.dataset.intervals.level, method: meta.dataset.intervals.method } }
+        ? {
+            intervals: {
+              raw: meta.dataset.intervals.raw,
+              adjusted: meta.dataset.intervals.adjusted,
+              replicates: meta.dataset.intervals.replicates,
+              level: meta.dataset.intervals.level,
+              method: meta.dataset.intervals.method,
+              // the bootstrap's random stream is derived from the run's seed (src/engine/estimate/lsmi.ts)
+              seed: meta.settings.seed,
+            },
+          }
         : {}),
     },
     perClass: meta.perClass.map((c) => ({
@@ -246,10 +256,22 @@ export function classRanking(data: ResultsData, req: ClassRankRequest): ClassRan
   const perClass = data.meta.perClass;
   let excluded = 0;
   const byAtom = {} as ClassRanking['byAtom'];
-  for (const [col, atom] of [['r', 'R'], ['u1', 'U1'], ['u2', 'U2'], ['s', 'S']] as const) {
+  // every atom's value and interval of each ranked class, as the engine scales them (normalised:
+  // divided by −log p(y)), so the webview shows the same numbers in every column
+  const values = new Map<number, { values: ClassRankRow['values']; intervals: ClassRankRow['intervals'] }>();
+  const ATOM_COLS = [['r', 'R'], ['u1', 'U1'], ['u2', 'U2'], ['s', 'S']] as const;
+  for (const [, atom] of ATOM_COLS) {
+    for (const r of rankClasses(perClass, atom, { minN: request.minN, normalised: request.normalised }).rows) {
+      const v = values.get(r.index) ?? { values: { R: NaN, U1: NaN, U2: NaN, S: NaN }, intervals: { R: null, U1: null, U2: null, S: null } };
+      v.values[atom] = r.value;
+      v.intervals[atom] = r.interval;
+      values.set(r.index, v);
+    }
+  }
+  for (const [col, atom] of ATOM_COLS) {
     const ranked = rankClasses(perClass, atom, { by: request.by, minN: request.minN, normalised: request.normalised });
     excluded = ranked.excluded;
-    byAtom[col] = ranked.rows.map((r) => ({ index: r.index, name: r.name, n: r.n, value: r.value, interval: r.interval }));
+    byAtom[col] = ranked.rows.map((r) => ({ index: r.index, name: r.name, n: r.n, value: r.value, interval: r.interval, ...values.get(r.index)! }));
   }
   return { request, byAtom, excluded, hasIntervals: perClass.some((c) => !!c.intervals), hasSurprisal: perClass.some((c) => typeof c.surprisal === 'number') };
 }

@@ -45,10 +45,11 @@ export function estimatorSettings(): SettingsInput {
   out.components = k === 0 ? 'auto' : k;
   out.folds = int('folds', 2);
   out.seed = int('seed', 0);
-  const replicates = int('replicates', 0);
-  if (replicates !== undefined) out.replicates = Math.min(replicates, 100);
+  // passed on as set: the engine's validation table (resolveSettings) reports a value out of range
+  // (replicates 0..100, bootstrap 0..100000) as BAD_SETTINGS naming the setting, before any work
+  out.replicates = int('replicates', 0);
   const bootstrap = int('bootstrap', 0);
-  if (bootstrap !== undefined) out.bootstrap = { replicates: Math.min(bootstrap, 100_000) };
+  if (bootstrap !== undefined) out.bootstrap = { replicates: bootstrap };
   return out;
 }
 

@@ -84,7 +84,15 @@ export interface ResultsOverview {
     branch: string;
     adj: number;
     /** Percentile bootstrap intervals of the atoms (absent in older results or with the bootstrap off). */
-    intervals?: { raw: Record<keyof AtomValues, IntervalValue>; adjusted: Record<keyof AtomValues, IntervalValue>; replicates: number; level: number; method: string };
+    intervals?: {
+      raw: Record<keyof AtomValues, IntervalValue>;
+      adjusted: Record<keyof AtomValues, IntervalValue>;
+      replicates: number;
+      level: number;
+      method: string;
+      /** The run's seed, from which the bootstrap's random stream is derived (a rerun gives the same intervals). */
+      seed: number;
+    };
   };
   perClass: {
     index: number;
@@ -289,8 +297,12 @@ export interface ClassRankRow {
   index: number;
   name: string;
   n: number;
+  /** The ranked atom's class mean (normalised: divided by −log p(y)) and its interval (null for n < 2 or older results). */
   value: number;
   interval: IntervalValue | null;
+  /** Every atom's value and interval, scaled the same way (the table's other columns). */
+  values: AtomValues;
+  intervals: Record<keyof AtomValues, IntervalValue | null>;
 }
 
 export interface ClassRanking {

@@ -185,4 +185,35 @@ suite('LSMI Explorer in a real extension host', () => {
       for (const key of ['components', 'probe', 'calibrate']) await config.update(key, undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
+
+  test('lsmi.estimator.replicates reaches the engine: per-sample stability in the results; out of range is BAD_SETTINGS', async function () {
+    this.timeout(180_000);
+    const config = vscode.workspace.getConfiguration('lsmi.estimator');
+    const file = vscode.Uri.file(path.join(workspaceRoot(), 'circuits', 'or.arrow'));
+    await config.update('replicates', 1, vscode.ConfigurationTarget.Workspace);
+    try {
+      const result = await vscode.commands.executeCommand<EstimateCommandResult>('lsmi.estimate', file, { preset: 'defaults', settings: FAST, open: false });
+      assert.ok(result?.ok, JSON.stringify(result));
+      assert.equal(result.reused, false, 'replicates change the settings: estimated again');
+      const { readResults, STABILITY_COLUMNS } = await import('../../src/engine/io/results');
+      const data = await readResults(result.out);
+      assert.equal(data.meta.settings.replicates, 1);
+      assert.equal(data.meta.stability?.replicates, 1);
+      assert.equal(data.meta.stability?.seeds.length, 1);
+      assert.ok(data.stability, 'the results carry r_sd ... s_sd');
+      for (const c of STABILITY_COLUMNS) {
+        assert.equal(data.stability[c].length, data.meta.run.n);
+        assert.ok(data.stability[c].every((v) => Number.isFinite(v) && v >= 0), `${c} is a standard deviation`);
+      }
+      // the engine's validation table bounds it (0..100): reported at once, naming the setting
+      await config.update('replicates', 101, vscode.ConfigurationTarget.Workspace);
+      const bad = await vscode.commands.executeCommand<EstimateCommandResult>('lsmi.estimate', file, { preset: 'defaults', settings: FAST, open: false });
+      assert.ok(bad && !bad.ok, JSON.stringify(bad));
+      assert.equal(bad.error.code, 'BAD_SETTINGS');
+      assert.match(bad.error.message, /replicates/);
+      assert.match(bad.error.message, /Check the lsmi\.estimator settings/);
+    } finally {
+      await config.update('replicates', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });

@@ -82,3 +82,40 @@ export async function openResultsFromPalette(ctx, name) {
   await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: `${name}.lsmi.arrow` }).first().click();
   return ctx.webview({ title: `LSMI Results: ${name}`, timeout: 60_000 });
 }
+
+/**
+ * Closes every editor and opens README.md split in two groups, so the next panel opens at half the
+ * editor width (beside a text editor), as a user who keeps code beside a panel sees it.
+ */
+export async function splitBesideReadme(ctx) {
+  await ctx.runCommand('View: Close All Editors');
+  await ctx.runCommand('Go to File...');
+  const go = ctx.page.locator('.quick-input-widget input');
+  await go.waitFor();
+  await go.fill('README.md');
+  await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: 'README.md' }).first().waitFor();
+  await ctx.page.keyboard.press('Enter');
+  await ctx.page.locator('.tabs-container .tab.active', { hasText: 'README.md' }).waitFor();
+  await ctx.runCommand('View: Split Editor Right');
+  await ctx.page.locator('.editor-group-container').nth(1).waitFor();
+}
+
+/**
+ * Asserts that a panel is at half the editor width and does not scroll sideways: only tables in a
+ * scroll box (.table-scroll, the virtual tables' .vscroll) may be wider than the panel.
+ */
+export async function assertNoSidewaysScroll(frame, what) {
+  const width = await frame.locator('body').evaluate((b) => b.clientWidth);
+  assert.ok(width < 640, `${what}: the panel is at half the editor width (${width} px)`);
+  const overflow = await frame.locator('body').evaluate(() => {
+    const w = document.documentElement.clientWidth;
+    const wide = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > w + 1 && !el.closest('.table-scroll, .vscroll'));
+    // the outermost offenders, to say what overflows
+    const outer = wide.filter((el) => !wide.some((p) => p !== el && p.contains(el))).map((el) => `${el.tagName.toLowerCase()}#${el.id}.${[...el.classList].join('.')}`);
+    return { by: document.documentElement.scrollWidth - w, outer };
+  });
+  assert.ok(overflow.by <= 0, `${what}: the panel scrolls sideways by ${overflow.by} px at half width: ${overflow.outer.join(', ')}`);
+}
+
+/** A number as the panels print it (webview/shared/vscode.ts fmt): fixed digits, no sign on a value that rounds to zero. */
+export const fixed = (x, digits = 3) => (Number(x.toFixed(digits)) === 0 ? Math.abs(x).toFixed(digits) : x.toFixed(digits));

@@ -5,27 +5,33 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { THEMES } from '../harness/lib.mjs';
-import { estimateFromPalette, expectTheme, reloadWindowAndFind } from './common.mjs';
+import { assertNoSidewaysScroll, estimateFromPalette, expectTheme, reloadWindowAndFind, splitBesideReadme } from './common.mjs';
+
+const { readResults, writeResults } = createRequire(import.meta.url)('../../out/src/engine/io/results.js');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const TITLE = 'LSMI Compare: fmnist-early-fusion vs fmnist-late-fusion';
 
-/** Palette → LSMI: Compare Runs → tick both Fashion-MNIST runs → the compare panel. */
-async function compareFromPalette(ctx) {
+/** Palette → LSMI: Compare Runs → type `filter`, tick the runs it leaves (`runs`) → the compare panel. */
+async function compareFromPalette(ctx, { filter = 'fmnist', runs = ['fmnist-early-fusion', 'fmnist-late-fusion'], title = TITLE } = {}) {
   const { page } = ctx;
   await ctx.runCommand('LSMI: Compare Runs');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
-  await input.fill('fmnist');
-  for (const run of ['fmnist-early-fusion', 'fmnist-late-fusion']) await page.locator('.quick-input-list .monaco-list-row', { hasText: run }).first().waitFor();
-  // the filter leaves exactly the two Fashion-MNIST runs: tick both with the list's "toggle all"
+  await input.fill(filter);
+  for (const run of runs) await page.locator('.quick-input-list .monaco-list-row', { hasText: run }).first().waitFor();
+  // the filter leaves exactly these runs: tick them with the list's "toggle all"
   // (ticking rows one by one raced with the list re-rendering)
   await page.locator('.quick-input-widget [role="checkbox"][aria-label="Toggle all checkboxes"]').click();
-  for (const run of ['fmnist-early-fusion', 'fmnist-late-fusion']) {
+  for (const run of runs) {
     await page.locator(`.quick-input-widget [role="checkbox"][aria-label="${run}"][aria-checked="true"]`).waitFor({ timeout: 10_000 });
   }
   await page.keyboard.press('Enter');
-  return ctx.webview({ title: TITLE, timeout: 60_000 });
+  return ctx.webview({ title, timeout: 60_000 });
 }
 
 async function checkPanel(ctx, frame, label) {
@@ -45,15 +51,22 @@ async function checkPanel(ctx, frame, label) {
   assert.equal(await frame.locator('#dataset-table td.gain, #dataset-table td.loss').count(), 0);
   assert.match(await frame.locator('#dataset-table td.within-noise').first().getAttribute('title'), /^within noise: the interval \[−?\d\.\d{4}, [+−]?\d\.\d{4}\] includes 0$/);
   assert.equal(await frame.locator('#dataset-bars rect.gbar').count(), 8);
-  assert.equal(await frame.locator('#dataset-table tbody tr').count(), 2);
+  // one row per component, a column per run and one for the Δ with its interval
+  assert.equal(await frame.locator('#dataset-table tbody tr').count(), 4);
+  assert.match(await frame.locator('#dataset-table tr[data-component="r"] td').nth(2).textContent(), /^−0\.0094 \[−0\.\d{4}, \+0\.\d{4}\] ~ \(within noise\)$/);
   // per-class shifts: ten classes, sorted by ΔS
   const rows = frame.locator('#class-shifts tbody tr');
   await rows.nth(9).waitFor();
   const dS = await rows.evaluateAll((rs) => rs.map((r) => Number(r.children[5].textContent.split(' ')[0].replace('−', '-'))));
   for (let i = 1; i < dS.length; i++) assert.ok(dS[i - 1] >= dS[i], `class shifts sorted by ΔS: ${dS.join(', ')}`);
   // each class Δ carries its interval; none of the Fashion-MNIST class shifts is beyond noise
-  assert.match(await rows.first().locator('td').nth(5).textContent(), /^[+−]\d\.\d{3} \[[+−]?\d\.\d{3}, [+−]?\d\.\d{3}\] ~$/);
-  assert.match(await frame.locator('#shift-summary').textContent(), /^No class moved beyond noise in any component \(intervals simultaneous over the 10 classes at 95 %\)\.$/);
+  assert.match(await rows.first().locator('td').nth(5).textContent(), /^[+−]\d\.\d{3} \[[+−]?\d\.\d{3}, [+−]?\d\.\d{3}\] ~ \(within noise\)$/);
+  assert.equal(await frame.locator('#class-shifts td.within-noise').count(), 40, 'every class Δ of the example runs is within noise');
+  assert.equal(await frame.locator('#class-shifts td.gain, #class-shifts td.loss').count(), 0);
+  assert.match(await frame.locator('#shift-summary').textContent(), /^No class moved beyond noise in any component \(95 % intervals, simultaneous over the 10 classes\)\.$/);
+  // within noise is shown by more than colour: greyed (reduced opacity) and the "~" mark
+  const look = await frame.locator('#dataset-table td.within-noise').first().evaluate((td) => ({ opacity: Number(getComputedStyle(td).opacity), mark: td.querySelector('.noise-mark')?.textContent }));
+  assert.ok(look.opacity < 1 && look.mark === ' ~', JSON.stringify(look));
   // the movers cannot be ranked by stability: neither run was estimated with replicates
   assert.ok(await frame.locator('#mover-order vscode-option[value="stable"][disabled]').count() === 1, 'the "relative to stability" order is disabled');
   for (const c of ['r', 'u1', 'u2', 's']) assert.equal(await frame.locator(`#delta-${c} .hbar`).count(), 40);
@@ -121,28 +134,10 @@ const themed = (label, theme) => ({
     const restored = await reloadWindowAndFind(ctx, TITLE, '#compare-title');
     assert.equal(await restored.locator('#compare-title').textContent(), 'fmnist-late-fusion vs fmnist-early-fusion');
     // at half the editor width (a text editor beside it): the headline and the Δ tables stay readable
-    await ctx.runCommand('View: Close All Editors');
-    await ctx.runCommand('Go to File...');
-    const go = ctx.page.locator('.quick-input-widget input');
-    await go.waitFor();
-    await go.fill('README.md');
-    await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: 'README.md' }).first().waitFor();
-    await ctx.page.keyboard.press('Enter');
-    await ctx.page.locator('.tabs-container .tab.active', { hasText: 'README.md' }).waitFor();
-    await ctx.runCommand('View: Split Editor Right');
-    await ctx.page.locator('.editor-group-container').nth(1).waitFor();
+    await splitBesideReadme(ctx);
     const half = await compareFromPalette(ctx);
     await half.locator('#moved-headline').waitFor({ timeout: 60_000 });
-    const width = await half.locator('body').evaluate((b) => b.clientWidth);
-    assert.ok(width < 640, `the panel is at half the editor width (${width} px)`);
-    const overflow = await half.locator('body').evaluate(() => {
-      const w = document.documentElement.clientWidth;
-      const wide = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > w + 1 && !el.closest('.table-scroll, .vscroll'));
-      // the outermost offenders, to say what overflows
-      const outer = wide.filter((el) => !wide.some((p) => p !== el && p.contains(el))).map((el) => `${el.tagName.toLowerCase()}#${el.id}.${[...el.classList].join('.')}`);
-      return { by: document.documentElement.scrollWidth - w, outer };
-    });
-    assert.ok(overflow.by <= 0, `the panel scrolls sideways by ${overflow.by} px at half width: ${overflow.outer.join(', ')}`);
+    await assertNoSidewaysScroll(half, 'compare panel');
     await ctx.shot('compare-overview-dark-half');
     await half.locator('#dataset-table').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await ctx.shot('compare-shifts-dark-half');
@@ -150,4 +145,117 @@ const themed = (label, theme) => ({
   },
 });
 
-export const tests = process.env.DARK_ONLY ? [themed('dark', THEMES.dark)] : [themed('dark', THEMES.dark), themed('light', THEMES.light), themed('high-contrast', THEMES.hc)];
+/**
+ * Two runs that differ by a known amount: the late-fusion run estimated with replicates (by the CLI,
+ * so both carry per-sample stability), and a copy of it whose per-sample s is higher by 0.2 nats
+ * plus seeded noise of ±0.3 (mean 0): S moved (its interval excludes 0), R, U1, U2 did not.
+ */
+async function writeShiftedPair(workspace) {
+  const dir = path.join(workspace, 'replicates');
+  fs.mkdirSync(dir, { recursive: true });
+  const a = path.join(dir, 'stable-a.lsmi.arrow');
+  execFileSync(process.execPath, [path.join(ROOT, 'bin', 'lsmi.js'), 'estimate', path.join(workspace, 'fashion-mnist', 'fmnist-late-fusion.arrow'), '--replicates', '2', '--out', a], { stdio: 'pipe' });
+  const data = await readResults(a);
+  assert.equal(data.meta.stability.replicates, 2);
+  data.meta.run.name = 'stable-a';
+  await writeResults(a, data);
+  let seed = 7;
+  const rnd = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const shift = Float64Array.from({ length: data.meta.run.n }, () => 0.2 + 0.6 * (rnd() - 0.5));
+  const mean = shift.reduce((x, y) => x + y, 0) / shift.length;
+  const columns = { ...data.columns, s: data.columns.s.map((v, i) => v + shift[i]), s_raw: data.columns.s_raw.map((v, i) => v + shift[i]) };
+  const meta = structuredClone(data.meta);
+  meta.run.name = 'stable-b';
+  meta.dataset.adjusted.S += mean;
+  meta.dataset.raw.S += mean;
+  for (const pc of meta.perClass) {
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < data.labels.length; i++) if (data.labels[i] === pc.index) (sum += shift[i]), n++;
+    pc.adjusted.S += sum / n;
+    pc.raw.S += sum / n;
+  }
+  await writeResults(path.join(dir, 'stable-b.lsmi.arrow'), { ...data, meta, columns });
+  return mean;
+}
+
+const movedBeyondNoise = {
+  name: 'Compare Runs: a component that moved beyond noise is named with its interval; movers ranked relative to stability',
+  theme: THEMES.dark,
+  timeout: 240_000,
+  fn: async (ctx) => {
+    const mean = await writeShiftedPair(ctx.workspace);
+    await ctx.runCommand('View: Close All Editors');
+    const { page } = ctx;
+    const pair = { filter: 'stable-', runs: ['stable-a', 'stable-b'], title: 'LSMI Compare: stable-a vs stable-b' };
+    const frame = await compareFromPalette(ctx, pair);
+    await frame.locator('#moved-headline').waitFor({ timeout: 60_000 });
+    // the headline names S only, with its Δ and interval; the rest are listed as within noise
+    const headline = await frame.locator('#moved-headline').textContent();
+    const m = /^S moved: \+(\d\.\d{4}) \[\+(\d\.\d{4}), \+(\d\.\d{4})\] nats$/.exec(headline);
+    assert.ok(m, headline);
+    assert.ok(Math.abs(Number(m[1]) - mean) < 1e-3, `ΔS ${m[1]} = the mean shift ${mean}`);
+    assert.ok(Number(m[2]) < mean && mean < Number(m[3]), `the interval [${m[2]}, ${m[3]}] holds the shift`);
+    const moved = await frame.locator('#moved').textContent();
+    assert.match(moved, /Within noise: R /);
+    assert.doesNotMatch(moved, /R moved|U1 moved|U2 moved/);
+    // both runs carry replicates: the intervals include the seed-to-seed noise, and say so
+    assert.match(await frame.locator('#noise-note').textContent(), /seed-to-seed noise \(both runs were estimated with replicates\)/);
+    // the dataset table: ΔS coloured (a gain) and not greyed; the other three greyed and marked ~
+    const dS = frame.locator('#dataset-table tbody tr[data-component="s"] td').nth(2);
+    assert.match(await dS.getAttribute('class'), /\bgain\b/);
+    assert.doesNotMatch(await dS.getAttribute('class'), /within-noise/);
+    assert.match(await dS.getAttribute('title'), /^beyond noise: the interval \[\+0\.\d{4}, \+0\.\d{4}\] excludes 0$/);
+    assert.equal(await frame.locator('#dataset-table td.within-noise').count(), 3);
+    // the classes that moved beyond noise: every class gained synergy, listed with its Δ, interval and n
+    const gained = await frame.locator('#shift-summary li[data-shift="s-gained"]').textContent();
+    assert.match(gained, /^Gained synergy: \S.* \+0\.\d{3} \[\+0\.\d{3}, \+0\.\d{3}\] \(n \d+\), .* and 7 more$/);
+    assert.equal(await frame.locator('#shift-summary li').count(), 1, 'only synergy moved');
+    assert.equal(await frame.locator('#class-shifts td.gain').count(), 10);
+    // the movers: "relative to stability" is offered, and shows each sample's noise
+    assert.equal(await frame.locator('#mover-order vscode-option[value="stable"][disabled]').count(), 0);
+    await frame.locator('#movers-h').scrollIntoViewIfNeeded();
+    await frame.locator('#mover-order').click();
+    await frame.locator('#mover-order li[role="option"]', { hasText: 'largest |Δ| relative to stability' }).first().click();
+    const rows = frame.locator('#movers tbody tr.vrow:not(.loading)');
+    await frame.locator('#movers thead th', { hasText: 'noise sd' }).waitFor();
+    await rows.nth(5).waitFor();
+    const head = await frame.locator('#movers thead th').allTextContents();
+    const ratio = head.findIndex((t) => t.trim() === '|Δ| / sd');
+    assert.ok(ratio > 0, head.join(' | '));
+    const end = Date.now() + 10_000;
+    for (;;) {
+      const v = await rows.evaluateAll((rs, k) => rs.map((r) => Number(r.children[k].textContent)), ratio);
+      const sorted = v.length > 5 && v.every((x, i) => i === 0 || v[i - 1] >= x - 0.05);
+      if (sorted) break;
+      assert.ok(Date.now() < end, `movers ranked by |Δ| / sd: ${v.join(', ')}`);
+      await page.waitForTimeout(200);
+    }
+    await frame.locator('#moved').scrollIntoViewIfNeeded();
+    await ctx.shot('compare-moved-dark');
+    await frame.locator('#movers-h').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await ctx.shot('compare-stable-movers-dark');
+    // at half the editor width: the headline, the tables and the wider movers table (scrolled in its box)
+    await splitBesideReadme(ctx);
+    const half = await compareFromPalette(ctx, pair);
+    await half.locator('#moved-headline', { hasText: 'S moved' }).waitFor({ timeout: 60_000 });
+    await half.locator('#movers tbody tr.vrow:not(.loading)').nth(3).waitFor();
+    await assertNoSidewaysScroll(half, 'compare panel, S moved');
+    await half.locator('#moved').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await ctx.shot('compare-moved-dark-half');
+    await half.locator('#shift-summary').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await ctx.shot('compare-moved-shifts-dark-half');
+    await half.locator('#movers-h').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await ctx.shot('compare-stable-movers-dark-half');
+    ctx.errors.assertNone({ webviewOnly: true });
+  },
+};
+
+export const tests = process.env.DARK_ONLY
+  ? [themed('dark', THEMES.dark), movedBeyondNoise]
+  : [themed('dark', THEMES.dark), movedBeyondNoise, themed('light', THEMES.light), themed('high-contrast', THEMES.hc)];

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { THEMES } from '../harness/lib.mjs';
-import { estimateFromPalette, expectTheme, openResultsFromPalette } from './common.mjs';
+import { estimateFromPalette, expectTheme, fixed, openResultsFromPalette } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const { readResults, writeResults } = require('../../out/src/engine/io/results.js');
@@ -20,7 +20,8 @@ export const viewport = { width: 1280, height: 1000 };
 
 const HEADS = ['1', '2', '12'];
 const FAMILY = { lda: 'LDA', logistic: 'logistic', mlp: 'MLP' };
-const f3 = (x) => x.toFixed(3);
+// as the panels print numbers (webview/shared/vscode.ts fmt): a value that rounds to zero has no sign
+const f3 = (x) => fixed(x, 3);
 const temp = (t) => (Math.abs(t) >= 100 ? t.toFixed(0) : Math.abs(t) >= 10 ? t.toFixed(1) : t.toFixed(2));
 const nonEmpty = (rel) => rel.bins.flatMap((b, k) => (b.n > 0 ? [k] : []));
 const results = (ctx, ...p) => path.join(ctx.workspace, ...p);
@@ -310,8 +311,19 @@ const olderVersion = {
     assert.equal(await frame.locator('svg.reliability, table.candidates, .learning-curve, #warnings').count(), 0);
     assert.match(await frame.locator('#density-1').textContent(), /^x1: Gaussian mixture \(EM\), diag covariance, K = 5 — 6 iterations/);
     assert.match(await frame.locator('#settings').textContent(), /MLP \(hidden 64, 5 epochs\), no calibration/);
+    // no intervals in results of 0.2 (issue #11): the cards show none and say so on hover, nothing fails
+    assert.equal(await frame.locator('#dataset .stat-interval, #interval-help').count(), 0);
+    assert.match(await frame.locator('#stat-R').getAttribute('title'), /\nno interval \(results estimated before 0\.3/);
     await scrollTo(frame, '#heads-h');
     await ctx.shot('discriminators-v1-dark');
+    // the Categories tab ranks them by the mean; the lower bound and the normalised view need what 0.2 did not record
+    await frame.locator('#tab-categories').click();
+    await frame.locator('#categories tbody tr').nth(1).waitFor();
+    assert.ok(await frame.locator('#rank-mode-lower').isDisabled(), 'no lower bound without class intervals');
+    assert.equal(await frame.locator('#normalised').getAttribute('disabled'), '', 'no normalised view without the surprisal');
+    assert.deepEqual(await frame.locator('#categories td.interval').allTextContents(), ['—', '—']);
+    assert.match(await frame.locator('#categories-foot').textContent(), /no intervals \(results estimated before 0\.3/);
+    await frame.locator('#tab-overview').click();
     ctx.errors.assertNone({ webviewOnly: true });
   },
 };

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { THEMES } from '../harness/lib.mjs';
-import { estimateFromPalette, expectTheme, openResultsFromPalette, reloadWindowAndFind } from './common.mjs';
+import { assertNoSidewaysScroll, estimateFromPalette, expectTheme, fixed, openResultsFromPalette, reloadWindowAndFind, splitBesideReadme } from './common.mjs';
 
 const PANEL = 'LSMI Results: fmnist-late-fusion';
 const { readResults } = createRequire(import.meta.url)('../../out/src/engine/io/results.js');
@@ -21,7 +21,7 @@ async function checkOverview(ctx, frame) {
   // the raw mean and the adjustment branch on hover, as the results file records them
   const { meta } = await readResults(path.join(ctx.workspace, 'fashion-mnist', 'fmnist-late-fusion.lsmi.arrow'));
   assert.equal(meta.dataset.branch, 'priority2');
-  assert.match(await frame.locator('#stat-U2').getAttribute('title'), new RegExp(`raw ${meta.dataset.raw.U2.toFixed(4)} nats[\\s\\S]*priority 2`));
+  assert.match(await frame.locator('#stat-U2').getAttribute('title'), new RegExp(`raw ${fixed(meta.dataset.raw.U2, 4)} nats[\\s\\S]*priority 2`));
   assert.equal(await frame.locator('#composition .seg').count(), 3, 'R, U1 and S have a share; U2 is 0');
   for (const c of ['r', 'u1', 'u2', 's']) assert.equal(await frame.locator(`#hist-${c} .hbar`).count(), 30);
   assert.match(await frame.locator('#settings').textContent(), /Gaussian mixture \(EM\), covariance auto, K auto/);
@@ -31,10 +31,15 @@ async function checkOverview(ctx, frame) {
   const iv = meta.dataset.intervals;
   assert.equal(iv.replicates, 1000);
   for (const k of ['R', 'U1', 'U2', 'S']) {
-    assert.equal(await frame.locator(`#interval-${k}`).textContent(), `[${iv.adjusted[k].lo.toFixed(3)}, ${iv.adjusted[k].hi.toFixed(3)}]`);
-    assert.match(await frame.locator(`#stat-${k}`).getAttribute('title'), /95 % bootstrap interval: adjusted \[/);
+    assert.equal(await frame.locator(`#interval-${k}`).textContent(), `[${fixed(iv.adjusted[k].lo)}, ${fixed(iv.adjusted[k].hi)}]`);
+    const title = await frame.locator(`#stat-${k}`).getAttribute('title');
+    assert.ok(title.includes(`95 % bootstrap interval, 1,000 replicates, seed ${meta.settings.seed}: adjusted [${fixed(iv.adjusted[k].lo, 4)}, ${fixed(iv.adjusted[k].hi, 4)}], raw [${fixed(iv.raw[k].lo, 4)}, ${fixed(iv.raw[k].hi, 4)}]`), title);
   }
-  assert.match(await frame.locator('#interval-help').textContent(), /two values whose intervals overlap are not known to differ/);
+  const help = await frame.locator('#interval-help').textContent();
+  assert.match(help, /^\[lo, hi\]: 95 % bootstrap interval, 1,000 replicates, seed 0 /);
+  assert.match(help, /two values whose intervals overlap are not known to differ/);
+  // one number format: no negative zero anywhere in the overview
+  assert.doesNotMatch(await frame.locator('#panel-overview').textContent(), /[-−]0\.0+(?![0-9])/);
 }
 
 const ROWS = '#samples tbody tr.vrow:not(.loading)';
@@ -184,6 +189,10 @@ const themed = (label, theme) => ({
     await again.locator('#tab-categories').click();
     await again.locator('#categories tbody tr').nth(9).waitFor();
     await again.locator('#table3 tr#table3-s td button').first().waitFor();
+    // which ranking is on shows in every theme, high contrast included (there toggles have no fill)
+    const look = (sel) => again.locator(sel).evaluate((b) => { const c = getComputedStyle(b); return `${c.backgroundColor} ${c.outlineStyle} ${c.outlineColor} ${c.fontWeight}`; });
+    assert.notEqual(await look('#rank-mode-mean'), await look('#rank-mode-lower'), 'the pressed "mean" looks different from "lower bound"');
+    assert.notEqual(await look('#rank-s'), await look('#rank-r'));
     await ctx.shot(`results-categories-${label}`);
     ctx.errors.assertNone({ webviewOnly: true });
   },
@@ -352,8 +361,41 @@ const stability = {
     assert.equal(top.toFixed(3), maxSd.toFixed(3), 'the least stable sample first');
     await frame.locator(ROWS).first().click();
     await frame.locator('#sample-stability').waitFor({ timeout: 15_000 });
-    assert.match(await frame.locator('#sample-stability').textContent(), /^Stability over 3 fits \(seeds forked\): r -?\d\.\d{3} ± \d\.\d{3}, u1 .* s -?\d\.\d{3} ± \d\.\d{3} \(± one standard deviation\)\.$/);
+    assert.match(await frame.locator('#sample-stability').textContent(), /^± one standard deviation over 3 fits \(this estimate and 2 replicates with forked seeds\):r -?\d\.\d{3} ± \d\.\d{3}, u1 .* s -?\d\.\d{3} ± \d\.\d{3}$/);
+    // the expanded sample's sd is the one in its row, from the results file
+    const id = (await frame.locator(ROWS).first().locator('td').nth(1).textContent()).trim();
+    const i = data.sampleIds.indexOf(id);
+    assert.equal(await frame.locator('#sd-s').textContent(), `s ${fixed(data.columns.s[i])} ± ${fixed(data.stability.s_sd[i])}`);
     await ctx.shot('results-stability-dark');
+    ctx.errors.assertNone({ webviewOnly: true });
+  },
+};
+
+/** The results panel beside a text editor: the cards with intervals, the Categories controls and the sd columns stay readable. */
+const halfWidth = {
+  name: 'at half the editor width: interval cards, the Categories controls and the sd columns fit (wide tables scroll in their box)',
+  theme: THEMES.dark,
+  timeout: 120_000,
+  fn: async (ctx) => {
+    await splitBesideReadme(ctx);
+    const frame = await openResultsFromPalette(ctx, 'fmnist-replicates');
+    await frame.locator('#interval-S').waitFor({ timeout: 60_000 });
+    await assertNoSidewaysScroll(frame, 'results overview');
+    // the four cards with their intervals: two per row, nothing clipped
+    const cards = await frame.locator('#dataset .stat').evaluateAll((els) => els.map((e) => ({ w: e.clientWidth, sw: e.scrollWidth })));
+    assert.ok(cards.every((c) => c.sw <= c.w + 1), `card contents fit: ${JSON.stringify(cards)}`);
+    await ctx.shot('results-overview-dark-half');
+    await frame.locator('#tab-categories').click();
+    await frame.locator('#categories tbody tr').nth(9).waitFor();
+    await assertNoSidewaysScroll(frame, 'results categories');
+    await ctx.shot('results-categories-dark-half');
+    await frame.locator('#tab-samples').click();
+    await frame.locator(ROWS).nth(5).waitFor();
+    await assertNoSidewaysScroll(frame, 'results samples');
+    await frame.locator(ROWS).first().click();
+    await frame.locator('#sample-stability').waitFor({ timeout: 15_000 });
+    await frame.locator('#sample-stability').scrollIntoViewIfNeeded();
+    await ctx.shot('results-samples-dark-half');
     ctx.errors.assertNone({ webviewOnly: true });
   },
 };
@@ -393,6 +435,7 @@ export const tests = [
   },
   bigTable,
   stability,
+  halfWidth,
   themed('light', THEMES.light),
   themed('high-contrast', THEMES.hc),
 ];

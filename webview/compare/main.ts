@@ -20,7 +20,7 @@ import { svg } from '../shared/charts';
 import { setSelectValue, singleSelect } from '../shared/elements';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, PAGE, VirtualTable } from '../shared/virtualTable';
-import { announceReady, connect, fmt, fmtDelta, h } from '../shared/vscode';
+import { announceReady, connect, fmt, fmtDelta, fmtDeltaInterval, h } from '../shared/vscode';
 
 type Run = ComparisonSummary['runs'][number];
 const COMPONENTS: CompareComponentName[] = ['r', 'u1', 'u2', 's'];
@@ -176,23 +176,19 @@ function runsTable(s: ComparisonSummary): HTMLElement {
       h('td', { class: 'muted small' }, `${r.settings.mode} ${r.settings.covariance} K=${r.settings.components}, ${r.settings.prior} prior, seed ${r.settings.seed}`))))));
 }
 
-/** An interval as the tables show it: [lo, hi] with the Δ's sign convention. */
-function fmtInterval(iv: { lo: number; hi: number } | null | undefined, digits = 4): string {
-  return iv ? `[${fmtDelta(iv.lo, digits)}, ${fmtDelta(iv.hi, digits)}]` : '';
-}
-
-/** Whether an interval excludes 0 (engine: excludesZero, with its 1e-9 tolerance). */
-function beyondNoise(iv: { lo: number; hi: number } | null | undefined): boolean {
-  return !!iv && (iv.lo > 1e-9 || iv.hi < -1e-9);
-}
-
 function levelText(s: ComparisonSummary): string {
   return `${Math.round(s.significance.level * 100)} %`;
 }
 
+/** The components by |Δ|, largest first. */
+function byAbsDelta(d: Record<'R' | 'U1' | 'U2' | 'S', number>, cs: CompareComponentName[] = COMPONENTS): CompareComponentName[] {
+  return [...cs].sort((a, b) => Math.abs(d[KEY[b]]) - Math.abs(d[KEY[a]]));
+}
+
 /**
- * The headline: the components whose Δ interval excludes 0, largest first; otherwise, plainly, that
- * no component moved beyond noise, with the largest Δ and its interval.
+ * The headline: the components whose Δ interval excludes 0 (the engine's significantMoves), each
+ * with its interval; otherwise, plainly, that no component moved beyond noise, with the largest Δ
+ * and its interval. One short line says what the intervals cover (the seed-noise caveat).
  */
 function movedLine(s: ComparisonSummary, run: number): HTMLElement {
   const r = s.runs[run];
@@ -200,25 +196,28 @@ function movedLine(s: ComparisonSummary, run: number): HTMLElement {
   const iv = r.deltaIntervals;
   const pair = `${r.label} vs ${s.runs[s.baseline].label}`;
   if (!iv) {
-    const top = [...COMPONENTS].sort((a, b) => Math.abs(d[KEY[b]]) - Math.abs(d[KEY[a]]))[0];
-    return h('p', { id: 'moved', class: 'moved' }, `Largest difference: ${KEY[top]} ${fmtDelta(d[KEY[top]], 4)} nats (${pair}); no intervals were computed (bootstrap off), so no difference is called a move.`);
-  }
-  const moved = COMPONENTS.filter((c) => r.moved.includes(KEY[c])).sort((a, b) => Math.abs(d[KEY[b]]) - Math.abs(d[KEY[a]]));
-  const say = (c: CompareComponentName) => `${KEY[c]} ${fmtDelta(d[KEY[c]], 4)} ${fmtInterval(iv[KEY[c]])}`;
-  const noise = s.significance.seedNoise[run]
-    ? `Intervals at ${levelText(s)} include the samples' noise and the estimator's seed-to-seed noise (both runs were estimated with replicates).`
-    : `Intervals at ${levelText(s)} (paired bootstrap, ${s.significance.replicates} replicates) cover the samples' noise; estimate both runs with replicates to include the estimator's seed-to-seed noise.`;
-  if (moved.length) {
-    const rest = COMPONENTS.filter((c) => !moved.includes(c));
+    const top = byAbsDelta(d)[0];
     return h('div', { id: 'moved', class: 'moved' },
-      h('p', null, h('strong', { id: 'moved-headline' }, `${moved.map((c) => `${KEY[c]} moved: ${fmtDelta(d[KEY[c]], 4)} nats`).join('; ')}`), ` (${pair}; ${moved.map((c) => `${KEY[c]} ${fmtInterval(iv[KEY[c]])}`).join(', ')}).`,
-        rest.length ? ` Within noise: ${rest.map(say).join(', ')}.` : ''),
-      h('p', { class: 'muted small' }, noise));
+      h('p', null, h('strong', { id: 'moved-headline' }, 'No intervals'), ` (${pair}; the bootstrap is off, lsmi.estimator.bootstrap = 0), so no difference is called a move. Largest: ${KEY[top]} ${fmtDelta(d[KEY[top]], 4)} nats.`));
   }
-  const top = [...COMPONENTS].sort((a, b) => Math.abs(d[KEY[b]]) - Math.abs(d[KEY[a]]))[0];
+  const say = (c: CompareComponentName) => `${KEY[c]} ${fmtDelta(d[KEY[c]], 4)} ${fmtDeltaInterval(iv[KEY[c]], 4)}`;
+  const noise = s.significance.seedNoise[run]
+    ? `${levelText(s)} paired-bootstrap intervals (${s.significance.replicates.toLocaleString('en-US')} replicates) of the samples' noise and the estimator's seed-to-seed noise (both runs were estimated with replicates).`
+    : `${levelText(s)} paired-bootstrap intervals (${s.significance.replicates.toLocaleString('en-US')} replicates) cover the samples' noise; estimate both runs with replicates to include the estimator's seed-to-seed noise.`;
+  const moved = r.moved.map((a) => COMPONENTS.find((c) => KEY[c] === a)!).filter(Boolean);
+  if (moved.length) {
+    const rest = byAbsDelta(d, COMPONENTS.filter((c) => !moved.includes(c)));
+    return h('div', { id: 'moved', class: 'moved' },
+      h('p', null,
+        h('strong', { id: 'moved-headline' }, moved.map((c) => `${KEY[c]} moved: ${say(c).slice(KEY[c].length + 1)} nats`).join('; ')),
+        ` (${pair}).`,
+        rest.length ? ` Within noise: ${rest.map(say).join(', ')}.` : ''),
+      h('p', { class: 'muted small', id: 'noise-note' }, noise));
+  }
+  const [top, ...rest] = byAbsDelta(d);
   return h('div', { id: 'moved', class: 'moved' },
-    h('p', null, h('strong', { id: 'moved-headline' }, 'No component moved beyond noise'), ` (${pair}): every ${levelText(s)} interval includes 0. Largest: ${say(top)} nats; then ${COMPONENTS.filter((c) => c !== top).map(say).join(', ')}.`),
-    h('p', { class: 'muted small' }, noise));
+    h('p', null, h('strong', { id: 'moved-headline' }, 'No component moved beyond noise'), ` (${pair}): every ${levelText(s)} interval includes 0. Largest: ${say(top)} nats; then ${rest.map(say).join(', ')}.`),
+    h('p', { class: 'muted small', id: 'noise-note' }, noise));
 }
 
 /** R, U1, U2, S: one bar per run (common samples), side by side. */
@@ -252,32 +251,41 @@ function groupedBars(s: ComparisonSummary): SVGSVGElement {
   return root;
 }
 
+/**
+ * Dataset R, U1, U2, S: one row per component (so it stays narrow at half the editor width), one
+ * column per run (its mean over the common samples), then Δ = run − baseline with its interval
+ * for every other run.
+ */
 function datasetTable(s: ComparisonSummary): HTMLElement {
-  const head = h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'run'),
-    ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, KEY[c])),
-    ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, `Δ${KEY[c]} [${levelText(s)} interval]`))));
-  const body = h('tbody', null, ...s.runs.map((r, k) => h('tr', { 'data-run': k },
-    h('th', { scope: 'row' }, runSwatch(k), r.label),
-    ...COMPONENTS.map((c) => h('td', { class: 'num', title: `all ${r.n} samples of this run: ${fmt(r.dataset.adjusted[KEY[c]], 4)}` }, fmt(r.common[KEY[c]], 4))),
-    ...COMPONENTS.map((c) => (k === s.baseline ? h('td', { class: 'num muted' }, '—') : deltaCell(r.datasetDelta[KEY[c]], r.deltaIntervals?.[KEY[c]], 4))))));
+  const others = s.runs.map((r, k) => ({ r, k })).filter((x) => x.k !== s.baseline);
+  const base = s.runs[s.baseline];
+  const head = h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'nats'),
+    ...s.runs.map((r, k) => h('th', { scope: 'col', class: 'num', 'data-run': k }, runSwatch(k), r.label, k === s.baseline ? h('span', { class: 'muted small' }, ' (baseline)') : '')),
+    ...others.map(({ r, k }) => h('th', { scope: 'col', class: 'num', 'data-delta': k, title: `Δ = ${r.label} − ${base.label}, with its ${levelText(s)} paired-bootstrap interval` },
+      `Δ ${levelText(s)} interval`, others.length > 1 ? h('span', { class: 'muted small' }, ` (${r.label})`) : ''))));
+  const body = h('tbody', null, ...COMPONENTS.map((c) => h('tr', { 'data-component': c },
+    h('th', { scope: 'row', title: NAME[c] }, KEY[c]),
+    ...s.runs.map((r) => h('td', { class: 'num', title: `${KEY[c]} of ${r.label} over the ${s.nCommon.toLocaleString('en-US')} common samples; all ${r.n.toLocaleString('en-US')} samples of this run: ${fmt(r.dataset.adjusted[KEY[c]], 4)}` }, fmt(r.common[KEY[c]], 4))),
+    ...others.map(({ r }) => deltaCell(r.datasetDelta[KEY[c]], r.deltaIntervals?.[KEY[c]], r.moved.includes(KEY[c]), 4)))));
   return h('div', { class: 'table-scroll' }, h('table', { id: 'dataset-table' }, head, body));
 }
 
 /**
- * A Δ with its interval: coloured (gain / loss) only beyond noise; within noise greyed out and
- * marked "~" (not by colour alone), with the reason in its tooltip.
+ * A Δ with its interval. `beyond` is the engine's verdict (the interval excludes 0): then coloured
+ * (gain / loss); within noise greyed out and marked "~" (not by colour alone), the reason in its
+ * tooltip and its accessible name.
  */
-function deltaCell(v: number | null | undefined, iv: { lo: number; hi: number } | null | undefined, digits = 3): HTMLElement {
+function deltaCell(v: number | null | undefined, iv: { lo: number; hi: number } | null | undefined, beyond: boolean, digits = 3): HTMLElement {
   // the Δ, then its interval (kept on one line; in a narrow panel it wraps below the Δ as a whole)
-  const parts = (mark: boolean) => [
+  const within = !!iv && !beyond;
+  const parts = [
     h('span', { class: 'nowrap' }, fmtDelta(v, digits)),
     iv ? ' ' : '',
-    iv ? h('span', { class: 'nowrap interval-text' }, fmtInterval(iv, digits), mark ? h('span', { class: 'noise-mark', 'aria-label': 'within noise' }, ' ~') : '') : '',
+    iv ? h('span', { class: 'nowrap interval-text' }, fmtDeltaInterval(iv, digits), within ? h('span', { class: 'noise-mark', 'aria-hidden': 'true' }, ' ~') : '') : '',
+    within ? h('span', { class: 'visually-hidden' }, ' (within noise)') : '',
   ];
-  if (iv && !beyondNoise(iv)) {
-    return h('td', { class: 'num within-noise', title: `within noise: the interval ${fmtInterval(iv, digits)} includes 0` }, ...parts(true));
-  }
-  return h('td', { class: `num ${iv ? deltaClass(v) : ''}`, title: iv ? `beyond noise: the interval ${fmtInterval(iv, digits)} excludes 0` : 'no interval (fewer than 2 samples, or no bootstrap)' }, ...parts(false));
+  if (within) return h('td', { class: 'num within-noise', title: `within noise: the interval ${fmtDeltaInterval(iv, digits)} includes 0` }, ...parts);
+  return h('td', { class: `num ${iv ? deltaClass(v) : ''}`, title: iv ? `beyond noise: the interval ${fmtDeltaInterval(iv, digits)} excludes 0` : 'no interval (fewer than 2 samples, or no bootstrap)' }, ...parts);
 }
 
 function deltaClass(v: number | null | undefined): string {
@@ -285,27 +293,45 @@ function deltaClass(v: number | null | undefined): string {
   return v > 0 ? 'gain' : 'loss';
 }
 
+/** At most this many classes per direction in the list above the class table (the rest counted). */
+const SHIFTS_LISTED = 3;
+
 function classShifts(s: ComparisonSummary, run: number): Node {
+  // every class's shift with the engine's verdict (the host sends them all, not only the largest)
   const shift = s.shifts.find((x) => x.run === run)?.shifts;
+  const beyond = new Set<string>();
+  if (shift) for (const c of COMPONENTS) for (const x of [...shift[c].gained, ...shift[c].lost]) if (x.significant) beyond.add(`${c}:${x.index}`);
   const lines: Node[] = [];
-  if (shift) {
-    const say = (c: CompareComponentName, dir: 'gained' | 'lost') => {
-      const list = shift[c][dir].filter((x) => x.significant).slice(0, 3);
-      return list.length ? `${dir} ${NAME[c]}: ${list.map((x) => `${x.name} ${fmtDelta(x.delta)} ${fmtInterval(x.interval, 3)} (n ${x.n})`).join(', ')}` : '';
+  if (shift && s.significance.replicates > 0) {
+    const say = (c: CompareComponentName, dir: 'gained' | 'lost'): Node | null => {
+      const all = shift[c][dir].filter((x) => x.significant);
+      if (!all.length) return null;
+      const more = all.length - SHIFTS_LISTED;
+      return h('li', { 'data-shift': `${c}-${dir}` },
+        h('span', { class: 'shift-what' }, `${dir === 'gained' ? 'Gained' : 'Lost'} ${NAME[c]}: `),
+        ...all.slice(0, SHIFTS_LISTED).flatMap((x, k) => [
+          k ? ', ' : '',
+          h('span', { class: 'nowrap' }, `${x.name} ${fmtDelta(x.delta)}`),
+          ' ',
+          h('span', { class: 'nowrap muted' }, `${fmtDeltaInterval(x.interval)} (n ${x.n})`),
+        ]),
+        more > 0 ? ` and ${more} more` : '');
     };
-    const parts = COMPONENTS.flatMap((c) => [say(c, 'gained'), say(c, 'lost')]).filter(Boolean);
+    const items = COMPONENTS.flatMap((c) => [say(c, 'gained'), say(c, 'lost')]).filter((x): x is Node => !!x);
     const tested = s.perClass.filter((pc) => pc.n >= 2).length;
     lines.push(
-      parts.length
-        ? h('p', { id: 'shift-summary' }, `Classes that moved beyond noise: ${parts.join('; ')}.`)
-        : h('p', { id: 'shift-summary' }, h('strong', null, 'No class moved beyond noise'), ` in any component (intervals simultaneous over the ${tested} classes at ${levelText(s)}).`),
+      items.length
+        ? h('div', { id: 'shift-summary' }, h('p', null, h('strong', null, 'Classes that moved beyond noise'), ` (${levelText(s)} intervals, simultaneous over the ${tested} classes):`), h('ul', { class: 'shift-list' }, ...items))
+        : h('p', { id: 'shift-summary' }, h('strong', null, 'No class moved beyond noise'), ` in any component (${levelText(s)} intervals, simultaneous over the ${tested} classes).`),
     );
+  } else if (shift) {
+    lines.push(h('p', { id: 'shift-summary' }, h('strong', null, 'No intervals'), ' (the bootstrap is off, lsmi.estimator.bootstrap = 0), so no class shift is called beyond noise.'));
   }
   const rows = [...s.perClass].filter((pc) => pc.n > 0).sort((a, b) => (b.delta[run]?.S ?? 0) - (a.delta[run]?.S ?? 0));
   const t = h('table', { id: 'class-shifts' },
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'class'), h('th', { scope: 'col', class: 'num' }, 'n'),
       ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, `Δ${KEY[c]}`)),
-      h('th', { scope: 'col', class: 'num' }, `S ${s.runs[s.baseline].label} → ${s.runs[run].label}`))),
+      h('th', { scope: 'col', class: 'num', title: `S of the class in ${s.runs[s.baseline].label} → in ${s.runs[run].label}` }, 'S, baseline → run'))),
     h('tbody', null, ...rows.map((pc) => {
       const b = h('button', { type: 'button', class: 'link', title: `Movers of class ${pc.name}` }, pc.name);
       b.addEventListener('click', () => {
@@ -318,11 +344,11 @@ function classShifts(s: ComparisonSummary, run: number): Node {
       return h('tr', { 'data-class': pc.index },
         h('td', null, b),
         h('td', { class: 'num' }, String(pc.n)),
-        ...COMPONENTS.map((c) => deltaCell(pc.delta[run]?.[KEY[c]], pc.deltaIntervals[run]?.[KEY[c]])),
+        ...COMPONENTS.map((c) => deltaCell(pc.delta[run]?.[KEY[c]], pc.deltaIntervals[run]?.[KEY[c]], beyond.has(`${c}:${pc.index}`))),
         h('td', { class: 'num muted' }, `${fmt(pc.means[s.baseline]?.S)} → ${fmt(pc.means[run]?.S)}`));
     })));
   return h('div', null, ...lines, h('div', { class: 'table-scroll' }, t),
-    h('p', { class: 'muted small' }, `Sorted by ΔS. Each Δ with its interval, simultaneous over the classes at ${levelText(s)}; green: more in the compared run, red: less, beyond noise; greyed and marked ~: within noise. Click a class for its movers.`));
+    h('p', { class: 'muted small' }, `Sorted by ΔS. Each Δ with its ${levelText(s)} interval, simultaneous over the classes; green: more in the compared run, red: less, beyond noise; greyed and marked ~: within noise. Click a class for its movers.`));
 }
 
 function deltaHistogram(s: ComparisonSummary, c: CompareComponentName, run: number): HTMLElement {
@@ -422,17 +448,23 @@ function moversSection(s: ComparisonSummary): Node[] {
     save({ component: v as MoverComponentName });
     requery();
   });
+  // ranking by |Δ| relative to the samples' own seed-to-seed noise needs it in both runs (the engine's hasPairStability)
   const stable = s.runs[runIndex(s)].hasStability && s.runs[s.baseline].hasStability;
   if (!stable && state.order === 'stable') save({ order: 'abs' });
-  const orderSel = singleSelect('mover-order', 'Order', [['abs', 'largest |Δ|'], ['gain', 'largest gain'], ['loss', 'largest loss'], ['stable', 'largest |Δ| relative to stability']], state.order ?? 'abs', (v) => {
+  const stableWhy = 'Needs per-sample stability in both runs: estimate them with replicates (setting lsmi.estimator.replicates, or lsmi estimate --replicates R).';
+  const orderSel = singleSelect('mover-order', 'Order', [
+    ['abs', 'largest |Δ|'], ['gain', 'largest gain'], ['loss', 'largest loss'],
+    ['stable', stable ? 'largest |Δ| relative to stability' : 'largest |Δ| relative to stability (needs replicates)'],
+  ], state.order ?? 'abs', (v) => {
     save({ order: v as MoverOrderName });
     requery();
   });
   const stableOption = orderSel.querySelector('vscode-option[value="stable"]') as HTMLElement | null;
-  if (stableOption && !stable) {
-    stableOption.setAttribute('disabled', '');
-    stableOption.title = 'Needs per-sample stability in both runs: estimate them with replicates (lsmi estimate --replicates R, or the setting lsmi.estimator.replicates).';
+  if (stableOption) {
+    if (!stable) stableOption.setAttribute('disabled', '');
+    stableOption.setAttribute('description', stable ? "|Δ| divided by √(sd² in the baseline + sd² in the run): the samples' own seed-to-seed noise" : stableWhy);
   }
+  orderSel.title = stable ? 'Order of the movers' : `Order of the movers. "Relative to stability": ${stableWhy}`;
   const classSel = singleSelect('mover-class', 'Filter by class', [['', 'All classes'], ...s.classNames.map((n, k): [string, string] => [String(k), `${k}: ${n}`])],
     state.classFilter === undefined ? '' : String(state.classFilter), (v) => {
       save({ classFilter: v === '' ? undefined : Number(v) });
@@ -462,17 +494,20 @@ function moversSection(s: ComparisonSummary): Node[] {
     { cls: 'c-class', header: 'class', cell: (r) => r.class },
     { cls: 'c-moved', header: 'moved', cell: (r) => r.component },
     { cls: 'c-delta', header: 'Δ', num: true, cell: (r) => fmtDelta(r.delta), cellClass: (r) => cls(r.delta) },
-    ...COMPONENTS.map((c): Column<MoverRow> => ({ cls: 'c-delta', header: `Δ${c}`, num: true, cell: (r) => fmtDelta(r.deltas[c]), cellClass: (r) => cls(r.deltas[c]) })),
-    { cls: 'c-run', header: 'baseline → run', num: true, cell: (r) => `${fmt(r.baseline[r.component])} → ${fmt(r.value[r.component])}`, cellClass: () => 'muted' },
+    // the samples' own seed-to-seed noise next to their Δ (both runs estimated with replicates)
     ...(stable
       ? [
           { cls: 'c-noise', header: 'noise sd', num: true, cell: (r: MoverRow) => fmt(r.stability), cellClass: () => 'muted' },
           { cls: 'c-noise', header: '|Δ| / sd', num: true, cell: (r: MoverRow) => (r.stability && r.stability > 0 ? fmt(Math.abs(r.delta) / r.stability, 1) : '—') },
         ]
       : []),
+    ...COMPONENTS.map((c): Column<MoverRow> => ({ cls: 'c-delta', header: `Δ${c}`, num: true, cell: (r) => fmtDelta(r.deltas[c]), cellClass: (r) => cls(r.deltas[c]) })),
+    { cls: 'c-run', header: 'baseline → run', num: true, cell: (r) => `${fmt(r.baseline[r.component])} → ${fmt(r.value[r.component])}`, cellClass: () => 'muted' },
   ];
   table = new VirtualTable<MoverRow>({
     id: 'movers',
+    // the noise columns need the room: a minimum width, scrolled sideways in a narrow panel
+    wide: stable,
     label: 'Biggest movers: arrow keys move, Enter expands a sample',
     columns,
     key: (r) => r.index,

@@ -24,7 +24,7 @@ import { setSelectValue, singleSelect } from '../shared/elements';
 import { discriminatorsView, warningsView } from './discriminators';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, VirtualTable } from '../shared/virtualTable';
-import { announceReady, connect, fmt, h } from '../shared/vscode';
+import { announceReady, connect, fmt, fmtInterval, h } from '../shared/vscode';
 
 /** The sortable columns (the protocol's SORT_COLUMNS; webviews import types only); the *_sd ones only with stability. */
 const SORT_COLUMNS: readonly SortColumn[] = ['r', 'u1', 'u2', 's', 'i1', 'i2', 'i12'];
@@ -86,6 +86,8 @@ function onMessage(m: ResultsPanelToWebview): void {
       if (state.file !== m.overview.file) state = { file: m.overview.file };
       save({ file: m.overview.file });
       overview = m.overview;
+      // the Categories tab asks for its ranking of these results (an older ranking is another file's)
+      ranking = undefined;
       app.replaceChildren(...view(m.overview));
       const expanded = state.expanded;
       if (expanded !== undefined) focusSample(expanded, false);
@@ -235,12 +237,17 @@ function showSamples(patch: Partial<ResultsPanelState>): void {
 
 // ---------------------------------------------------------------------------------------------- overview
 
+/** "95 % bootstrap interval, 1000 replicates, seed 0": how the cards' intervals were made. */
+function intervalCaption(iv: NonNullable<ResultsOverview['dataset']['intervals']>): string {
+  return `${Math.round(iv.level * 100)} % bootstrap interval, ${iv.replicates.toLocaleString('en-US')} replicates, seed ${iv.seed}`;
+}
+
 function atomTooltip(o: ResultsOverview, key: keyof AtomValues): string {
   const d = o.dataset;
   const iv = d.intervals;
   const ivText = iv
-    ? `\n${Math.round(iv.level * 100)} % bootstrap interval: adjusted [${fmt(iv.adjusted[key].lo, 4)}, ${fmt(iv.adjusted[key].hi, 4)}], raw [${fmt(iv.raw[key].lo, 4)}, ${fmt(iv.raw[key].hi, 4)}] (${iv.replicates} replicates, ${iv.method})`
-    : '';
+    ? `\n${intervalCaption(iv)}: adjusted ${fmtInterval(iv.adjusted[key], 4)}, raw ${fmtInterval(iv.raw[key], 4)} (${iv.method})`
+    : '\nno interval (results estimated before 0.3, or with the bootstrap off)';
   return `${key}: adjusted ${fmt(d.adjusted[key], 4)} nats, raw ${fmt(d.raw[key], 4)} nats${ivText}\nadjustment: ${BRANCH[d.branch] ?? d.branch}; adj = ${fmt(d.adj, 4)}\nClick to list the samples with the highest ${key.toLowerCase()}.`;
 }
 
@@ -249,8 +256,8 @@ function overviewView(o: ResultsOverview): Node[] {
   const stats = h('div', { class: 'stats', id: 'dataset' },
     ...ATOMS.map((a) => {
       const iv = o.dataset.intervals?.adjusted[a.key];
-      const ivText = iv ? `[${fmt(iv.lo, 3)}, ${fmt(iv.hi, 3)}]` : '';
-      const card = h('button', { type: 'button', class: `stat stat-${a.col}`, id: `stat-${a.key}`, title: atomTooltip(o, a.key), 'aria-label': `${a.key}, ${atomLabel(o.modalityNames, a.key)}: ${fmt(d[a.key], 4)} nats${iv ? `, ${Math.round(o.dataset.intervals!.level * 100)} % interval ${fmt(iv.lo, 3)} to ${fmt(iv.hi, 3)}` : ''} (raw ${fmt(o.dataset.raw[a.key], 4)}). Show the top samples by ${a.col}.` },
+      const ivText = fmtInterval(iv);
+      const card = h('button', { type: 'button', class: `stat stat-${a.col}`, id: `stat-${a.key}`, title: atomTooltip(o, a.key), 'aria-label': `${a.key}, ${atomLabel(o.modalityNames, a.key)}: ${fmt(d[a.key], 4)} nats${iv ? `, ${Math.round(o.dataset.intervals!.level * 100)} % interval ${fmt(iv.lo)} to ${fmt(iv.hi)}` : ''} (raw ${fmt(o.dataset.raw[a.key], 4)}). Show the top samples by ${a.col}.` },
         h('span', { class: 'stat-key' }, a.key),
         h('span', { class: 'stat-value' }, fmt(d[a.key], 4)),
         iv ? h('span', { class: 'stat-interval', id: `interval-${a.key}` }, ivText) : null,
@@ -265,10 +272,10 @@ function overviewView(o: ResultsOverview): Node[] {
     stats,
     compositionBar(d, 'composition', 'Composition of the label information'),
     legend(o.modalityNames),
-    h('p', { class: 'muted small' }, `Adjustment: ${BRANCH[o.dataset.branch] ?? o.dataset.branch} (adj = ${fmt(o.dataset.adj, 4)}). Hover a value for its raw mean; click it for the top samples.`),
+    h('p', { class: 'muted small' }, `Adjustment: ${BRANCH[o.dataset.branch] ?? o.dataset.branch} (adj = ${fmt(o.dataset.adj, 4)}). Hover a value for its raw mean and interval; click it for the top samples.`),
     ...(o.dataset.intervals
       ? [h('p', { class: 'muted small explain', id: 'interval-help' },
-          `[lo, hi]: the ${Math.round(o.dataset.intervals.level * 100)} % bootstrap interval (${o.dataset.intervals.replicates} replicates over samples): the range the value would plausibly take on another sample of this size; two values whose intervals overlap are not known to differ.`)]
+          `[lo, hi]: ${intervalCaption(o.dataset.intervals)} (samples resampled; the RUS adjustment in every replicate): the range the value would plausibly take on another sample of this size, so two values whose intervals overlap are not known to differ.`)]
       : []),
     ...(o.stability
       ? [h('p', { class: 'muted small', id: 'stability-note' }, `Estimated with ${o.stability.replicates} replicate fits: each sample's standard deviation (r_sd … s_sd) is in the samples table; mean per-sample sd: ${ATOMS.map((a) => `${a.col} ${fmt(o.stability!.meanSampleSd[a.key])}`).join(', ')}.`)]
@@ -450,25 +457,29 @@ function requestRanking(): void {
 }
 
 const NORMALISED_HELP =
-  "Normalised: each value divided by the label's surprisal −log p(y), i.e. the share of the label's information that is redundant, unique or synergistic, so that rare and frequent classes compare fairly (rare labels carry more information).";
+  "Normalised: each value divided by the label's surprisal −log p(y), i.e. the share of the label's information that is redundant, unique or synergistic, so rare and frequent classes compare fairly (a rare label carries more information).";
 
 function categoriesView(o: ResultsOverview): Node[] {
   const hasIntervals = o.perClass.some((c) => !!c.intervals);
   const hasSurprisal = o.perClass.some((c) => typeof c.surprisal === 'number');
+  const level = Math.round((o.dataset.intervals?.level ?? 0.95) * 100);
   const top3 = h('div', { id: 'table3-host' });
   const body = h('div', { id: 'categories-body' });
   const hidden = h('p', { id: 'min-n-note', class: 'muted small', role: 'status' });
+  const foot = h('p', { class: 'muted small', id: 'categories-foot' });
   renderCategories = () => {
     const rk = ranking;
     if (!rk) {
       body.replaceChildren(h('p', { class: 'muted' }, 'Ranking the classes…'));
       return;
     }
-    top3.replaceChildren(table3(o, rk));
-    body.replaceChildren(...rankedView(o, rk, state.rankBy ?? 's'));
+    top3.replaceChildren(h('div', { class: 'table-scroll' }, table3(o, rk)));
+    body.replaceChildren(...rankedView(o, rk, state.rankBy ?? 's', level));
+    const shown = rk.byAtom.s.length;
     hidden.textContent = rk.excluded
-      ? `${rk.excluded} class${rk.excluded === 1 ? '' : 'es'} with n < ${rk.request.minN} hidden (their means are too uncertain to rank); lower the minimum n to see ${rk.excluded === 1 ? 'it' : 'them'}.`
+      ? `${rk.excluded} class${rk.excluded === 1 ? '' : 'es'} with n < ${rk.request.minN} hidden (too few samples to rank fairly); ${shown ? `${shown} shown; ` : ''}lower the minimum n to see ${rk.excluded === 1 ? 'it' : 'them'}.`
       : `Every class has n ≥ ${rk.request.minN}.`;
+    foot.textContent = `Per-class means (adjusted${rk.request.normalised ? ', divided by −log p(y): shares of the label\'s information' : ', in nats'}) with ${hasIntervals ? `their ${level} % t intervals` : 'no intervals (results estimated before 0.3: estimate again for intervals)'}. Click a class to list its samples.`;
   };
   const rankButtons = ATOMS.map((a) => {
     const b = h('button', { type: 'button', class: 'chip-toggle', id: `rank-${a.col}`, 'aria-pressed': String((state.rankBy ?? 's') === a.col), title: `Rank classes by ${a.name.toLowerCase()}` }, a.key);
@@ -483,7 +494,9 @@ function categoriesView(o: ResultsOverview): Node[] {
     const label = m === 'mean' ? 'mean' : 'lower bound';
     const title = m === 'mean'
       ? 'Rank by the class mean'
-      : 'Rank by the lower end of the class interval (conservative): a small class with a wide interval ranks below a large one with the same mean';
+      : hasIntervals
+        ? `Rank by the lower end of the class's ${level} % interval (conservative): a small class with a wide interval ranks below a large one with the same mean`
+        : 'These results carry no class intervals (estimated before 0.3): estimate again to rank by the lower bound';
     const b = h('button', { type: 'button', class: 'chip-toggle', id: `rank-mode-${m}`, 'aria-pressed': String((state.rankMode ?? 'mean') === m), title, disabled: m === 'lower' && !hasIntervals ? true : undefined }, label);
     b.addEventListener('click', () => {
       save({ rankMode: m });
@@ -492,13 +505,13 @@ function categoriesView(o: ResultsOverview): Node[] {
     });
     return b;
   });
-  const minN = h('vscode-textfield', { id: 'min-n', type: 'number', min: '0', value: String(state.minN ?? DEFAULT_MIN_N), 'aria-label': 'Minimum class size', title: 'Classes with fewer samples are left out of the rankings' }) as HTMLElement & { value: string };
+  const minN = h('vscode-textfield', { id: 'min-n', type: 'number', min: '0', value: String(state.minN ?? DEFAULT_MIN_N), 'aria-label': 'Minimum class size n', title: 'Classes with fewer samples are left out of the rankings (their means are too uncertain)' }) as HTMLElement & { value: string };
   let timer: ReturnType<typeof setTimeout> | undefined;
   minN.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      const v = Math.max(0, Math.floor(Number(minN.value)));
-      if (!Number.isFinite(v)) return;
+      const v = Math.floor(Number(minN.value));
+      if (minN.value.trim() === '' || !Number.isFinite(v) || v < 0) return;
       save({ minN: v });
       requestRanking();
     }, 250);
@@ -513,8 +526,9 @@ function categoriesView(o: ResultsOverview): Node[] {
   return [
     h('div', { class: 'controls', role: 'group', 'aria-label': 'Ranking' },
       h('span', { class: 'muted' }, 'Rank by'), ...rankButtons,
-      h('span', { class: 'muted' }, 'using the'), ...modeButtons,
-      h('label', { for: 'min-n', class: 'muted' }, 'min n'), minN,
+      h('span', { class: 'muted' }, 'using the'), ...modeButtons),
+    h('div', { class: 'controls', role: 'group', 'aria-label': 'Classes shown' },
+      h('label', { for: 'min-n', class: 'muted' }, 'Minimum n'), minN,
       norm),
     h('p', { class: 'muted small explain', id: 'normalised-help' }, NORMALISED_HELP),
     hidden,
@@ -523,19 +537,8 @@ function categoriesView(o: ResultsOverview): Node[] {
     h('h2', { id: 'categories-h' }, 'Classes ranked'),
     body,
     legend(o.modalityNames),
-    h('p', { class: 'muted small' }, `Per-class means in nats (adjusted${state.normalised ? ', divided by −log p(y)' : ''}), with ${hasIntervals ? 'the ranked component\'s 95 % t interval' : 'no intervals (results estimated before 0.3)'}. Click a class to list its samples.`),
+    foot,
   ];
-}
-
-type PerClass = ResultsOverview['perClass'][number];
-
-/** A class's value of one atom as the ranking shows it (divided by −log p(y) in the normalised view). */
-function shown(c: PerClass, key: keyof AtomValues, normalised: boolean): number {
-  return normalised ? (c.surprisal && c.surprisal > 0 ? c.adjusted[key] / c.surprisal : NaN) : c.adjusted[key];
-}
-
-function fmtIv(iv: { lo: number; hi: number } | null | undefined, digits = 3): string {
-  return iv ? `[${fmt(iv.lo, digits)}, ${fmt(iv.hi, digits)}]` : '—';
 }
 
 /** The paper's Table 3: per component, the top classes (as ranked) and the lowest. */
@@ -548,27 +551,31 @@ function table3(o: ResultsOverview, rk: ClassRanking): HTMLElement {
       const ranked = rk.byAtom[a.col];
       const link = (c: ClassRankRow) => {
         const v = rk.request.by === 'lower' ? c.interval?.lo : c.value;
-        const b = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${a.name.toLowerCase()} first; mean ${fmt(c.value)} ${fmtIv(c.interval)}` }, `${c.name} (${fmt(v)}; n ${c.n})`);
+        const b = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${a.name.toLowerCase()} first; mean ${fmt(c.value)} ${fmtInterval(c.interval)}, n ${c.n}` }, `${c.name} (${fmt(v)}; n ${c.n})`);
         b.addEventListener('click', () => showSamples({ classFilter: c.index, sort: a.col, desc: true, range: undefined }));
         return b;
       };
-      const join = (cs: ClassRankRow[]) => cs.map((c, k) => h('span', { class: 'nowrap' }, link(c), k < cs.length - 1 ? ', ' : ''));
+      // each class unbroken, the list wraps between them (a narrow panel)
+      const join = (cs: ClassRankRow[]) => cs.flatMap((c, k) => [h('span', { class: 'nowrap' }, link(c)), k < cs.length - 1 ? ', ' : '']);
       return h('tr', { id: `table3-${a.col}` },
         h('th', { scope: 'row' }, h('span', { class: `swatch seg-${a.col}` }), `${a.key} ${atomLabel(o.modalityNames, a.key).toLowerCase()}`),
-        h('td', null, ...join(ranked.slice(0, top))),
-        h('td', { class: 'muted' }, ...join(ranked.slice(-1))));
+        h('td', null, ...(ranked.length ? join(ranked.slice(0, top)) : ['—'])),
+        h('td', { class: 'muted' }, ...(ranked.length > top ? join(ranked.slice(-1)) : ['—'])));
     })));
 }
 
-function rankedView(o: ResultsOverview, rk: ClassRanking, by: RankBy): Node[] {
+/** Every class (n ≥ the minimum) ranked by one component: n, every atom (as ranked: normalised or not), the ranked atom's interval and composition. */
+function rankedView(o: ResultsOverview, rk: ClassRanking, by: RankBy, level: number): Node[] {
   const key = KEY_OF[by];
   const norm = rk.request.normalised;
   const byIndex = new Map(o.perClass.map((c) => [c.index, c]));
   const ranked = rk.byAtom[by].map((r) => ({ r, c: byIndex.get(r.index)! })).filter((x) => x.c);
+  if (!ranked.length) return [h('p', { class: 'muted', id: 'categories-empty' }, `No class has n ≥ ${rk.request.minN}: lower the minimum n.`)];
   const share = (a: AtomValues) => {
     const pos = ATOMS.reduce((s, x) => s + Math.max(0, a[x.key]), 0);
     return pos > 0 ? Math.max(0, a[key]) / pos : 0;
   };
+  const unit = norm ? 'share of −log p(y)' : 'nats';
   return [
     h('div', { class: 'table-scroll' },
       h('table', { id: 'categories', class: 'bars', 'aria-label': `Classes ranked by ${RANK_HELP[by]}${rk.request.by === 'lower' ? ' (lower bound of the interval)' : ''}${norm ? ', normalised by −log p(y)' : ''}` },
@@ -576,8 +583,8 @@ function rankedView(o: ResultsOverview, rk: ClassRanking, by: RankBy): Node[] {
           h('th', { scope: 'col', class: 'num' }, 'rank'),
           h('th', { scope: 'col' }, 'class'),
           h('th', { scope: 'col', class: 'num' }, 'n'),
-          ...ATOMS.map((a) => h('th', { scope: 'col', class: `num${a.col === by ? ' ranked' : ''}` }, a.key)),
-          h('th', { scope: 'col', class: 'num' }, `${key} 95 % interval`),
+          ...ATOMS.map((a) => h('th', { scope: 'col', class: `num${a.col === by ? ' ranked' : ''}`, title: `${a.name} (${unit})` }, a.key)),
+          h('th', { scope: 'col', class: 'num', title: `The ${level} % t interval of the class mean of ${key}${rk.request.by === 'lower' ? '; ranked by its lower end' : ''}` }, `${key} ${level} % interval`),
           h('th', { scope: 'col', class: 'num' }, `${key} share`),
           h('th', { scope: 'col' }, 'composition'))),
         h('tbody', null, ...ranked.map(({ r, c }, k) => {
@@ -586,12 +593,13 @@ function rankedView(o: ResultsOverview, rk: ClassRanking, by: RankBy): Node[] {
           return h('tr', { 'data-class': c.index },
             h('td', { class: 'num muted' }, String(k + 1)),
             h('td', null, show),
-            h('td', { class: 'num' }, String(c.n)),
+            h('td', { class: 'num' }, String(r.n)),
             ...ATOMS.map((a) => {
-              const v = shown(c, a.key, norm);
-              return h('td', { class: `num${v < 0 ? ' negative' : ''}${a.col === by ? ' ranked' : ''}`, title: `adjusted ${fmt(c.adjusted[a.key], 4)} nats, raw ${fmt(c.raw[a.key], 4)}${c.intervals?.[a.key] ? `, 95 % interval ${fmtIv(c.intervals[a.key], 4)}` : ''}` }, fmt(v));
+              const v = r.values[a.key];
+              const iv = r.intervals[a.key];
+              return h('td', { class: `num${v < 0 ? ' negative' : ''}${a.col === by ? ' ranked' : ''}`, title: `${a.key} of ${c.name}: ${fmt(v, 4)}${norm ? ' (share of −log p(y))' : ' nats'}${iv ? `, ${level} % interval ${fmtInterval(iv, 4)}` : ''}; adjusted ${fmt(c.adjusted[a.key], 4)} nats, raw ${fmt(c.raw[a.key], 4)}` }, fmt(v));
             }),
-            h('td', { class: 'num interval' }, fmtIv(r.interval)),
+            h('td', { class: 'num interval' }, r.interval ? fmtInterval(r.interval) : '—'),
             h('td', { class: 'num' }, `${Math.round(100 * share(c.adjusted))}%`),
             h('td', { class: 'bar-cell' }, compositionBar(c.adjusted, undefined, `${c.name} composition`)));
         })))),

@@ -63,8 +63,9 @@ export function sampleView(d: SampleDetail, ctx: SampleViewContext): HTMLElement
       waterfall(v, ctx.modalityNames),
       h('p', { class: 'muted small' }, `${d.sample_id} · ${d.className}${d.split ? ` · ${d.split}` : ''} · raw r ${fmt(v.r_raw)}, s ${fmt(v.s_raw)}`),
       d.stability
-        ? h('p', { class: 'small', id: 'sample-stability' },
-            `Stability over ${d.stability.replicates + 1} fits (seeds forked): ${(['r', 'u1', 'u2', 's'] as const).map((c) => `${c} ${fmt(v[c])} ± ${fmt(d.stability!.sd[c])}`).join(', ')} (± one standard deviation).`)
+        ? h('div', { class: 'small', id: 'sample-stability' },
+            h('p', null, `± one standard deviation over ${d.stability.replicates + 1} fits (this estimate and ${d.stability.replicates} replicate${d.stability.replicates === 1 ? '' : 's'} with forked seeds):`),
+            h('p', { class: 'sd-values' }, ...(['r', 'u1', 'u2', 's'] as const).flatMap((c, k) => [k ? ', ' : '', h('span', { class: 'nowrap', id: `sd-${c}` }, `${c} ${fmt(v[c])} ± ${fmt(d.stability!.sd[c])}`)])))
         : null),
     h('div', { class: 'detail-positions' }, h('h3', null, 'Where it stands'), ...positions));
 }

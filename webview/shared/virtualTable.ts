@@ -218,6 +218,11 @@ export class VirtualTable<R> {
     // prefetch the next page so fast scrolling rarely shows placeholders
     if (g.T > 0) this.fetchAround(Math.min(g.T - 1, first + Math.ceil(g.Vb / this.rowH) + PAGE / 2));
     this.tbody.replaceChildren(...rows);
+    if (this.o.wide && this.detailNode) {
+      // a wide table scrolls sideways in its box: the expanded sample stays in view, as wide as the box
+      this.detailNode.style.width = `${this.scroller.clientWidth}px`;
+      this.detailNode.style.transform = `translateX(${this.scroller.scrollLeft}px)`;
+    }
     // the body window clips below the header; its table is shifted by the partial first row
     this.body.style.height = `${g.Vb}px`;
     this.bodyTable.style.transform = `translateY(${-shift}px)`;

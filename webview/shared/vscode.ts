@@ -41,9 +41,24 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-/** A number with fixed digits; missing values (null, NaN) as an em dash. */
+/**
+ * A number with fixed digits, as the CLI prints it (`-0.0094`, `1.7075`); missing values (null,
+ * NaN) as an em dash. A value that rounds to zero has no sign: never "-0.0000".
+ */
 export function fmt(x: number | null | undefined, digits = 3): string {
-  return typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : x === null || x === undefined || Number.isNaN(x) ? '—' : String(x);
+  if (typeof x !== 'number' || !Number.isFinite(x)) return x === null || x === undefined || Number.isNaN(x) ? '—' : String(x);
+  const s = x.toFixed(digits);
+  return Number(s) === 0 ? Math.abs(x).toFixed(digits) : s;
+}
+
+/** An interval as every panel shows it: `[lo, hi]` with {@link fmt}'s digits; '' when there is none. */
+export function fmtInterval(iv: { lo: number; hi: number } | null | undefined, digits = 3): string {
+  return iv ? `[${fmt(iv.lo, digits)}, ${fmt(iv.hi, digits)}]` : '';
+}
+
+/** A signed interval of a difference: `[−0.0175, +0.0100]` with {@link fmtDelta}'s signs; '' when there is none. */
+export function fmtDeltaInterval(iv: { lo: number; hi: number } | null | undefined, digits = 3): string {
+  return iv ? `[${fmtDelta(iv.lo, digits)}, ${fmtDelta(iv.hi, digits)}]` : '';
 }
 
 /** A signed difference: +0.123 / −0.123. */

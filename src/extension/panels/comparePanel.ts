@@ -10,7 +10,9 @@ import {
   type Comparison,
   type MoversQuery,
   JOINED_COLUMNS,
+  classShifts,
   compareResults,
+  hasPairStability,
   readResultsForCompare,
   moversPage,
   moversRanking,
@@ -135,7 +137,11 @@ export class ComparePanel {
 
   private postSummary(): void {
     const cmp = this.cmp!;
-    this.post({ type: 'comparison', files: this.files, summary: jsonSafe(summarizeComparison(cmp, { top: 5, bins: 40 })) });
+    const summary = summarizeComparison(cmp, { top: 5, bins: 40 });
+    // every class's shift, not only the largest five per direction: the panel names the classes that
+    // moved beyond noise, which need not be the ones that moved most (a small class moves more)
+    summary.shifts = summary.shifts.map((x) => ({ ...x, shifts: classShifts(cmp, x.run) }));
+    this.post({ type: 'comparison', files: this.files, summary: jsonSafe(summary) });
   }
 
   private query(r: Omit<MoversRequest, 'offset' | 'limit' | 'gen'>): MoversQuery {
@@ -144,7 +150,8 @@ export class ComparePanel {
     return {
       run,
       component: r.component === 'any' || (COMPARE_COMPONENTS as readonly string[]).includes(r.component) ? r.component : 'any',
-      order: r.order === 'gain' || r.order === 'loss' || r.order === 'stable' ? r.order : 'abs',
+      // 'stable' only where both runs carry per-sample stability (the webview disables it otherwise)
+      order: r.order === 'gain' || r.order === 'loss' || (r.order === 'stable' && hasPairStability(cmp, run)) ? r.order : 'abs',
       classes: typeof r.classFilter === 'number' ? [r.classFilter] : undefined,
       split: (SPLITS as readonly string[]).includes(r.split ?? '') ? (r.split as (typeof SPLITS)[number]) : undefined,
       search: typeof r.search === 'string' && r.search.trim() ? r.search : undefined,
