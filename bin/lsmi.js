@@ -25,6 +25,10 @@ function watchLauncher() {
   if (!process.env.npm_command && !process.env.npm_execpath) return;
   const parent = process.ppid;
   const npm = npmAncestor(parent);
+  // npm's own shell (`sh -c lsmi ...`) without npm above it, or no parent at all: npx went before
+  // this process got here
+  const shell = processInfo(parent);
+  const goneAlready = parent === 1 || (npm === undefined && !!shell && /^\S*sh -c (-- )?'?(\S*[\\/])?lsmi'?(\s|$)/.test(shell.command));
   const alive = (pid) => {
     try {
       process.kill(pid, 0);
@@ -41,15 +45,27 @@ function watchLauncher() {
   if (viaShell) process.on('SIGCONT', () => (quietUntil = Date.now() + 1000));
   let fired = false;
   let confirming = false;
-  // signalled directly (Ctrl-C reaches the whole process group): the shell woke for the same signal
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => (fired = true, clearInterval(timer)));
+  // signalled directly (Ctrl-C reaches the whole process group): the shell woke for the same signal.
+  // Before the command line handles signals (or after), this listener is the only one: stop as the
+  // signal would have
+  const codes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+  for (const s of Object.keys(codes)) {
+    process.on(s, () => {
+      fired = true;
+      clearInterval(timer);
+      if (process.listenerCount(s) === 1) {
+        process.stderr.write(`lsmi: interrupted (${s})\n`);
+        process.exit(codes[s]);
+      }
+    });
+  }
   const fire = (signal) => {
     clearInterval(timer);
     if (!fired) process.kill(process.pid, signal);
     fired = true;
   };
   const timer = setInterval(() => {
-    if (process.ppid !== parent || (npm !== undefined && !alive(npm))) return fire('SIGHUP');
+    if (goneAlready || process.ppid !== parent || (npm !== undefined && !alive(npm))) return fire('SIGHUP');
     if (wakeups === undefined) return;
     const now = Date.now();
     const gap = now - last;
@@ -108,8 +124,9 @@ function processInfo(pid) {
   }
 }
 
-const m = require(cli);
+// before loading the CLI (which takes a while): a launcher that goes in the meantime is noticed
 watchLauncher();
+const m = require(cli);
 (m.runCli ? m.runCli(process.argv.slice(2)) : m.main(process.argv.slice(2))).then((code) => {
   process.exitCode = code;
 });

@@ -333,11 +333,13 @@ function alive(pid: number): boolean {
   }
 }
 
-function argv0(pid: number): string {
+/** Whether a process is node running the lsmi bin (not npx's own node, whose arguments name the run too). */
+function isLsmiNode(pid: number): boolean {
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    const [exe, script] = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return /(^|\/)node$/.test(exe) && /(^|\/)lsmi(\.js)?$/.test(script ?? '');
   } catch {
-    return '';
+    return false;
   }
 }
 
@@ -381,7 +383,7 @@ describe('through npx (npm → sh → node), signals reach the estimate', { skip
       const f = folder('npx');
       const run = copyRun('slow', f);
       const p = start('npx', ['lsmi', 'estimate', run, '--replicates', '5', ...QUICK], { detached: true });
-      const lsmiNode = () => processesWith(run).find((pid) => /(^|\/)node$/.test(argv0(pid)));
+      const lsmiNode = () => processesWith(run).find(isLsmiNode);
       try {
         await until(() => lsmiNode() !== undefined, 60000, 'the lsmi process');
         const pid = lsmiNode()!;
@@ -400,7 +402,7 @@ describe('through npx (npm → sh → node), signals reach the estimate', { skip
     const f = folder('npx-stop');
     const run = copyRun('slow', f);
     const p = start('npx', ['lsmi', 'estimate', run, ...QUICK], { detached: true });
-    const lsmiNode = () => processesWith(run).find((pid) => /(^|\/)node$/.test(argv0(pid)));
+    const lsmiNode = () => processesWith(run).find(isLsmiNode);
     try {
       await until(() => lsmiNode() !== undefined, 60000, 'the lsmi process');
       await sleep(1000);
