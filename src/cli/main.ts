@@ -1,14 +1,17 @@
 /**
  * `lsmi`: the command line on the same engine as the extension.
- * Exit codes: 0 success, 1 a problem with the input (message on stderr), 2 a usage error, 3 a bug.
+ * Exit codes: 0 success, 1 a problem with the input or the output folder (message on stderr), 2 a
+ * usage error, 3 a bug, 128 + the signal's number when interrupted (SIGHUP 129, SIGINT 130, SIGTERM 143).
  */
+import * as fs from 'node:fs';
 import { BACKEND_REQUESTS } from '../engine/compute/backend-request';
 import { WorkerPool } from '../engine/compute/pool';
 import { isInputError } from '../engine/errors';
 import type { ProgressEvent } from '../engine/estimate/lsmi';
 import { type SettingsInput, resolveSettings } from '../engine/estimate/settings';
 import { readRun } from '../engine/io';
-import { isResultsFile, readResults } from '../engine/io/results';
+import { removeInflightTemporaries } from '../engine/io/atomic';
+import { isResultsFile, readResults, resultsPathFor } from '../engine/io/results';
 import { resultsReport } from '../engine/report';
 import { summarizeRun } from '../engine/summary';
 import { TOOL_VERSION } from '../engine/version';
@@ -89,14 +92,67 @@ Compare and export options:
   --delta        (export --partition) partition by Δ = run − baseline instead of the run's values
   --weights      (export) per-sample interaction weights for training code
 
-Rows and sample ids are 0-based. Errors go to stderr; exit codes: 1 bad input, 2 bad usage, 130 cancelled (Ctrl-C; 143 SIGTERM, 129 SIGHUP or npx stopped).
+Rows and sample ids are 0-based. Errors go to stderr; exit codes: 1 bad input (or an output that cannot be
+written, or is locked by another estimate), 2 bad usage, 3 a bug; interrupted: 130 SIGINT (Ctrl-C), 143
+SIGTERM, 129 SIGHUP or npx gone (an estimate is cancelled and writes nothing).
 `;
 
 export interface Output {
   write(text: string): unknown;
 }
 
-export async function main(argv: string[], out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
+export interface MainOptions {
+  /** Cancels a running estimate (the command line's signals, see {@link runCli}). */
+  signal?: AbortSignal;
+}
+
+/** The signals that interrupt the command line, and its exit code for each (128 + the signal's number). */
+export const SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+type CliSignal = keyof typeof SIGNAL_EXIT_CODES;
+
+/** The reason an estimate was cancelled by a signal. */
+class Interrupted extends Error {
+  override readonly name = 'AbortError';
+  constructor(readonly signal: CliSignal) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+/**
+ * The command line as a process (bin/lsmi.js): `main` with SIGINT, SIGTERM and SIGHUP handled. An
+ * estimate is cancelled (its worker stops, its temporary file and lock are removed, nothing is
+ * written) and exits with 128 + the signal's number; another command, or a second signal, stops at
+ * once after removing this thread's temporary files. (Under npx, bin/lsmi.js turns npm's signals,
+ * which do not reach this process, into these.)
+ */
+export async function runCli(argv: string[] = process.argv.slice(2)): Promise<number> {
+  const controller = new AbortController();
+  const graceful = argv[0] === 'estimate';
+  let first: CliSignal | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    const signal = s as CliSignal;
+    if (!graceful || first) {
+      removeInflightTemporaries();
+      try {
+        process.stderr.write(`\nlsmi: interrupted (${signal})\n`);
+      } catch {
+        // stderr is gone
+      }
+      process.exit(SIGNAL_EXIT_CODES[first ?? signal]);
+    }
+    first = signal;
+    controller.abort(new Interrupted(signal));
+  };
+  const signals = Object.keys(SIGNAL_EXIT_CODES) as CliSignal[];
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    return await main(argv, process.stdout, process.stderr, { signal: controller.signal });
+  } finally {
+    for (const s of signals) process.removeListener(s, onSignal);
+  }
+}
+
+export async function main(argv: string[], out: Output = process.stdout, err: Output = process.stderr, opts: MainOptions = {}): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -124,7 +180,7 @@ export async function main(argv: string[], out: Output = process.stdout, err: Ou
       out.write(json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary) + '\n');
       return 0;
     }
-    if (command === 'estimate') return await estimate(rest, out, err);
+    if (command === 'estimate') return await estimate(rest, out, err, opts.signal);
     if (command === 'compare') return await compareCommand(rest, out);
     if (command === 'export') return await exportCommand(rest, out);
     throw new UsageError(`unknown command '${command}'`);
@@ -167,7 +223,7 @@ function choice<T extends string>(v: string | true | undefined, name: string, al
   return v as T;
 }
 
-async function estimate(argv: string[], out: Output, err: Output): Promise<number> {
+async function estimate(argv: string[], out: Output, err: Output, signal?: AbortSignal): Promise<number> {
   const args = parseArgs(argv, {
     boolean: ['json', 'force', 'normalised'],
     value: [...CLASS_FLAGS, 'bootstrap', 'replicates', 'out', 'probe', 'calibrate', 'mode', 'covariance', 'components', 'prior', 'folds', 'seed', 'backend', 'threads', 'top', 'columns'],
@@ -212,28 +268,15 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
   const outFile = f.get('out');
   if (outFile === true) throw new UsageError('--out needs a file name');
 
-  const controller = new AbortController();
-  let signalled: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signalled ??= sig;
-    controller.abort();
-  };
-  const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const sig of SIGNALS) process.once(sig, onSignal);
-  // run through `npx lsmi`: npx does not forward signals to us, but when it is stopped we are
-  // re-parented; cancel then too (nothing is written, the temporary file is removed)
-  const parent = process.ppid;
-  const orphan = setInterval(() => {
-    if (process.ppid !== parent) onSignal('SIGHUP');
-  }, 500);
-  orphan.unref();
+  const target = outFile ?? resultsPathFor(file);
+  const before = fileIdentity(target);
   const bar = progressBar(err);
   const pool = new WorkerPool({ size: 1 });
   try {
     const result = await pool.estimateFile(
       file,
       { out: outFile, settings, backend, threads, reuse: !f.has('force'), columns: typeof columnsFlag === 'string' ? parseColumnMapping(columnsFlag) : undefined },
-      { signal: controller.signal, onProgress: bar.update, onFallback: (reason) => {
+      { signal, onProgress: bar.update, onFallback: (reason) => {
         // auto on a machine without a usable GPU is the normal case (the backend line says why);
         // a requested GPU backend that fails, or a GPU process that crashed, is worth a warning
         if (!/^auto: no usable GPU/.test(reason)) (bar.done(), err.write(`lsmi: GPU backend not used: ${reason}; computing on wasm\n`));
@@ -246,14 +289,25 @@ async function estimate(argv: string[], out: Output, err: Output): Promise<numbe
   } catch (e) {
     bar.done();
     if ((e as Error).name === 'AbortError') {
-      err.write(`lsmi: cancelled${signalled && signalled !== 'SIGINT' ? ` (${signalled})` : ''}; nothing was written\n`);
-      return signalled === 'SIGTERM' ? 143 : signalled === 'SIGHUP' ? 129 : 130;
+      const by = signal?.reason instanceof Interrupted ? signal.reason.signal : undefined;
+      // the cancel can come just after the results were renamed into place
+      const written = fileIdentity(target) !== before;
+      err.write(`lsmi: cancelled${by && by !== 'SIGINT' ? ` (${by})` : ''}; ${written ? `${target} had just been written (it is complete)` : 'nothing was written'}\n`);
+      return by ? SIGNAL_EXIT_CODES[by] : 130;
     }
     throw e;
   } finally {
-    clearInterval(orphan);
-    for (const sig of SIGNALS) process.removeListener(sig, onSignal);
     await pool.dispose();
+  }
+}
+
+/** Which file is at a path (device, inode, size, mtime), or undefined when there is none. */
+function fileIdentity(file: string): string | undefined {
+  try {
+    const s = fs.statSync(file, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
+  } catch {
+    return undefined;
   }
 }
 
@@ -278,7 +332,7 @@ function progressBar(err: Output): { update: (e: ProgressEvent) => void; done: (
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
+  runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

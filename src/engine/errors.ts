@@ -30,7 +30,10 @@ export type InputErrorCode =
   // what an estimate needs of a run (src/engine/estimate/preflight.ts)
   | 'EXTREME_VALUES'
   | 'TOO_FEW_SAMPLES'
+  | 'TOO_FEW_CLASSES'
   | 'EMPTY_CLASS'
+  // a fit that broke down numerically despite the preflight (src/engine/estimate/lsmi.ts), named by its stage
+  | 'FIT_FAILED'
   // writing results (src/engine/io/atomic.ts, lock.ts)
   | 'NOT_WRITABLE'
   | 'LOCKED';

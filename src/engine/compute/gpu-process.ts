@@ -117,6 +117,9 @@ export class GpuProcess {
       const finish = (o: GpuOutcome) => {
         if (settled) return;
         settled = true;
+        // a crashed, hung or killed process leaves its temporary file and lock behind (the pool
+        // reruns the job on wasm at once, and that run takes the lock)
+        if (o.kind === 'failed' && child.pid !== undefined) removeTemporaries(options.out ?? resultsPathFor(file), child.pid);
         if (timer) clearTimeout(timer);
         if (stall) clearTimeout(stall);
         child.off('message', onMessage);
@@ -166,8 +169,9 @@ export class GpuProcess {
         setTimeout(() => finish({ kind: 'failed', reason: `${label} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}) during '${stage}'${this.stderrTail()}` }), 50);
       };
       const onAbort = () => {
+        const pid = child.pid;
         kill();
-        removeTemporaries(options.out ?? resultsPathFor(file));
+        removeTemporaries(options.out ?? resultsPathFor(file), pid);
         finish({ kind: 'error', error: abortError() });
       };
       child.on('message', onMessage);
@@ -186,7 +190,7 @@ export class GpuProcess {
 }
 
 /** Removes `.<name>.<random>.tmp` files that writeResults may have left when its worker was killed. */
-export function removeTemporaries(out: string): void {
+export function removeTemporaries(out: string, owner: number = process.pid): void {
   const dir = path.dirname(out);
   const prefix = `.${path.basename(out)}.`;
   let entries: string[] = [];
@@ -196,11 +200,11 @@ export function removeTemporaries(out: string): void {
     return;
   }
   for (const f of entries) if (f.startsWith(prefix) && f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
-  // the results file's lock (src/engine/io/lock.ts), when this process holds it: a terminated
-  // worker never reached its release
+  // the results file's lock (src/engine/io/lock.ts), when `owner` (this process, or the GPU process
+  // it killed) holds it: a terminated worker never reached its release
   const lock = `${out}.lock`;
   try {
-    if ((JSON.parse(fs.readFileSync(lock, 'utf8')) as { pid?: number }).pid === process.pid) fs.rmSync(lock, { force: true });
+    if ((JSON.parse(fs.readFileSync(lock, 'utf8')) as { pid?: number }).pid === owner) fs.rmSync(lock, { force: true });
   } catch {
     // no lock, or another process's
   }

@@ -30,6 +30,10 @@ import { type StageJob, type StageName, type StageResult, MAX_LANE_COPY_BYTES, S
 import { logPrior, pointwiseMI } from './pmi';
 import { effectiveFolds } from './heads';
 import { preflight } from './preflight';
+import { NumericalError, isNumericalError } from './numerical';
+import { LsmiInputError, describeRows } from '../errors';
+import { isGpuBackend } from '../compute/backend-request';
+import { checkOutputPath } from '../io/atomic';
 import { acquireLock } from '../io/lock';
 import { type EstimatorSettings, type SettingsInput, resolveSettings, validateSettings } from './settings';
 
@@ -52,12 +56,13 @@ export interface EstimateOptions {
   backend?: BackendRequest;
   signal?: AbortSignal;
   onProgress?: (e: ProgressEvent) => void;
+  /** The run's column mapping (reading a file; in memory, for the names in error messages). */
+  columns?: ColumnMapping;
 }
 
 export interface EstimateFileOptions extends EstimateOptions {
   /** Results path (default: `<run>.lsmi.arrow` beside the run). */
   out?: string;
-  columns?: ColumnMapping;
   /** Reuse an existing results file whose input hash, settings and tool version match (default true). */
   reuse?: boolean;
 }
@@ -144,7 +149,7 @@ class Progress {
 export async function estimateRun(run: RunData, inputHash: string, opts: EstimateOptions = {}, span: [number, number] = [0, 1]): Promise<ResultsData> {
   const settings = resolveSettings(opts.settings);
   validateSettings(settings, run);
-  preflight(run, settings);
+  preflight(run, settings, { columns: opts.columns });
   const R = settings.replicates;
   if (R === 0) return estimateOnce(run, inputHash, settings, opts, span);
   // per-sample stability: the main fit, then R fits with forked seeds (folds, calibration halves,
@@ -252,7 +257,16 @@ async function estimateOnce(run: RunData, inputHash: string, settings: Estimator
       const label = 'head' in job ? `head ${job.head}: ` : '';
       const onProgress = (f: number, m: string) => progress.report(job.stage, f, `${label}${m}`);
       const o = { signal: laneSignal, onProgress };
-      const result = await timed(job.stage, () => (worker ? worker.run(job, settings, o) : runStage(run, job, settings, o)));
+      let result: StageResult;
+      try {
+        result = await timed(job.stage, () => (worker ? worker.run(job, settings, o) : runStage(run, job, settings, o)));
+        checkFinite(result);
+      } catch (e) {
+        // a fit that broke down numerically: the stage and column by name (on a GPU backend it stays
+        // as it is, so the pool reruns the job on wasm)
+        if (isNumericalError(e) && !isGpuBackend(backend.name)) throw fitFailed(run, job, settings, (e as Error).message, opts.columns, (e as NumericalError).rows);
+        throw e;
+      }
       results.set(job.stage, result);
       progress.report(job.stage, 1, 'head' in job ? `head ${job.head} done` : `density of modality ${job.modality} done`);
     }
@@ -289,7 +303,15 @@ async function estimateOnce(run: RunData, inputHash: string, settings: Estimator
 
   // decomposition and aggregates
   const t0 = performance.now();
+  for (const [name, a] of [['i1', i1], ['i2', i2], ['i12', i12]] as const) {
+    const bad = nonFinite(a);
+    if (bad.count) throw new LsmiInputError('FIT_FAILED', { file: run.file, rows: bad.rows }, `the pointwise mutual information ${name} is not finite for ${describeRows(bad.rows, bad.count)}; nothing was written. Please report this with the run.`);
+  }
   const dec = decompose({ i1, i2, i12, h1: h['1'], h2: h['2'] });
+  for (const [name, a] of [...Object.entries(dec.adjusted), ...Object.entries(dec.raw).map(([k, v]) => [`${k}_raw`, v] as const)]) {
+    const bad = nonFinite(a);
+    if (bad.count) throw new LsmiInputError('FIT_FAILED', { file: run.file, rows: bad.rows }, `the decomposition produced a non-finite ${name} for ${describeRows(bad.rows, bad.count)}; nothing was written. Please report this with the run.`);
+  }
   // uncertainty: bootstrap intervals of the dataset atoms, t intervals of the class means
   const level = settings.bootstrap.level;
   const intervals = settings.bootstrap.replicates > 0 ? datasetIntervals(dec.raw, { replicates: settings.bootstrap.replicates, level, rng: Rng.derive(settings.seed, 'bootstrap') }) : undefined;
@@ -381,6 +403,8 @@ export async function estimateFile(file: string, opts: EstimateFileOptions = {})
       return { results: existing, out, reused: true };
     }
   }
+  // an output that is a folder is found now, not by the rename after the computation
+  checkOutputPath(out);
   // one writer per results file; taking the lock also checks, before any work, that the folder is writable
   const lock = await acquireLock(out);
   try {
@@ -418,6 +442,54 @@ export function rebasePaths(results: ResultsData, runDir: string, outDir: string
   if (runDir === outDir || (!results.paths1 && !results.paths2)) return results;
   const rebase = (p: string | null) => (p === null || path.isAbsolute(p) ? p : path.relative(outDir, path.resolve(runDir, p)).split(path.sep).join('/'));
   return { ...results, paths1: results.paths1?.map(rebase), paths2: results.paths2?.map(rebase) };
+}
+
+/** The first rows (at most 10) and the count of non-finite values. */
+function nonFinite(a: Float64Array): { rows: number[]; count: number } {
+  const rows: number[] = [];
+  let count = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isFinite(a[i])) continue;
+    count++;
+    if (rows.length < 10) rows.push(i);
+  }
+  return { rows, count };
+}
+
+/** The column a stage reads (by the user's name), and the stage in words. */
+function stageInput(job: StageJob, run: RunData, columns?: ColumnMapping): { column?: string; what: string; reads: string } {
+  const name = (c: string) => columns?.[c as keyof ColumnMapping] ?? c;
+  if ('modality' in job) return { column: name(`emb_${job.modality}`), what: `the density fit of modality ${job.modality}`, reads: name(`emb_${job.modality}`) };
+  const h = job.head;
+  if (run.logits[h]) return { column: name(`logits_${h}`), what: `the calibration of head ${h}`, reads: name(`logits_${h}`) };
+  const reads = h === '12' ? `${name('emb_1')} and ${name('emb_2')}` : name(`emb_${h}`);
+  return { column: h === '12' ? undefined : name(`emb_${h}`), what: `the probe of head ${h}`, reads };
+}
+
+function fitFailed(run: RunData, job: StageJob, settings: EstimatorSettings, reason: string, columns?: ColumnMapping, rows?: { rows: number[]; count: number }): LsmiInputError {
+  const { column, what, reads } = stageInput(job, run, columns);
+  const where = rows ? ` for ${describeRows(rows.rows, rows.count)}` : '';
+  const others = (all: string[], current: string) => all.filter((x) => x !== current).join(' or ');
+  const alternatives =
+    'modality' in job
+      ? settings.mode === 'knife'
+        ? 'the EM density (--mode em) or a smaller knife.learningRate'
+        : `another covariance (--covariance ${others(['diag', 'tied', 'full'], settings.covariance)})`
+      : run.logits[job.head]
+        ? `another calibration (--calibrate ${others(['temperature', 'none'], settings.calibrate)})`
+        : `another probe (--probe ${others(['logistic', 'lda', 'mlp'], settings.probe)})`;
+  return new LsmiInputError(
+    'FIT_FAILED',
+    { file: run.file, column, rows: rows?.rows },
+    `${what} failed numerically${where} (${reason}); nothing was written. This usually means extreme or degenerate values in ${reads}: ` +
+      `check them, rescale them (e.g. standardise each dimension), or try ${alternatives}. If the values look fine, please report this with the run.`,
+  );
+}
+
+/** A stage's output must be finite: log p(y|x) of a head, log p(x) of a density. */
+function checkFinite(result: StageResult): void {
+  const bad = nonFinite(result.kind === 'head' ? result.logProb : result.logp);
+  if (bad.count) throw new NumericalError(result.kind === 'head' ? 'log p(y|x) is not finite' : 'log p(x) is not finite', bad);
 }
 
 function describeHead(h: HeadReport): string {

@@ -302,7 +302,7 @@ export function validateSetting(path: keyof typeof SETTINGS_TABLE, value: unknow
  * given the run's size, what depends on it. Throws an {@link LsmiInputError} with code
  * `BAD_SETTINGS` naming the setting, the value and what is accepted.
  */
-export function validateSettings(s: EstimatorSettings, run?: { n: number }): void {
+export function validateSettings(s: EstimatorSettings, run?: { n: number; file?: string }): void {
   const known = new Set(Object.keys(SETTINGS_TABLE));
   for (const [key, value] of Object.entries(s)) {
     if ((SETTING_GROUPS as readonly string[]).includes(key)) {
@@ -322,6 +322,6 @@ export function validateSettings(s: EstimatorSettings, run?: { n: number }): voi
     throw settingsError('covariance', "KNIFE (mode 'knife') has diagonal or full covariance only: use covariance 'diag', 'full' or 'auto'");
   }
   if (run && typeof s.components === 'number' && s.components > run.n) {
-    throw settingsError('components', `'components' (${s.components}) exceeds the number of samples (${run.n})`);
+    throw new LsmiInputError('BAD_SETTINGS', { file: run.file ?? '', setting: 'components' }, `'components' (${s.components}) exceeds the number of samples (${run.n}): a mixture needs at least one sample per component. Use at most ${run.n} components, or 'auto'`);
   }
 }

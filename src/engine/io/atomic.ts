@@ -1,29 +1,64 @@
 /**
- * Atomic file writes (results files, exports): a temporary file beside the target, fsynced, then renamed over it. If anything
- * fails (or `signal` aborts first), the temporary file is removed and the target is untouched.
+ * Atomic file writes (results files, exports): a temporary file beside the target, fsynced, then
+ * renamed over it. If anything fails (or `signal` aborts first), the temporary file is removed and the
+ * target is untouched; a file-system error is an input problem in plain words ({@link writeError}).
+ *
+ * The temporary file is `.<name>.<pid>@<host>-<hex>.tmp`: the writer's pid and 6 hex digits of a hash
+ * of its host name. One left by a killed writer is removed by the next write to that folder
+ * ({@link removeStaleTemps}): when its writer's process is gone (same host), or when it is over an
+ * hour old (any host: a write takes seconds). A signal handler removes this thread's in-flight ones
+ * synchronously ({@link removeInflightTemporaries}). The temporary file is created with a sync call,
+ * so a worker thread terminated by its pool (which then cleans up for it) cannot create one after.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { LsmiInputError } from '../errors';
 
+/** A temporary file older than this is stale whoever wrote it. */
+export const STALE_TEMP_MS = 3600_000;
+
+const HOST = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 6);
+/** `.<name>.<pid>@<host>-<hex>.tmp`, and `.<name>.<pid>-<hex>.tmp` (no host: written by 0.3.0). */
+const TEMP = /^\.(.+)\.(\d+)(?:@([0-9a-f]{6}))?-[0-9a-f]+\.tmp$/;
+/** `.<name>.<hex>.tmp`, from before pids were recorded. */
+const LEGACY_TEMP = /^\.(.+)\.[0-9a-f]+\.tmp$/;
+
+/** This thread's temporary files not yet renamed or removed. */
+const inflight = new Set<string>();
+
+/** A temporary path beside `out`, named for this process and host. */
+export function temporaryPath(out: string): string {
+  return path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}@${HOST}-${randomBytes(6).toString('hex')}.tmp`);
+}
+
 export async function writeFileAtomic(out: string, bytes: Uint8Array | string, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
   await removeStaleTemps(out);
-  // the writer's pid in the name: a temporary file left by a killed writer is recognised as stale
-  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = temporaryPath(out);
+  let fd: number | undefined;
   try {
+    fd = fs.openSync(tmp, 'wx');
+    inflight.add(tmp);
+    const handle = fd;
+    await new Promise<void>((resolve, reject) => fs.writeFile(handle, bytes, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) => fs.fsync(handle, (e) => (e ? reject(e) : resolve())));
+    fd = undefined;
+    fs.closeSync(handle);
     signal?.throwIfAborted();
-    const fh = await fs.promises.open(tmp, 'wx');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    signal?.throwIfAborted();
-    await fs.promises.rename(tmp, out);
+    fs.renameSync(tmp, out);
+    inflight.delete(tmp);
   } catch (e) {
-    await fs.promises.rm(tmp, { force: true });
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // best effort: the file is removed next
+      }
+    }
+    rmQuietly(tmp);
+    inflight.delete(tmp);
     throw writeError(out, e);
   }
 }
@@ -39,49 +74,98 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
- * Removes the temporary files of earlier writes of `out` whose writer is gone (killed: SIGKILL, a
- * power cut): `.<name>.<pid>-<hex>.tmp` with a dead pid, or from before pids were recorded
- * (`.<name>.<hex>.tmp`) and older than an hour.
+ * Removes, in `out`'s folder, the temporary files whose writer is gone (killed: SIGKILL, a power
+ * cut): written on this host by a process that no longer runs, or over an hour old; and `out`'s own
+ * ones of earlier versions (`.<name>.<pid>-<hex>.tmp` with a dead pid, `.<name>.<hex>.tmp` over an
+ * hour old). Returns the files removed; never throws.
  */
 export async function removeStaleTemps(out: string): Promise<string[]> {
   const dir = path.dirname(out);
-  const base = `.${path.basename(out)}.`;
+  const base = path.basename(out);
   let names: string[];
   try {
-    names = await fs.promises.readdir(dir);
+    names = fs.readdirSync(dir);
   } catch {
     return [];
   }
+  const now = Date.now();
+  const old = (f: string) => {
+    try {
+      return now - fs.lstatSync(f).mtimeMs > STALE_TEMP_MS;
+    } catch {
+      return false;
+    }
+  };
   const removed: string[] = [];
   for (const name of names) {
-    if (!name.startsWith(base) || !name.endsWith('.tmp')) continue;
-    const tag = name.slice(base.length, -4);
-    const m = /^(\d+)-[0-9a-f]+$/.exec(tag);
     const file = path.join(dir, name);
+    if (inflight.has(file)) continue;
+    const m = TEMP.exec(name);
     let stale = false;
-    if (m) stale = Number(m[1]) !== process.pid && !processAlive(Number(m[1]));
-    else if (/^[0-9a-f]+$/.test(tag)) stale = await fs.promises.stat(file).then((st) => Date.now() - st.mtimeMs > 3600_000, () => false);
-    if (stale) {
-      await fs.promises.rm(file, { force: true }).catch(() => undefined);
-      removed.push(file);
+    if (m) {
+      const [, target, pid, host] = m;
+      // names with a host are ours whatever their target; without one, only the target's own
+      const mine = host !== undefined || target === base;
+      const sameHost = host === undefined || host === HOST;
+      stale = mine && ((sameHost && Number(pid) !== process.pid && !processAlive(Number(pid))) || old(file));
+    } else {
+      const legacy = LEGACY_TEMP.exec(name);
+      stale = !!legacy && legacy[1] === base && old(file);
     }
+    if (stale && rmQuietly(file)) removed.push(file);
   }
   return removed;
+}
+
+/** Removes this thread's in-flight temporary files, synchronously (for signal handlers). */
+export function removeInflightTemporaries(): void {
+  for (const f of inflight) rmQuietly(f);
+  inflight.clear();
+}
+
+function rmQuietly(f: string): boolean {
+  try {
+    fs.rmSync(f, { force: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An output path that cannot be a file: an existing folder (found before a computation, not by the
+ * rename after it). A missing, read-only or non-folder parent is found by creating the lock or the
+ * temporary file there ({@link writeError}).
+ */
+export function checkOutputPath(out: string): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(out);
+  } catch {
+    return; // no such file yet, or a parent that the lock's creation reports
+  }
+  if (st.isDirectory()) throw new LsmiInputError('NOT_WRITABLE', { file: out }, `cannot write it: it is a folder (EISDIR). Give a file name (--out).`);
 }
 
 /** An error writing `out`, in plain words for a user (a full disk, no permission, a missing folder). */
 export function writeError(out: string, e: unknown): unknown {
   const code = (e as NodeJS.ErrnoException)?.code;
+  const elsewhere = 'or write elsewhere (--out)';
   const why: Record<string, string> = {
-    ENOSPC: 'the disk is full',
-    EDQUOT: 'the disk quota is used up',
-    EACCES: 'permission denied (the folder is not writable)',
-    EPERM: 'permission denied',
-    EROFS: 'the file system is read-only',
-    ENOENT: 'its folder does not exist',
-    ENOTDIR: 'a part of its path is a file, not a folder',
-    EISDIR: 'it is a folder',
+    ENOSPC: `the disk is full (ENOSPC). Free some space, ${elsewhere}`,
+    EDQUOT: `the disk quota is used up (EDQUOT). Free some space, ${elsewhere}`,
+    EACCES: `permission denied (the folder is not writable) (EACCES). Fix the permissions, ${elsewhere}`,
+    EPERM: `permission denied (EPERM). Fix the permissions, ${elsewhere}`,
+    EROFS: `the file system is read-only (EROFS). Write elsewhere (--out)`,
+    ENOENT: `its folder does not exist (ENOENT). Create it, ${elsewhere}`,
+    ENOTDIR: `a part of its path is a file, not a folder (ENOTDIR). Write elsewhere (--out)`,
+    EISDIR: `it is a folder (EISDIR). Give a file name (--out)`,
+    EFBIG: `the file is too large for this file system (EFBIG). Write elsewhere (--out)`,
+    ENAMETOOLONG: `its path is too long (ENAMETOOLONG). Choose a shorter one (--out)`,
+    EIO: `the disk (or network file system) failed (EIO). Check it, ${elsewhere}`,
+    EMFILE: `too many files are open (EMFILE). Close some programs and try again`,
+    ENFILE: `too many files are open (ENFILE). Close some programs and try again`,
   };
   if (!code || !why[code]) return e;
-  return new LsmiInputError('NOT_WRITABLE', { file: out }, `cannot write it: ${why[code]} (${code}). Free some space, fix the permissions, or write elsewhere (--out).`);
+  return new LsmiInputError('NOT_WRITABLE', { file: out }, `cannot write it: ${why[code]}.`);
 }

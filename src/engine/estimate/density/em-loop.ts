@@ -6,6 +6,7 @@ import type { Matrix } from '../../io/matrix';
 import type { EmSettings } from '../settings';
 import type { Mixture } from './mixture';
 import type { TransposedBlocks } from './rows';
+import { NumericalError } from '../numerical';
 
 /** What one covariance type's E- and M-steps work on. */
 export interface FitContext {
@@ -49,7 +50,7 @@ export async function runEm(step: EmStep, init: Mixture, em: EmSettings, report:
   let previous = -Infinity;
   for (let iterations = 0; ; iterations++) {
     const { meanLogLik, next } = await step(model, iterations < em.maxIter, (f) => progress.within(iterations, f));
-    if (!Number.isFinite(meanLogLik)) throw new Error(`EM produced a non-finite log-likelihood (${meanLogLik}) at iteration ${iterations}`);
+    if (!Number.isFinite(meanLogLik)) throw new NumericalError(`EM produced a non-finite log-likelihood (${meanLogLik}) at iteration ${iterations}`);
     const gain = meanLogLik - previous;
     if (gain < em.tol) return { model, meanLogLik, iterations, converged: true };
     if (!next) return { model, meanLogLik, iterations, converged: false };

@@ -32,6 +32,7 @@ import { initBackend, tf } from '../../compute/backend';
 import { forEachBlock, matrixRow, type Matrix } from '../../io/matrix';
 import type { Rng } from '../../random';
 import type { KnifeSettings } from '../settings';
+import { NumericalError } from '../numerical';
 
 /** The official code adds this inside the log-determinant: Σ_j log(|s_kj| + 1e−8). */
 const SCALE_EPS = 1e-8;
@@ -418,7 +419,7 @@ export async function fitKnife(X: Matrix, opts: KnifeFitOptions): Promise<{ para
       const rows = Math.min(B, order.length - start);
       for (let b = 0; b < rows; b++) batch.set(matrixRow(X, order[start + b]), b * d);
       const loss = knifeTrainStep(p, grads, adam, batch, rows, settings.useTanh, settings.zeroGrad);
-      if (!Number.isFinite(loss)) throw new Error(`the KNIFE fit diverged (loss ${loss} at epoch ${epoch + 1}); try a smaller learning rate or rescale the features`);
+      if (!Number.isFinite(loss)) throw new NumericalError(`the KNIFE fit diverged (loss ${loss} at epoch ${epoch + 1}); try a smaller learning rate or rescale the features`);
       sum += loss * rows;
       steps++;
       if (performance.now() - lastYield > YIELD_MS) {

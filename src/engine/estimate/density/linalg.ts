@@ -2,6 +2,7 @@
  * Dense float64 linear algebra for the full- and tied-covariance mixtures: the pieces tfjs lacks (it
  * has no Cholesky or triangular solve). Matrices are n×n, row-major, in a Float64Array.
  */
+import { NumericalError } from '../numerical';
 
 /** Attempts at adding 10^t × floor to a covariance diagonal that float32 rounding left non-positive-definite. */
 const JITTER_ATTEMPTS = 8;
@@ -67,5 +68,5 @@ export function choleskyWithJitter(cov: Float64Array, d: number, floor: Float64A
     if (jitter > 0) for (let j = 0; j < d; j++) a[j * d + j] += floor[j] * jitter;
     if (choleskyInPlace(a, d)) return { factor: a, jitter };
   }
-  throw new Error('a mixture covariance is not positive definite even after regularisation');
+  throw new NumericalError('a mixture covariance is not positive definite even after regularisation');
 }

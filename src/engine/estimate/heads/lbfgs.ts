@@ -7,6 +7,7 @@
  * curvature pair with sᵀy ≤ 0 is not stored, so the inverse-Hessian approximation stays positive
  * definite.
  */
+import { NumericalError } from '../numerical';
 
 export type Objective = (x: Float64Array) => Promise<{ value: number; grad: Float64Array }> | { value: number; grad: Float64Array };
 
@@ -43,7 +44,7 @@ export async function minimizeLbfgs(f: Objective, x0: Float64Array, opts: LbfgsO
   let x = Float64Array.from(x0);
   let { value, grad } = await f(x);
   let evaluations = 1;
-  if (!Number.isFinite(value)) throw new Error(`L-BFGS: the objective is not finite at the start (${value})`);
+  if (!Number.isFinite(value)) throw new NumericalError(`L-BFGS: the objective is not finite at the start (${value})`);
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
   const rho: number[] = [];
