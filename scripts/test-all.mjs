@@ -1,6 +1,6 @@
 // Runs the test suites one after another (2 cores: no parallel code-servers), streams their output,
 // and ends with one total line `N passed, N failed`. A suite that dies without reporting counts as
-// one failure. Usage: node scripts/test-all.mjs [--only engine,fuzz,python,package,webgpu,gpu-check,host,ui]
+// one failure. Usage: node scripts/test-all.mjs [--only engine,fuzz,fuzz-targeted,python,package,webgpu,gpu-check,host,ui]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,6 +50,14 @@ const suites = [
     // acceptance pyarrow / numpy agree with; `npm run fuzz` runs more cases
     name: 'fuzz',
     cmd: () => ['bash', ['-c', 'npx tsc -p tsconfig.test.json && node scripts/fuzz/run.mjs --cases 2000 --seed 1']],
+    counts: lastSummaryLine,
+  },
+  {
+    // the targeted fuzz suite (scripts/fuzz/targeted.mjs): hostile files aimed at the IPC / zip structures
+    // and the run format's rules, values compared with pyarrow / numpy, each read in a child process
+    // under time and memory limits; 300 cases, seed 12, each one test; `npm run fuzz:targeted` runs more
+    name: 'fuzz-targeted',
+    cmd: () => ['bash', ['-c', 'npx tsc -p tsconfig.test.json && node scripts/fuzz/targeted.mjs --ci']],
     counts: lastSummaryLine,
   },
   { name: 'python', cmd: () => ['python3', ['-m', 'pytest', 'python', '-q', '-p', 'no:cacheprovider']], counts: pytestCounts },

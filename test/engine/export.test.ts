@@ -293,3 +293,62 @@ describe('lsmi export', () => {
     assert.equal((await readResults(fl)).sampleIds.length, 4);
   });
 });
+
+// Formula safety end to end (docs/compare-format.md#exports): every text column (ids, class names,
+// paths), the weights and comparison tables, the CLI's --csv-raw; Arrow stays verbatim.
+const HOSTILE: SmallRun = {
+  name: 'hostile',
+  ids: ['=HYPERLINK("http://x")', 'plain', '-5', '\tTAB', '\rCR'],
+  labels: [0, 1, 0, 1, 0],
+  classNames: ['+cmd', 'ok class'],
+  r: [-0.25, 0.5, -1e-9, 2, -0],
+  u1: [0, 0, 0, 0, 0],
+  u2: [0, 0, 0, 0, 0],
+  s: [-0.25, 0, 0, 0, 0],
+  paths1: ['@SUM(1)', 'img/b.png', null, '-x.png', 'c.png'],
+};
+
+describe('export: CSV formula safety end to end', () => {
+  it('ids, class names and paths are prefixed; numbers, including negative ones, are not', async () => {
+    const file = path.join(dir, 'hostile.csv');
+    await writeView(file, resultsView(smallResults(HOSTILE)));
+    const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+    const col = (name: string) => rows.slice(1).map((r) => r[rows[0].indexOf(name)]);
+    assert.deepEqual(col('sample_id'), ["'=HYPERLINK(\"http://x\")", 'plain', "'-5", "'\tTAB", "'\rCR"]);
+    assert.deepEqual(col('class'), ["'+cmd", 'ok class', "'+cmd", 'ok class', "'+cmd"]);
+    assert.deepEqual(col('path_1'), ["'@SUM(1)", 'img/b.png', '', "'-x.png", 'c.png']);
+    assert.deepEqual(col('r'), ['-0.25', '0.5', '-1e-9', '2', '0']);
+    assert.deepEqual(col('label'), ['0', '1', '0', '1', '0']);
+    // Python's csv module reads the same cells (the prefix is the only change)
+    const py = python('import csv,json,sys; r=list(csv.reader(open(sys.argv[1],newline=""))); print(json.dumps([x[0] for x in r[1:]]))', file);
+    if (py) assert.deepEqual(JSON.parse(py), col('sample_id'));
+  });
+
+  it('weights and comparison CSVs are prefixed too; Arrow exports keep the text as it is', async () => {
+    const data = smallResults(HOSTILE);
+    assert.match(viewToCsv(weightsView(data)), /\r\n"'=HYPERLINK\(""http:\/\/x""\)",0,-0\.25,/);
+    const fa = await writeSmall(dir, HOSTILE);
+    const fb = await writeSmall(dir, { ...HOSTILE, name: 'other', r: [1, 1, 1, 1, 1] });
+    const csv = viewToCsv(comparisonView(await loadComparison([fa, fb])));
+    assert.ok(csv.includes("'@SUM(1)") && csv.includes("'+cmd") && !/(^|,)[=+@]/m.test(csv), csv.split('\r\n').slice(0, 3).join('\n'));
+    const arrow = path.join(dir, 'hostile.arrow');
+    await writeView(arrow, resultsView(data));
+    const t = tableFromIPC(fs.readFileSync(arrow));
+    assert.equal(t.getChild('sample_id')!.get(0), '=HYPERLINK("http://x")');
+    assert.equal(t.getChild('class')!.get(0), '+cmd');
+  });
+
+  it('lsmi export: formula-safe by default, --csv-raw writes every cell verbatim (tables and weights)', async () => {
+    const fh = await writeSmall(dir, HOSTILE);
+    let r = await runCli('export', fh, '--out', path.join(dir, 'cli-safe.csv'));
+    assert.equal(r.code, 0, r.err);
+    assert.ok(fs.readFileSync(path.join(dir, 'cli-safe.csv'), 'utf8').includes("\r\n\"'=HYPERLINK(\"\"http://x\"\")\",0,'+cmd,"));
+    r = await runCli('export', fh, '--out', path.join(dir, 'cli-raw.csv'), '--csv-raw');
+    assert.equal(r.code, 0, r.err);
+    const raw = fs.readFileSync(path.join(dir, 'cli-raw.csv'), 'utf8');
+    assert.ok(raw.includes('\r\n"=HYPERLINK(""http://x"")",0,+cmd,') && raw.includes(',@SUM(1),'), raw);
+    r = await runCli('export', fh, '--weights', '--out', path.join(dir, 'w-raw.csv'), '--csv-raw');
+    assert.equal(r.code, 0, r.err);
+    assert.ok(fs.readFileSync(path.join(dir, 'w-raw.csv'), 'utf8').includes('\r\n"=HYPERLINK'));
+  });
+});
