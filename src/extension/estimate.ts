@@ -12,7 +12,7 @@ import { isInputError } from '../engine/errors';
 import type { UserError } from '../protocol/messages';
 import { log } from './output';
 import { ResultsPanel } from './panels/resultsPanel';
-import { toUserError } from './panels/runPanel';
+import { toUserError } from './errors';
 import { pickRunFile } from './runFiles';
 import { backendPathSetting, backendSetting, columnMappingSetting, estimatorSettings, workersSetting } from './settings';
 

@@ -7,36 +7,28 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type ViewQuery, partitionByQuantiles, resultsView, weightsView } from '../engine/export';
-import { RESULTS_SUFFIX, type ResultsData, resultsPathFor } from '../engine/io/results';
+import { RESULTS_SUFFIX, type ResultsData } from '../engine/io/results';
 import type { ExportRequest } from '../protocol/messages';
 import { type ExportResult, type PartitionExportArgs, type ViewExportArgs, exportDir, exportPartition, exportView } from './exports';
-import { ResultsPanel } from './panels/resultsPanel';
 import { loadResults } from './resultsStore';
 import { type RowsQueryInput, RowsQuery } from './rowsQuery';
-import { activeResultsFile, activeRunFile, pickResultsFile, resultsFileOfArg } from './runFiles';
+import { noResultsYet, toUserError } from './errors';
+import { targetResultsFile } from './runFiles';
 
 const baseName = (file: string) => path.basename(file).replace(new RegExp(`${RESULTS_SUFFIX.replace('.', '\\.')}$`), '');
 
-/** The results file a command works on: given (a results or run file), active, or picked. */
-async function resultsFileOf(uri: unknown): Promise<string | undefined> {
-  const given = resultsFileOfArg(uri);
-  if (given) return given;
-  const run = activeRunFile();
-  return activeResultsFile() ?? ResultsPanel.activeFile() ?? (run ? resultsPathFor(run) : await pickResultsFile());
-}
-
 async function withResults(uri: unknown, fn: (file: string, data: ResultsData) => Promise<ExportResult>): Promise<ExportResult> {
-  const file = await resultsFileOf(uri);
+  const file = await targetResultsFile(uri);
   if (!file) return undefined;
   if (!fs.existsSync(file)) {
-    const error = { code: 'NOT_FOUND', message: `${file}: no results yet. Run "LSMI: Estimate Interactions" on the run first.` };
+    const error = noResultsYet(file);
     void vscode.window.showErrorMessage(`LSMI: ${error.message}`);
     return { ok: false, error };
   }
   try {
     return await fn(file, await loadResults(file));
   } catch (e) {
-    const error = { code: (e as { code?: string }).code ?? 'READ_FAILED', message: (e as Error).message };
+    const error = toUserError(e);
     void vscode.window.showErrorMessage(`LSMI: ${error.message}`);
     return { ok: false, error };
   }

@@ -1,7 +1,7 @@
 /** The VS Code host: registers commands and panels; all computation lives in src/engine. */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { RESULTS_SUFFIX, resultsPathFor } from '../engine/io/results';
+import { RESULTS_SUFFIX } from '../engine/io/results';
 import { COMPARE_PANEL_VIEW_TYPE, type ComparePanelState, RESULTS_PANEL_VIEW_TYPE, RUN_PANEL_VIEW_TYPE, type ResultsPanelState, type RunPanelState } from '../protocol/messages';
 import { type EstimateArgs, type EstimateCommandResult, Estimator } from './estimate';
 import { log } from './output';
@@ -11,7 +11,9 @@ import { compareRunsCommand } from './compareCommand';
 import { ComparePanel } from './panels/comparePanel';
 import { type OpenResultsResult, ResultsPanel } from './panels/resultsPanel';
 import { type InspectResult, RunPanel } from './panels/runPanel';
-import { activeResultsFile, activeRunFile, pickResultsFile, pickRunFile } from './runFiles';
+import { openPanels } from './panels/panelHost';
+import { noResultsYet } from './errors';
+import { pickRunFile, targetResultsFile } from './runFiles';
 import { registerInspectSample } from './inspectSample';
 import { type RunsViewApi, registerRunsView, runUriOf } from './runsTree';
 import { type SampleStatusApi, registerSampleStatus } from './sampleStatus';
@@ -70,22 +72,17 @@ export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
   registerInspectSample(context);
   const runs = registerRunsView(context);
   const sampleStatus = registerSampleStatus(context);
-  return { openRunPanels: () => RunPanel.openFiles, openResultsPanels: () => ResultsPanel.openFiles, openComparePanels: () => ComparePanel.openSets, backendStatus: () => estimator.backendStatus, runs, sampleStatus };
+  return { openRunPanels: () => openPanels.keys('run'), openResultsPanels: () => openPanels.keys('results'), openComparePanels: () => openPanels.keys('compare').map((k) => k.split('\n')), backendStatus: () => estimator.backendStatus, runs, sampleStatus };
 }
 
 export function deactivate(): void {}
 
 /** LSMI: Open Results — a results file, the results of a run file, of the active run, or picked. */
 async function openResults(extensionUri: vscode.Uri, uri?: vscode.Uri): Promise<OpenResultsResult | undefined> {
-  let file: string | undefined;
-  if (uri instanceof vscode.Uri) file = uri.fsPath.endsWith(RESULTS_SUFFIX) ? uri.fsPath : resultsPathFor(uri.fsPath);
-  else {
-    const run = activeRunFile();
-    file = activeResultsFile() ?? (run ? resultsPathFor(run) : await pickResultsFile());
-  }
+  const file = await targetResultsFile(uri);
   if (!file) return undefined;
   if (!fs.existsSync(file)) {
-    const error = { code: 'NOT_FOUND', message: `${file}: no results yet. Run "LSMI: Estimate Interactions" on the run first.` };
+    const error = noResultsYet(file);
     const run = uri instanceof vscode.Uri && !uri.fsPath.endsWith(RESULTS_SUFFIX) ? uri : undefined;
     void vscode.window.showErrorMessage(`LSMI: ${error.message}`, ...(run ? ['Estimate Interactions'] : [])).then((choice) => {
       if (choice && run) void vscode.commands.executeCommand('lsmi.estimate', run);

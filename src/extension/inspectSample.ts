@@ -6,13 +6,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RESULTS_SUFFIX, type ResultsData, resultsPathFor } from '../engine/io/results';
+import { RESULTS_SUFFIX, type ResultsData } from '../engine/io/results';
 import type { UserError } from '../protocol/messages';
 import { ResultsPanel } from './panels/resultsPanel';
-import { toUserError } from './panels/runPanel';
+import { noResultsYet, toUserError } from './errors';
 import { loadResults, rowOfSampleId } from './resultsStore';
-import { activeResultsFile, activeRunFile, pickResultsFile } from './runFiles';
-import { runUriOf } from './runsTree';
+import { resultsFileOfArg, targetResultsFile } from './runFiles';
 import { REVEAL_SAMPLE_COMMAND } from './sampleStatus';
 
 export type InspectSampleResult = { ok: true; file: string; row: number; id: string } | { ok: false; error: UserError };
@@ -86,21 +85,6 @@ export async function revealSample(extensionUri: vscode.Uri, file: string, row: 
   return ResultsPanel.revealSample(extensionUri, file, row);
 }
 
-/** A results file from a Uri or path of the results or of their run, or a runs view item. */
-function resultsFileOf(arg: unknown): string | undefined {
-  const uri = typeof arg === 'string' ? vscode.Uri.file(arg) : runUriOf(arg);
-  if (!uri) return undefined;
-  return uri.fsPath.endsWith(RESULTS_SUFFIX) ? uri.fsPath : resultsPathFor(uri.fsPath);
-}
-
-async function chooseResultsFile(): Promise<string | undefined> {
-  const active = ResultsPanel.activeFile() ?? activeResultsFile();
-  if (active) return active;
-  const run = activeRunFile();
-  if (run && fs.existsSync(resultsPathFor(run))) return resultsPathFor(run);
-  return pickResultsFile();
-}
-
 async function pickSample(file: string, data: ResultsData): Promise<number | undefined> {
   const n = data.sampleIds.length;
   const qp = vscode.window.createQuickPick<SamplePickItem>();
@@ -145,10 +129,10 @@ async function pickSample(file: string, data: ResultsData): Promise<number | und
  * Undefined when the user cancels.
  */
 export async function inspectSample(extensionUri: vscode.Uri, fileArg?: unknown, sampleId?: unknown): Promise<InspectSampleResult | undefined> {
-  const file = resultsFileOf(fileArg) ?? (await chooseResultsFile());
+  const file = await targetResultsFile(fileArg, { existing: true });
   if (!file) return undefined;
   if (!fs.existsSync(file)) {
-    return { ok: false, error: { code: 'NOT_FOUND', message: `${file}: no results yet. Run "LSMI: Estimate Interactions" on the run first.` } };
+    return { ok: false, error: noResultsYet(file) };
   }
   let data: ResultsData;
   try {
@@ -176,7 +160,7 @@ export function registerInspectSample(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('lsmi.inspectSample', (file?: unknown, sampleId?: unknown) => inspectSample(context.extensionUri, file, sampleId)),
     vscode.commands.registerCommand(REVEAL_SAMPLE_COMMAND, async (file?: unknown, row?: unknown) => {
-      const results = resultsFileOf(file);
+      const results = resultsFileOfArg(file);
       const r = typeof row === 'number' ? row : typeof row === 'string' ? Number(row) : NaN;
       if (!results || !Number.isInteger(r) || r < 0) return undefined;
       return revealSample(context.extensionUri, results, r);

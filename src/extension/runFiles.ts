@@ -1,10 +1,10 @@
 /** Finding the run file a command should work on: the active one, or one the user picks. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_EXTENSIONS } from '../engine/io';
 import { RESULTS_SUFFIX, resultsPathFor } from '../engine/io/results';
-import { ResultsPanel } from './panels/resultsPanel';
-import { RunPanel } from './panels/runPanel';
+import { openPanels } from './panels/panelHost';
 
 export function isRunFile(file: string): boolean {
   return (RUN_EXTENSIONS as readonly string[]).includes(path.extname(file).toLowerCase()) && !file.endsWith(RESULTS_SUFFIX);
@@ -15,7 +15,7 @@ export function activeRunFile(panels = true): string | undefined {
   const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   const activeUri = active instanceof vscode.TabInputText || active instanceof vscode.TabInputCustom ? active.uri : undefined;
   if (activeUri && isRunFile(activeUri.fsPath)) return activeUri.fsPath;
-  return panels ? RunPanel.activeFile() : undefined;
+  return panels ? openPanels.activeKey('run') : undefined;
 }
 
 /**
@@ -42,7 +42,7 @@ export function activeResultsFile(): string | undefined {
   const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   const activeUri = active instanceof vscode.TabInputText || active instanceof vscode.TabInputCustom ? active.uri : undefined;
   if (activeUri?.fsPath.endsWith(RESULTS_SUFFIX)) return activeUri.fsPath;
-  return ResultsPanel.activeFile();
+  return openPanels.activeKey('results');
 }
 
 /** Picks one of the workspace's results files. */
@@ -70,4 +70,20 @@ export function resultsFileOfArg(arg: unknown): string | undefined {
   const uri = arg instanceof vscode.Uri ? arg : item.resourceUri;
   const file = uri instanceof vscode.Uri ? uri.fsPath : typeof arg === 'string' ? arg : undefined;
   return file && (file.endsWith(RESULTS_SUFFIX) ? file : resultsPathFor(file));
+}
+
+/**
+ * The results file a command works on, in one order for every command: the one its argument names
+ * (a results or run file, a runs view item), else the active results (a results panel or an open
+ * results file), else the active run's results (with `existing`, only when they exist), else one the
+ * user picks. Undefined when the user cancels.
+ */
+export async function targetResultsFile(arg: unknown, options: { existing?: boolean } = {}): Promise<string | undefined> {
+  const given = resultsFileOfArg(arg);
+  if (given) return given;
+  const active = activeResultsFile();
+  if (active) return active;
+  const run = activeRunFile();
+  if (run && (!options.existing || fs.existsSync(resultsPathFor(run)))) return resultsPathFor(run);
+  return pickResultsFile();
 }

@@ -10,15 +10,30 @@ export interface UserError {
   message: string;
 }
 
+/**
+ * The readiness handshake every panel shares (src/extension/panels/panelHost.ts): a webview document
+ * announces itself with a fresh `instance` when its script starts and again when the host says it
+ * listens (`hostReady`: a restored panel's host may start after the announcement, and a hidden panel's
+ * document is rebuilt when shown). The host answers a new instance with the panel's state.
+ */
+export interface PanelReady {
+  type: 'ready';
+  instance: string;
+}
+export interface HostReady {
+  type: 'hostReady';
+}
+
 /** Run panel: host → webview. */
 export type RunPanelToWebview =
+  | HostReady
   | { type: 'loading'; file: string }
   | { type: 'summary'; summary: RunSummary }
   | { type: 'error'; file: string; error: UserError };
 
 /** Run panel: webview → host. */
 export type RunPanelFromWebview =
-  | { type: 'ready' }
+  | PanelReady
   | { type: 'reload' }
   | { type: 'revealInExplorer' };
 
@@ -318,6 +333,7 @@ export interface ClassRanking {
 
 /** Results panel: host → webview. */
 export type ResultsPanelToWebview =
+  | HostReady
   | { type: 'loading'; file: string }
   | { type: 'results'; overview: ResultsOverview }
   | {
@@ -338,7 +354,7 @@ export type ResultsPanelToWebview =
 
 /** Results panel: webview → host. */
 export type ResultsPanelFromWebview =
-  | { type: 'ready' }
+  | PanelReady
   | { type: 'reload' }
   | { type: 'rows'; request: RowsRequest }
   | { type: 'rankClasses'; request: ClassRankRequest }
@@ -423,6 +439,7 @@ export type ExportRequest =
 
 /** Compare panel: host → webview. `summary` is the engine's ComparisonSummary (JSON-safe). */
 export type ComparePanelToWebview =
+  | HostReady
   | { type: 'loading'; files: string[] }
   | { type: 'comparison'; files: string[]; summary: import('../engine/compare').ComparisonSummary }
   | { type: 'moversPage'; request: MoversRequest; page: import('../engine/compare').MoversPage }
@@ -433,7 +450,7 @@ export type ComparePanelToWebview =
 
 /** Compare panel: webview → host. */
 export type ComparePanelFromWebview =
-  | { type: 'ready' }
+  | PanelReady
   | { type: 'reload' }
   | { type: 'setBaseline'; run: number }
   | { type: 'movers'; request: MoversRequest }
@@ -441,6 +458,8 @@ export type ComparePanelFromWebview =
   | { type: 'sample'; index: number; run: number }
   | { type: 'openSampleFile'; index: number; which: 1 | 2 }
   | { type: 'revealSampleFile'; index: number; which: 1 | 2 }
+  /** Open run `run`'s results panel on this joined sample (scrolled to and expanded). */
+  | { type: 'revealInResults'; index: number; run: number }
   | { type: 'export'; request: ExportRequest; movers?: Omit<MoversRequest, 'offset' | 'limit' | 'gen'> };
 
 export interface ComparePanelState {

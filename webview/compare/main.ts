@@ -529,15 +529,26 @@ function moversSection(s: ComparisonSummary): Node[] {
   ];
 }
 
+/** Opens the run's results panel on this sample (scrolled to and expanded, wherever it ranks). */
+function showInResults(index: number, run: number, label: string): HTMLElement {
+  const b = h('button', { type: 'button', class: 'link', id: `show-in-results-${run}`, title: `Show this sample in the results panel of ${label}` }, 'results ↗');
+  b.addEventListener('click', () => vscode.postMessage({ type: 'revealInResults', index, run }));
+  return b;
+}
+
 function detailView(d: CompareSampleDetail): HTMLElement {
   const s = summary!;
   const perRun = h('table', { class: 'per-run', id: 'per-run' },
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'run'), ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, c)), ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, `Δ${c}`)))),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'run'), ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, c)), ...COMPONENTS.map((c) => h('th', { scope: 'col', class: 'num' }, `Δ${c}`)), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'results')))),
     h('tbody', null, ...d.runs.map((r) => h('tr', null,
       h('th', { scope: 'row' }, runSwatch(r.run), r.label, r.run === s.baseline ? ' (baseline)' : ''),
       ...(r.present
-        ? [...COMPONENTS.map((c) => h('td', { class: 'num' }, fmt(r.value[c]))), ...COMPONENTS.map((c) => h('td', { class: `num ${deltaClass(r.delta[c])}` }, r.run === s.baseline ? '—' : fmtDelta(r.delta[c])))]
-        : [h('td', { colspan: 8, class: 'muted' }, 'not in this run')])))));
+        ? [
+            ...COMPONENTS.map((c) => h('td', { class: 'num' }, fmt(r.value[c]))),
+            ...COMPONENTS.map((c) => h('td', { class: `num ${deltaClass(r.delta[c])}` }, r.run === s.baseline ? '—' : fmtDelta(r.delta[c]))),
+            h('td', null, showInResults(d.index, r.run, r.label)),
+          ]
+        : [h('td', { colspan: 9, class: 'muted' }, 'not in this run')])))));
   if (!d.detail) return h('div', { class: 'detail-box', id: 'sample-detail' }, perRun);
   const box = sampleView(d.detail, {
     modalityNames: s.modalityNames,
@@ -550,4 +561,4 @@ function detailView(d: CompareSampleDetail): HTMLElement {
   return box;
 }
 
-announceReady(vscode, { type: 'ready' });
+announceReady(vscode);

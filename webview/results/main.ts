@@ -606,4 +606,4 @@ function rankedView(o: ResultsOverview, rk: ClassRanking, by: RankBy, level: num
   ];
 }
 
-announceReady(vscode, { type: 'ready' });
+announceReady(vscode);

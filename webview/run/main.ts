@@ -91,4 +91,4 @@ function barOf(fraction: number, label: string): HTMLElement {
   return h('div', { class: 'bar', role: 'img', 'aria-label': label, title: label }, h('div', { class: `fill w${pct}` }));
 }
 
-announceReady(vscode, { type: 'ready' });
+announceReady(vscode);

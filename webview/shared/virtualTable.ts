@@ -61,6 +61,8 @@ export class VirtualTable<R> {
   private detailNode?: HTMLElement;
   private frame = 0;
   private generation = 0;
+  /** The row whose detail the user just opened: kept in view while the detail's height settles. */
+  private detailInView = -1;
 
   constructor(private readonly o: VirtualTableOptions<R>) {
     const colgroup = () => h('colgroup', null, ...o.columns.map((c) => h('col', { class: c.cls })));
@@ -78,6 +80,8 @@ export class VirtualTable<R> {
     }, win, this.space);
     this.el = this.scroller;
     this.scroller.addEventListener('scroll', () => this.schedule());
+    // the user scrolls: stop keeping a just-opened detail in view
+    this.scroller.addEventListener('wheel', () => (this.detailInView = -1), { passive: true });
     this.scroller.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => this.schedule()).observe(this.scroller);
   }
@@ -237,6 +241,7 @@ export class VirtualTable<R> {
     const box = this.detailNode?.parentElement?.parentElement;
     if (box && box.offsetHeight > 0 && Math.abs(box.offsetHeight - this.detailH) > 0.5) {
       this.detailH = box.offsetHeight;
+      if (this.detailInView === this.expandedIndex) this.showDetail(this.expandedIndex);
       this.schedule();
     }
   }
@@ -270,8 +275,27 @@ export class VirtualTable<R> {
     const r = this.rowAt(i);
     if (!r) return;
     if (this.o.key(r) === this.expandedKey) this.collapse(true);
-    else this.expand(i, r);
+    else {
+      this.expand(i, r);
+      // a row near the bottom opens its detail out of view: scroll it up (again once the detail's real height is known)
+      this.detailInView = i;
+      this.showDetail(i);
+    }
     this.schedule();
+  }
+
+  /** Scrolls so that row `i` and its detail are in view (the row at the top when both do not fit). */
+  private showDetail(i: number): void {
+    const g = this.geometry();
+    this.space.style.height = `${Math.max(0, g.spaceH - g.V)}px`;
+    if (g.scrollRange <= 0) return;
+    const y = (this.scroller.scrollTop * g.contentRange) / g.scrollRange;
+    const rt = this.rowTop(i);
+    const end = rt + this.rowH + this.detailH;
+    let target = y;
+    if (rt < y) target = rt;
+    else if (end > y + g.Vb) target = Math.min(rt, end - g.Vb);
+    if (target !== y) this.scroller.scrollTop = (Math.min(target, g.contentRange) * g.scrollRange) / Math.max(1, g.contentRange);
   }
 
   private expand(i: number, r: R): void {
@@ -282,6 +306,7 @@ export class VirtualTable<R> {
 
   private collapse(notify: boolean): void {
     const had = this.expandedKey !== undefined;
+    this.detailInView = -1;
     this.expandedIndex = -1;
     this.expandedKey = undefined;
     this.detailNode = undefined;
@@ -290,6 +315,10 @@ export class VirtualTable<R> {
 
   private ensureVisible(i: number, top = false): void {
     const g = this.geometry();
+    // the scroll space follows the row count now, not at the next frame: rows that just arrived (a
+    // reveal into a new or rebuilt panel) would otherwise be scrolled to inside the old, empty space,
+    // and the browser would clamp the position to the top
+    this.space.style.height = `${Math.max(0, g.spaceH - g.V)}px`;
     if (g.scrollRange <= 0) return this.schedule();
     const y = (this.scroller.scrollTop * g.contentRange) / g.scrollRange;
     const rt = this.rowTop(i);

@@ -6,24 +6,33 @@ interface VsCodeApi<State, Out> {
 }
 declare function acquireVsCodeApi<State, Out>(): VsCodeApi<State, Out>;
 
-let heard = false;
+/** This document's name in the readiness handshake (src/protocol/messages.ts: PanelReady). */
+const instance = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+let announce: (() => void) | undefined;
 
-export function connect<State, Out, In>(onMessage: (m: In) => void): VsCodeApi<State, Out> {
+/**
+ * The typed bridge to the host. The handshake's `hostReady` is answered here (with the panel's
+ * announcement, once {@link announceReady} has been called) and never reaches `onMessage`.
+ */
+export function connect<State, Out, In extends { type: string }>(onMessage: (m: In) => void): VsCodeApi<State, Out> {
   const api = acquireVsCodeApi<State, Out>();
-  window.addEventListener('message', (e: MessageEvent<In>) => {
-    heard = true;
-    onMessage(e.data);
+  window.addEventListener('message', (e: MessageEvent<In | { type: 'hostReady' }>) => {
+    const m = e.data;
+    if (!m || typeof m !== 'object') return;
+    if (m.type === 'hostReady') return announce?.();
+    onMessage(m as In);
   });
   return api;
 }
 
 /**
- * Tells the host the panel is ready, again every second until the host answers: after a window
- * reload the host side of a restored panel can start listening after the first 'ready' was sent.
+ * Tells the host that this document listens, now and whenever the host says it started listening
+ * (the host side is PanelHost, in the extension's panels folder): no polling, and a repeated announcement is recognised by
+ * its instance.
  */
-export function announceReady<Out>(api: VsCodeApi<unknown, Out>, ready: Out): void {
-  api.postMessage(ready);
-  const timer = setInterval(() => (heard ? clearInterval(timer) : api.postMessage(ready)), 1000);
+export function announceReady<Out>(api: VsCodeApi<unknown, Out>): void {
+  announce = () => api.postMessage({ type: 'ready', instance } as Out);
+  announce();
 }
 
 /** Builds DOM without innerHTML, so text from run files can never become markup. */

@@ -41,8 +41,9 @@ import { estimatorSettings } from '../settings';
 import { loadResults } from '../resultsStore';
 import { sampleDetail } from '../sampleDetail';
 import { showSampleFile } from '../sampleLinks';
-import { localRoots, panelHtml } from '../webviewHtml';
-import { toUserError } from './runPanel';
+import { PanelHost, openPanels } from './panelHost';
+import { ResultsPanel } from './resultsPanel';
+import { toUserError } from '../errors';
 
 export type CompareResult =
   | { ok: true; files: string[]; labels: string[]; baseline: number; n: number; nCommon: number; missing: number[] }
@@ -55,34 +56,22 @@ function jsonSafe<T>(x: T): T {
 
 const MAX_PAGE = 500;
 
-export class ComparePanel {
-  private static readonly panels = new Map<string, ComparePanel>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private last?: ComparePanelToWebview;
-  private ready = false;
+export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelFromWebview> {
   private cmp?: Comparison;
 
   static async show(extensionUri: vscode.Uri, files: string[], baseline?: string | number): Promise<CompareResult> {
     const key = files.join('\n');
-    let panel = ComparePanel.panels.get(key);
-    if (panel) panel.panel.reveal();
+    let panel = openPanels.get<ComparePanel>('compare', key);
+    if (panel) panel.reveal();
     else {
-      const p = vscode.window.createWebviewPanel(COMPARE_PANEL_VIEW_TYPE, ComparePanel.title(files), vscode.ViewColumn.Active, {
-        enableScripts: true,
-        localResourceRoots: localRoots(extensionUri),
-      });
+      const p = vscode.window.createWebviewPanel(COMPARE_PANEL_VIEW_TYPE, ComparePanel.title(files), vscode.ViewColumn.Active, PanelHost.panelOptions(extensionUri));
       panel = new ComparePanel(p, extensionUri, files);
     }
     return panel.load(baseline);
   }
 
   static restore(webviewPanel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: ComparePanelState): void {
-    webviewPanel.webview.options = { enableScripts: true, localResourceRoots: localRoots(extensionUri) };
     void new ComparePanel(webviewPanel, extensionUri, state.files).load(state.baseline);
-  }
-
-  static get openSets(): string[][] {
-    return [...ComparePanel.panels.keys()].map((k) => k.split('\n'));
   }
 
   private static title(files: string[]): string {
@@ -91,24 +80,22 @@ export class ComparePanel {
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
-    extensionUri: vscode.Uri,
+    panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
     private readonly files: string[],
   ) {
-    ComparePanel.panels.set(files.join('\n'), this);
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'lsmi.svg');
-    panel.webview.html = panelHtml(panel.webview, extensionUri, 'compare', panel.title);
-    panel.webview.onDidReceiveMessage((m: ComparePanelFromWebview) => this.onMessage(m), undefined, this.disposables);
-    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+    super(panel, extensionUri, 'compare', files.join('\n'), ComparePanel.title(files));
   }
 
-  private post(message: ComparePanelToWebview): void {
-    if (message.type === 'comparison' || message.type === 'error') this.last = message;
-    if (this.ready) void this.panel.webview.postMessage(message);
+  protected isState(m: ComparePanelToWebview): boolean {
+    return m.type === 'loading' || m.type === 'comparison' || m.type === 'error';
+  }
+
+  protected loadingMessage(): ComparePanelToWebview {
+    return { type: 'loading', files: this.files };
   }
 
   private async load(baseline?: string | number): Promise<CompareResult> {
-    this.last = undefined;
     this.post({ type: 'loading', files: this.files });
     try {
       // the results come from the host's shared cache (results panels of the same runs share them);
@@ -127,11 +114,7 @@ export class ComparePanel {
       return { ok: true, files: this.files, labels: cmp.runs.map((r) => r.label), baseline: cmp.baseline, n: cmp.n, nCommon: cmp.nCommon, missing: cmp.runs.map((r) => r.missing) };
     } catch (e) {
       this.cmp = undefined;
-      const error = toUserError(e);
-      log().error(`${error.code}: ${error.message}`);
-      this.post({ type: 'error', files: this.files, error });
-      void vscode.window.showErrorMessage(`LSMI: ${error.message}`);
-      return { ok: false, error };
+      return { ok: false, error: this.fail(e, (error) => ({ type: 'error', files: this.files, error })) };
     }
   }
 
@@ -158,9 +141,9 @@ export class ComparePanel {
     };
   }
 
-  private onMessage(m: ComparePanelFromWebview): void {
+  protected handle(m: ComparePanelFromWebview): void {
     try {
-      this.handle(m);
+      this.dispatch(m);
     } catch (e) {
       const error = toUserError(e);
       log().error(`compare panel: ${error.message}`);
@@ -168,14 +151,9 @@ export class ComparePanel {
     }
   }
 
-  private handle(m: ComparePanelFromWebview): void {
-    if (!m || typeof m !== 'object') return;
+  private dispatch(m: ComparePanelFromWebview): void {
     const cmp = this.cmp;
     switch (m.type) {
-      case 'ready':
-        this.ready = true;
-        void this.panel.webview.postMessage(this.last ?? ({ type: 'loading', files: this.files } satisfies ComparePanelToWebview));
-        break;
       case 'reload':
         void this.load(cmp?.baseline);
         break;
@@ -209,6 +187,17 @@ export class ComparePanel {
       case 'revealSampleFile':
         if (cmp) this.sampleFile(cmp, m.index, m.which, m.type === 'openSampleFile' ? 'open' : 'reveal').catch((e) => log().error(`sample file: ${(e as Error).message}`));
         break;
+      case 'revealInResults': {
+        const ok = cmp && Number.isInteger(m.run) && m.run >= 0 && m.run < cmp.runs.length && Number.isInteger(m.index) && m.index >= 0 && m.index < cmp.n;
+        const row = ok ? cmp.rows[m.run][m.index] : -1;
+        if (cmp && row >= 0) {
+          ResultsPanel.revealSample(this.extensionUri, cmp.runs[m.run].file, row).then(
+            (r) => (r.ok ? undefined : this.post({ type: 'notice', text: r.error.message })),
+            (e) => log().error(`reveal in results: ${(e as Error).message}`),
+          );
+        }
+        break;
+      }
       case 'export':
         if (cmp) this.export(cmp, m).catch((e) => log().error(`export: ${(e as Error).message}`));
         break;
@@ -275,8 +264,4 @@ export class ComparePanel {
     return exportView(view, path.join(dir, `${stem}-movers.${format}`), 'movers', { format });
   }
 
-  private dispose(): void {
-    ComparePanel.panels.delete(this.files.join('\n'));
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
 }

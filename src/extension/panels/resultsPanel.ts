@@ -23,34 +23,29 @@ import { RowsQuery } from '../rowsQuery';
 import { exportResultsFromPanel } from '../exportCommands';
 import { sampleDetail } from '../sampleDetail';
 import { showSampleFile } from '../sampleLinks';
-import { localRoots, panelHtml } from '../webviewHtml';
-import { toUserError } from './runPanel';
+import { PanelHost, openPanels } from './panelHost';
 
 export type OpenResultsResult = { ok: true; file: string; n: number } | { ok: false; error: UserError };
 
 const MAX_PAGE = 500;
 
-export class ResultsPanel {
-  private static readonly panels = new Map<string, ResultsPanel>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private last?: ResultsPanelToWebview;
-  private ready = false;
+export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelFromWebview> {
   private data?: ResultsData;
   /** Sorted orders and filtered selections of the rows (computed on first use). */
   private query?: RowsQuery;
-  /** A row to scroll to once the webview has the results (revealSample before the panel was ready). */
-  private pendingFocus?: number;
+  /**
+   * The row a reveal asked for, until the webview asks for the page that holds it (its rows request
+   * names it): a webview that was torn down or rebuilt in between gets it again when it announces itself.
+   */
+  private focusWanted?: number;
   private loading?: Promise<OpenResultsResult>;
 
   /** Opens (or reveals and reloads) the panel for a results file. */
   static async show(extensionUri: vscode.Uri, file: string): Promise<OpenResultsResult> {
-    let panel = ResultsPanel.panels.get(file);
-    if (panel) panel.panel.reveal();
+    let panel = openPanels.get<ResultsPanel>('results', file);
+    if (panel) panel.reveal();
     else {
-      const p = vscode.window.createWebviewPanel(RESULTS_PANEL_VIEW_TYPE, ResultsPanel.title(file), vscode.ViewColumn.Active, {
-        enableScripts: true,
-        localResourceRoots: localRoots(extensionUri),
-      });
+      const p = vscode.window.createWebviewPanel(RESULTS_PANEL_VIEW_TYPE, ResultsPanel.title(file), vscode.ViewColumn.Active, PanelHost.panelOptions(extensionUri));
       panel = new ResultsPanel(p, extensionUri, file);
     }
     return panel.load();
@@ -58,35 +53,26 @@ export class ResultsPanel {
 
   /** Re-creates a panel after a window reload (see the serializer in extension.ts). */
   static restore(webviewPanel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: ResultsPanelState): void {
-    webviewPanel.webview.options = { enableScripts: true, localResourceRoots: localRoots(extensionUri) };
     void new ResultsPanel(webviewPanel, extensionUri, state.file).load();
   }
 
   /**
-   * Opens the results and scrolls to and expands one sample (status bar, Inspect Sample, hovers).
+   * Opens the results and scrolls to and expands one sample (status bar, Inspect Sample, hovers,
+   * Compare): whatever the panel's state (new, loading, in a background tab, its webview rebuilt).
    */
   static async revealSample(extensionUri: vscode.Uri, file: string, row: number): Promise<OpenResultsResult> {
-    let panel = ResultsPanel.panels.get(file);
+    let panel = openPanels.get<ResultsPanel>('results', file);
     let result: OpenResultsResult;
     if (panel?.data && !panel.loading) {
-      panel.panel.reveal();
+      panel.focus(row);
+      panel.reveal();
       result = { ok: true, file, n: panel.data.sampleIds.length };
     } else {
       result = await ResultsPanel.show(extensionUri, file);
-      panel = ResultsPanel.panels.get(file);
+      panel = openPanels.get<ResultsPanel>('results', file);
+      if (result.ok && panel) panel.focus(row);
     }
-    if (result.ok && panel) panel.focus(row);
     return result;
-  }
-
-  static get openFiles(): string[] {
-    return [...ResultsPanel.panels.keys()];
-  }
-
-  /** The results file of the active results panel, if one is active. */
-  static activeFile(): string | undefined {
-    for (const [file, p] of ResultsPanel.panels) if (p.panel.active) return file;
-    return undefined;
   }
 
   private static title(file: string): string {
@@ -94,35 +80,34 @@ export class ResultsPanel {
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     private readonly file: string,
   ) {
-    ResultsPanel.panels.set(file, this);
-    panel.title = ResultsPanel.title(file);
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'lsmi.svg');
-    panel.webview.html = panelHtml(panel.webview, extensionUri, 'results', panel.title);
-    panel.webview.onDidReceiveMessage((m: ResultsPanelFromWebview) => this.onMessage(m), undefined, this.disposables);
-    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+    super(panel, extensionUri, 'results', file, ResultsPanel.title(file));
   }
 
-  private post(message: ResultsPanelToWebview): void {
-    if (message.type === 'results' || message.type === 'error') this.last = message;
-    if (this.ready) void this.panel.webview.postMessage(message);
+  protected isState(m: ResultsPanelToWebview): boolean {
+    return m.type === 'loading' || m.type === 'results' || m.type === 'error';
+  }
+
+  protected loadingMessage(): ResultsPanelToWebview {
+    return { type: 'loading', file: this.file };
+  }
+
+  protected override onReady(): void {
+    this.flushFocus();
   }
 
   private focus(row: number): void {
-    if (!this.data || row < 0 || row >= this.data.sampleIds.length) return;
-    if (this.ready && this.last?.type === 'results') void this.panel.webview.postMessage({ type: 'focusSample', row } satisfies ResultsPanelToWebview);
-    else this.pendingFocus = row;
+    if (!this.data || !Number.isInteger(row) || row < 0 || row >= this.data.sampleIds.length) return;
+    this.focusWanted = row;
+    this.flushFocus();
   }
 
+  /** Sends the wanted reveal to a listening webview that has the results (again after every rebuild, until acknowledged). */
   private flushFocus(): void {
-    if (this.pendingFocus !== undefined && this.ready && this.last?.type === 'results') {
-      const row = this.pendingFocus;
-      this.pendingFocus = undefined;
-      void this.panel.webview.postMessage({ type: 'focusSample', row } satisfies ResultsPanelToWebview);
-    }
+    if (this.focusWanted !== undefined && this.ready && this.state?.type === 'results') this.post({ type: 'focusSample', row: this.focusWanted });
   }
 
   /** Resolves, checks and opens (or reveals) one of a sample's files; refusals become messages. */
@@ -132,28 +117,17 @@ export class ResultsPanel {
     if (!shown.ok) this.post({ type: 'notice', text: shown.error.message });
   }
 
-  /** Messages from the webview are not trusted: a malformed one is logged, never thrown into the host. */
-  private onMessage(m: ResultsPanelFromWebview): void {
-    try {
-      this.handle(m);
-    } catch (e) {
-      log().error(`results panel: ignored a message (${(e as Error).message})`);
-    }
-  }
-
-  private handle(m: ResultsPanelFromWebview): void {
-    if (!m || typeof m !== 'object') return;
+  protected handle(m: ResultsPanelFromWebview): void {
     switch (m.type) {
-      case 'ready':
-        this.ready = true;
-        void this.panel.webview.postMessage(this.last ?? ({ type: 'loading', file: this.file } satisfies ResultsPanelToWebview));
-        this.flushFocus();
-        break;
       case 'reload':
         void this.load();
         break;
       case 'rows':
-        if (this.data && m.request && typeof m.request === 'object') this.post({ type: 'rowsPage', ...this.page(m.request) });
+        if (this.data && m.request && typeof m.request === 'object') {
+          // the webview asks for the page of the wanted row: the reveal has landed
+          if (this.focusWanted !== undefined && m.request.focusRow === this.focusWanted) this.focusWanted = undefined;
+          this.post({ type: 'rowsPage', ...this.page(m.request) });
+        }
         break;
       case 'rankClasses':
         if (this.data && m.request && typeof m.request === 'object') this.post({ type: 'classRanking', ranking: classRanking(this.data, m.request) });
@@ -196,7 +170,6 @@ export class ResultsPanel {
   }
 
   private async doLoad(): Promise<OpenResultsResult> {
-    this.last = undefined;
     this.post({ type: 'loading', file: this.file });
     try {
       const data = await loadResults(this.file);
@@ -208,11 +181,7 @@ export class ResultsPanel {
       return { ok: true, file: this.file, n: data.sampleIds.length };
     } catch (e) {
       this.data = undefined;
-      const error = toUserError(e);
-      log().error(`${error.code}: ${error.message}`);
-      this.post({ type: 'error', file: this.file, error });
-      void vscode.window.showErrorMessage(`LSMI: ${error.message}`);
-      return { ok: false, error };
+      return { ok: false, error: this.fail(e, (error) => ({ type: 'error', file: this.file, error })) };
     }
   }
 
@@ -254,8 +223,4 @@ export class ResultsPanel {
     return { request: { ...req, sort, desc, limit, offset }, total, offset, rows, focusIndex };
   }
 
-  private dispose(): void {
-    ResultsPanel.panels.delete(this.file);
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
 }
