@@ -168,7 +168,7 @@ describe('hostile files, more: a clear error in bounded time and memory, in a ch
   });
 
   it('a results file with a duplicate sample_id is refused (ids join runs and find samples)', async () => {
-    await refused('results-dup-ids.lsmi.arrow', ['DUPLICATE_ID'], /rows 1 and 3/, { column: 'sample_id' });
+    await refused('results-dup-ids.lsmi.arrow', ['DUPLICATE_ID'], /rows 1, 3/, { column: 'sample_id' });
   });
 
   it('results metadata that is not an object is damage, not a TypeError in the report', async () => {

@@ -88,7 +88,10 @@ export interface IpcCheck {
   compression: 'uncompressed' | 'lz4' | 'zstd' | 'mixed';
 }
 
-class Fail extends Error {}
+/** A structural problem; `column`: the top-level column it was found in, when it was in one. */
+class Fail extends Error {
+  column?: string;
+}
 
 /**
  * Checks the IPC container of `file` (see the module comment). `size` is the file's size; the first
@@ -100,7 +103,7 @@ export async function checkIpc(file: string, size: number, readAt: ReadAt, isFil
     return isFile ? await state.checkFile() : await state.checkStream();
   } catch (e) {
     if (e instanceof LsmiInputError) throw e;
-    if (e instanceof Fail) throw new LsmiInputError('TRUNCATED', { file }, `${e.message}. The file is truncated or corrupt: export it again.`);
+    if (e instanceof Fail) throw new LsmiInputError('TRUNCATED', { file, ...(e.column ? { column: e.column } : {}) }, `${e.message}. The file is truncated or corrupt: export it again.`);
     // a flatbuffer accessor that met bytes no writer produces
     throw new LsmiInputError('TRUNCATED', { file }, 'the Arrow metadata is corrupt (it could not be parsed). The file is truncated or corrupt: export it again.');
   }
@@ -479,7 +482,14 @@ class CheckState {
         for (const c of f.children) await visit(c, `${at}.${c.name}`, undefined, length);
       }
     };
-    for (const f of fields) await visit(f, f.name ? `column '${f.name}'` : 'a column', rows, undefined);
+    for (const f of fields) {
+      try {
+        await visit(f, f.name ? `column '${f.name}'` : 'a column', rows, undefined);
+      } catch (e) {
+        if (e instanceof Fail && f.name) e.column ??= f.name;
+        throw e;
+      }
+    }
     return rows;
   }
 }
