@@ -24,6 +24,13 @@ export class RowsQuery {
     return { sort: known ? req.sort : 's', desc: req.desc !== false };
   }
 
+  /** The class indices a request keeps (validated: integers in range), or undefined for every class. */
+  static classesOf(classes: unknown, nClasses: number): Set<number> | undefined {
+    if (!Array.isArray(classes)) return undefined;
+    const keep = new Set(classes.filter((k): k is number => Number.isInteger(k) && k >= 0 && k < nClasses));
+    return keep.size > 0 ? keep : undefined;
+  }
+
   /** A sortable column's values: a results column, or a stability column (r_sd ... s_sd). */
   column(c: SortColumn): Float64Array {
     if (c === 'r_sd' || c === 'u1_sd' || c === 'u2_sd' || c === 's_sd') {
@@ -48,11 +55,11 @@ export class RowsQuery {
   rows(req: RowsQueryInput): ArrayLike<number> {
     const data = this.data;
     const { sort, desc } = RowsQuery.sortOf(req, data);
-    const cls = typeof req.classFilter === 'number' && Number.isInteger(req.classFilter) ? req.classFilter : undefined;
+    const cls = RowsQuery.classesOf(req.classes, data.meta.run.classNames.length);
     const needle = typeof req.search === 'string' ? req.search.trim().toLowerCase() : '';
     const split = typeof req.split === 'string' && data.split ? SPLITS.indexOf(req.split as (typeof SPLITS)[number]) : -1;
     const range = req.range && (SORT_COLUMNS as readonly string[]).includes(req.range.col) && (!req.range.col.endsWith('_sd') || data.stability) ? req.range : undefined;
-    const key = JSON.stringify([sort, desc, cls, needle, split, range?.col, range?.lo, range?.hi]);
+    const key = JSON.stringify([sort, desc, cls ? [...cls] : null, needle, split, range?.col, range?.lo, range?.hi]);
     if (this.last?.key === key) return this.last.rows;
     const order = this.order(sort, desc);
     let rows: ArrayLike<number> = order;
@@ -63,7 +70,7 @@ export class RowsQuery {
       const keep: number[] = [];
       const ids = needle ? (this.lowerIds ??= data.sampleIds.map((id) => id.toLowerCase())) : data.sampleIds;
       for (const i of order) {
-        if (cls !== undefined && data.labels[i] !== cls) continue;
+        if (cls !== undefined && !cls.has(data.labels[i])) continue;
         if (split >= 0 && data.split![i] !== split) continue;
         if (rv && !(rv[i] >= lo && rv[i] < hi)) continue;
         if (needle && !ids[i].includes(needle)) continue;

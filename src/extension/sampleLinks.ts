@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { openSampleFileView } from './imageViewer';
 import type { ResultsData } from '../engine/io/results';
 import type { SampleFileKind, UserError } from '../protocol/messages';
 import { log } from './output';
@@ -106,9 +107,12 @@ export async function showSampleFile(resultsFile: string, data: ResultsData, row
   return resolved;
 }
 
-/** Opens a resolved sample file in an editor beside the panel (images in VS Code's image preview). */
+/**
+ * Opens a resolved sample file in a neighbouring editor group if there is one (never a new split: a
+ * panel at half width would be squeezed further), small images scaled up (src/extension/imageViewer.ts).
+ */
 export async function openSampleFile(file: string): Promise<void> {
-  await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  await openSampleFileView(file);
 }
 
 export async function revealSampleFile(file: string): Promise<void> {

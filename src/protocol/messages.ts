@@ -28,13 +28,17 @@ export interface HostReady {
 export type RunPanelToWebview =
   | HostReady
   | { type: 'loading'; file: string }
-  | { type: 'summary'; summary: RunSummary }
+  /** `results`: where this run's results are (or would be written) and whether they exist yet. */
+  | { type: 'summary'; summary: RunSummary; results: { file: string; exists: boolean } }
   | { type: 'error'; file: string; error: UserError };
 
 /** Run panel: webview → host. */
 export type RunPanelFromWebview =
   | PanelReady
   | { type: 'reload' }
+  /** LSMI: Estimate Interactions on this run (the presets quick pick). */
+  | { type: 'estimate' }
+  | { type: 'openResults' }
   | { type: 'revealInExplorer' };
 
 /** What a run panel persists across reloads (webview getState/setState and the serializer). */
@@ -226,8 +230,8 @@ export interface RowsRequest {
   limit: number;
   sort: SortColumn;
   desc: boolean;
-  /** Only samples of this class index. */
-  classFilter?: number;
+  /** Only samples of these class indices (none or empty: every class). */
+  classes?: number[];
   /** Only samples of this split ('train', 'val', 'test'). */
   split?: string;
   /** Only samples whose component lies in this range (e.g. a clicked histogram bin). */
@@ -239,6 +243,8 @@ export interface RowsRequest {
    * page returned then starts at the page that contains it.
    */
   focusRow?: number;
+  /** Query generation, echoed in the page (pages of older queries are dropped by the webview). */
+  gen?: number;
 }
 
 export type SampleFileKind = 'image' | 'audio' | 'text';
@@ -370,12 +376,15 @@ export interface ResultsPanelState {
   tab?: 'overview' | 'samples' | 'categories';
   sort?: SortColumn;
   desc?: boolean;
-  classFilter?: number;
+  /** Only samples of these class indices (none or empty: every class). */
+  classes?: number[];
   split?: string;
   range?: RangeFilter;
   search?: string;
   offset?: number;
   /** The expanded sample (results row). */
+  /** Samples table columns the user hid (the column chooser): row, class, split, r … s_sd. */
+  hiddenColumns?: string[];
   expanded?: number;
   /** Categories tab: the component the classes are ranked by. */
   rankBy?: 'r' | 'u1' | 'u2' | 's';
@@ -405,7 +414,8 @@ export interface MoversRequest {
   order: MoverOrderName;
   offset: number;
   limit: number;
-  classFilter?: number;
+  /** Only samples of these class indices (none or empty: every class). */
+  classes?: number[];
   split?: string;
   search?: string;
   /** Query generation (pages of older queries are dropped by the webview). */
@@ -416,7 +426,8 @@ export interface ScatterRequest {
   component: CompareComponentName;
   x: number;
   y: number;
-  classFilter?: number;
+  /** Only samples of these class indices (none or empty: every class). */
+  classes?: number[];
   split?: string;
   search?: string;
 }
@@ -468,7 +479,8 @@ export interface ComparePanelState {
   run?: number;
   component?: MoverComponentName;
   order?: MoverOrderName;
-  classFilter?: number;
+  /** Only samples of these class indices (none or empty: every class). */
+  classes?: number[];
   split?: string;
   search?: string;
   scatterComponent?: CompareComponentName;

@@ -97,7 +97,7 @@ suite('Compare Runs and exports', () => {
   test('Export Samples writes the filtered, sorted view as CSV and as Arrow', async () => {
     const data = await readResults(late);
     const out = ws('exports', 'shirts-by-s.csv');
-    const r = await vscode.commands.executeCommand<ExportResult>('lsmi.exportSamples', vscode.Uri.file(late), { out, query: { sort: 's', desc: true, classFilter: 6 } });
+    const r = await vscode.commands.executeCommand<ExportResult>('lsmi.exportSamples', vscode.Uri.file(late), { out, query: { sort: 's', desc: true, classes: [6] } });
     assert.ok(r?.ok, JSON.stringify(r));
     const lines = fs.readFileSync(out, 'utf8').trim().split(/\r?\n/);
     const header = lines[0].split(',');

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readResults, writeResults } from '../../src/engine/io/results';
 import type { EstimateCommandResult } from '../../src/extension/estimate';
+import { IMAGE_VIEW_TYPE, zoomFor } from '../../src/extension/imageViewer';
 import type { OpenSampleFileResult } from '../../src/extension/sampleCommands';
 import { waitFor, workspaceRoot } from './util';
 
@@ -40,7 +41,32 @@ suite('Links to sample files', () => {
     assert.ok(r?.ok, JSON.stringify(r));
     const want = fs.realpathSync(path.join(workspaceRoot(), 'fashion-mnist', 'samples', 'bottom', 'fmnist-test-01592.png'));
     assert.equal(r.path, want);
-    await waitFor('the sample file in the active tab', () => activeTabPath() === want);
+    // a 28 × 14 px image: opened scaled up (VS Code's own preview would show it at 1×), in the same group (no new split)
+    await waitFor('the scaled-up image in the active tab', () => {
+      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+      return tab?.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith(IMAGE_VIEW_TYPE) && tab.label === path.basename(want);
+    });
+    assert.equal(vscode.window.tabGroups.all.length, 1, 'no new editor group');
+    assert.equal(zoomFor(28, 14), 16);
+    assert.equal(zoomFor(300, 20), 1, 'a large image opens in VS Code\'s preview');
+  });
+
+  test('a sample file that is not a small image opens in its VS Code editor', async () => {
+    const data = await readResults(results);
+    const dir = path.join(workspaceRoot(), 'fashion-mnist');
+    const big = path.join(dir, 'big-sample.txt');
+    fs.writeFileSync(big, 'a caption\n');
+    data.paths1![7] = 'big-sample.txt';
+    const other = path.join(dir, 'links-text.lsmi.arrow');
+    await writeResults(other, data);
+    try {
+      const r = await vscode.commands.executeCommand<OpenSampleFileResult>('lsmi.openSampleFile', vscode.Uri.file(other), 7, 1);
+      assert.ok(r?.ok, JSON.stringify(r));
+      await waitFor('the text file in the active tab', () => activeTabPath() === fs.realpathSync(big));
+    } finally {
+      fs.rmSync(other, { force: true });
+      fs.rmSync(big, { force: true });
+    }
   });
 
   test('refuses paths that escape the workspace and the run folder, also through a symlink', async () => {

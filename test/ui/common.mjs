@@ -119,3 +119,22 @@ export async function assertNoSidewaysScroll(frame, what) {
 
 /** A number as the panels print it (webview/shared/vscode.ts fmt): fixed digits, no sign on a value that rounds to zero. */
 export const fixed = (x, digits = 3) => (Number(x.toFixed(digits)) === 0 ? Math.abs(x).toFixed(digits) : x.toFixed(digits));
+
+/**
+ * Chooses classes in a class filter (a vscode-multi-select combobox, in its shadow root): for each
+ * name (the start of a class name), types it (type-ahead filters the list) and clicks its option; Escape closes the list.
+ */
+export async function pickClasses(frame, select, names) {
+  const input = frame.locator(`${select} .combobox-input`);
+  for (const name of names) {
+    await input.click();
+    await input.fill(name);
+    const option = frame.locator(`${select} li[role="option"]`, { hasText: new RegExp(`^\\s*\\d+:\\s+${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+')}`) }).first();
+    await option.waitFor({ timeout: 10_000 });
+    // type-ahead: the list holds only the classes that match what was typed
+    const shown = await frame.locator(`${select} li[role="option"]`).allTextContents();
+    assert.ok(shown.every((t) => t.toLowerCase().includes(name.toLowerCase())), `type-ahead for "${name}" left ${shown.join(' | ')}`);
+    await option.click();
+  }
+  await input.press('Escape');
+}

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { THEMES } from '../harness/lib.mjs';
-import { assertNoSidewaysScroll, estimateFromPalette, expectTheme, fixed, openResultsFromPalette, reloadWindowAndFind, splitBesideReadme } from './common.mjs';
+import { assertNoSidewaysScroll, estimateFromPalette, expectTheme, fixed, openResultsFromPalette, pickClasses, reloadWindowAndFind, splitBesideReadme } from './common.mjs';
 
 const PANEL = 'LSMI Results: fmnist-late-fusion';
 const { readResults } = createRequire(import.meta.url)('../../out/src/engine/io/results.js');
@@ -80,8 +80,8 @@ async function checkSamples(ctx, frame, label) {
   await frame.locator('#samples tr.vrow[aria-rowindex="2001"]:not(.loading)').waitFor();
   await frame.locator('#samples').evaluate((el) => (el.scrollTop = 0));
   await rows.first().filter({ hasText: 'fmnist-test-01592' }).waitFor();
-  // the class filter (a vscode-single-select)
-  await choose(frame, '#class-filter', '6: Shirt');
+  // the class filter (a vscode-multi-select with type-ahead)
+  await pickClasses(frame, '#class-filter', ['Shirt']);
   await frame.locator('#count', { hasText: '197 of 2,000' }).waitFor();
   await frame.locator('#chip-class', { hasText: 'Shirt' }).waitFor();
   const classes = await rows.evaluateAll((rs) => rs.map((r) => r.children[2].textContent));

@@ -59,6 +59,26 @@ export const tests = [
     },
   },
   {
+    name: 'next steps from the run panel: a run without results offers Estimate, which opens the presets; a run with results opens them',
+    theme: THEMES.dark,
+    timeout: 120_000,
+    fn: async (ctx) => {
+      // the circuits' XOR run has no results in the example folder
+      const frame = await inspectFromPalette(ctx, 'xor.arrow', 'LSMI: xor.arrow');
+      await frame.locator('#results-state', { hasText: 'Not estimated yet.' }).waitFor({ timeout: 30_000 });
+      assert.equal(await frame.locator('#open-results').count(), 0);
+      await frame.locator('#estimate').click();
+      await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Estimate with defaults' }).first().waitFor({ timeout: 15_000 });
+      await ctx.page.keyboard.press('Escape');
+      // an estimated run: Open results first
+      const late = await inspectFromPalette(ctx, 'fmnist-late-fusion', PANEL);
+      await late.locator('#results-state', { hasText: 'This run has results.' }).waitFor({ timeout: 30_000 });
+      await late.locator('#open-results').click();
+      await ctx.page.locator('.tabs-container .tab.active', { hasText: 'LSMI Results: fmnist-late-fusion' }).waitFor({ timeout: 30_000 });
+      ctx.errors.assertNone({ webviewOnly: true });
+    },
+  },
+  {
     name: 'Reload re-reads the file and renders it again',
     theme: THEMES.dark,
     fn: async (ctx) => {

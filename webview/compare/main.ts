@@ -17,7 +17,7 @@ import type {
   ScatterRequest,
 } from '../../src/protocol/messages';
 import { svg } from '../shared/charts';
-import { setSelectValue, singleSelect } from '../shared/elements';
+import { classFilter, setClassFilter, singleSelect } from '../shared/elements';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, PAGE, VirtualTable } from '../shared/virtualTable';
 import { announceReady, connect, fmt, fmtDelta, fmtDeltaInterval, h } from '../shared/vscode';
@@ -105,7 +105,7 @@ function moversQuery(): Omit<MoversRequest, 'offset' | 'limit' | 'gen'> {
     run: summary ? runIndex(summary) : 1,
     component: state.component ?? 'any',
     order: state.order ?? 'abs',
-    classFilter: state.classFilter,
+    classes: state.classes,
     split: state.split,
     search: state.search || undefined,
   };
@@ -118,7 +118,7 @@ function requery(): void {
 
 function requestScatter(): void {
   if (!summary) return;
-  const request: ScatterRequest = { component: state.scatterComponent ?? 's', x: summary.baseline, y: runIndex(summary), classFilter: state.classFilter, split: state.split, search: state.search || undefined };
+  const request: ScatterRequest = { component: state.scatterComponent ?? 's', x: summary.baseline, y: runIndex(summary), classes: state.classes, split: state.split, search: state.search || undefined };
   vscode.postMessage({ type: 'scatter', request });
 }
 
@@ -335,8 +335,8 @@ function classShifts(s: ComparisonSummary, run: number): Node {
     h('tbody', null, ...rows.map((pc) => {
       const b = h('button', { type: 'button', class: 'link', title: `Movers of class ${pc.name}` }, pc.name);
       b.addEventListener('click', () => {
-        save({ classFilter: pc.index });
-        setSelectValue('mover-class', String(pc.index));
+        save({ classes: [pc.index] });
+        setClassFilter('mover-class', [pc.index]);
         requery();
         requestScatter();
         document.getElementById('movers-h')?.scrollIntoView();
@@ -465,12 +465,11 @@ function moversSection(s: ComparisonSummary): Node[] {
     stableOption.setAttribute('description', stable ? "|Δ| divided by √(sd² in the baseline + sd² in the run): the samples' own seed-to-seed noise" : stableWhy);
   }
   orderSel.title = stable ? 'Order of the movers' : `Order of the movers. "Relative to stability": ${stableWhy}`;
-  const classSel = singleSelect('mover-class', 'Filter by class', [['', 'All classes'], ...s.classNames.map((n, k): [string, string] => [String(k), `${k}: ${n}`])],
-    state.classFilter === undefined ? '' : String(state.classFilter), (v) => {
-      save({ classFilter: v === '' ? undefined : Number(v) });
-      requery();
-      requestScatter();
-    });
+  const classSel = classFilter('mover-class', s.classNames, state.classes, (classes) => {
+    save({ classes });
+    requery();
+    requestScatter();
+  });
   const search = h('vscode-textfield', { id: 'mover-search', placeholder: 'sample_id contains…', 'aria-label': 'Search sample ids', value: state.search ?? '' }) as HTMLElement & { value: string };
   let timer: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener('input', () => {
@@ -489,8 +488,8 @@ function moversSection(s: ComparisonSummary): Node[] {
     button('Export partition…', 'export-partition', () => exportMovers({ kind: 'partition' }), 'Split the samples at quantiles of a component of the compared run (e.g. high- and low-redundancy subsets) into sample_id lists', true));
   const cls = (v: number | null) => deltaClass(v);
   const columns: Column<MoverRow>[] = [
-    { cls: 'c-row', header: 'rank', num: true, cell: (r) => String(r.rank), cellClass: () => 'muted' },
-    { cls: 'c-id', header: 'sample_id', cell: (r) => r.sample_id, cellClass: () => 'mono' },
+    { cls: 'c-row', header: 'rank', pin: true, num: true, cell: (r) => String(r.rank), cellClass: () => 'muted' },
+    { cls: 'c-id', header: 'sample_id', pin: true, cell: (r) => r.sample_id, cellClass: () => 'mono' },
     { cls: 'c-class', header: 'class', cell: (r) => r.class },
     { cls: 'c-moved', header: 'moved', cell: (r) => r.component },
     { cls: 'c-delta', header: 'Δ', num: true, cell: (r) => fmtDelta(r.delta), cellClass: (r) => cls(r.delta) },
@@ -506,8 +505,6 @@ function moversSection(s: ComparisonSummary): Node[] {
   ];
   table = new VirtualTable<MoverRow>({
     id: 'movers',
-    // the noise columns need the room: a minimum width, scrolled sideways in a narrow panel
-    wide: stable,
     label: 'Biggest movers: arrow keys move, Enter expands a sample',
     columns,
     key: (r) => r.index,
@@ -549,7 +546,7 @@ function detailView(d: CompareSampleDetail): HTMLElement {
             h('td', null, showInResults(d.index, r.run, r.label)),
           ]
         : [h('td', { colspan: 9, class: 'muted' }, 'not in this run')])))));
-  if (!d.detail) return h('div', { class: 'detail-box', id: 'sample-detail' }, perRun);
+  if (!d.detail) return h('div', { class: 'detail-box', id: 'sample-detail' }, h('div', { class: 'table-scroll' }, perRun));
   const box = sampleView(d.detail, {
     modalityNames: s.modalityNames,
     open: (_row, which) => vscode.postMessage({ type: 'openSampleFile', index: d.index, which }),
@@ -557,7 +554,7 @@ function detailView(d: CompareSampleDetail): HTMLElement {
   });
   box.querySelector('.detail-positions')?.remove();
   box.classList.add('compare-detail');
-  box.append(h('div', { class: 'per-run-wrap' }, h('h3', null, `Every run (the waterfall shows ${s.runs[d.detailRun]?.label ?? ''})`), perRun));
+  box.append(h('div', { class: 'per-run-wrap' }, h('h3', null, `Every run (the waterfall shows ${s.runs[d.detailRun]?.label ?? ''})`), h('div', { class: 'table-scroll' }, perRun)));
   return box;
 }
 

@@ -20,7 +20,7 @@ import type {
   SortColumn,
 } from '../../src/protocol/messages';
 import { ATOMS, atomLabel, binRange, compositionBar, histogramView, legend } from '../shared/charts';
-import { setSelectValue, singleSelect } from '../shared/elements';
+import { classFilter, classesText, setClassFilter, setSelectValue, singleSelect } from '../shared/elements';
 import { discriminatorsView, warningsView } from './discriminators';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, VirtualTable } from '../shared/virtualTable';
@@ -95,18 +95,18 @@ function onMessage(m: ResultsPanelToWebview): void {
       break;
     }
     case 'rowsPage': {
-      const gen = Number((m.request as RowsRequest & { gen?: number }).gen);
+      const gen = Number(m.request.gen);
       if (!table || gen !== queryGen) return;
       table.setPage(m.offset, m.rows, m.total);
       updateCount(m.total);
       if (focusing !== undefined && m.request.focusRow === focusing) {
         const row = focusing;
         focusing = undefined;
-        const filtered = state.classFilter !== undefined || !!state.split || !!state.range || !!state.search;
+        const filtered = !!state.classes?.length || !!state.split || !!state.range || !!state.search;
         if (m.focusIndex !== undefined && m.focusIndex >= 0) table.focusIndex(m.focusIndex, true);
         else if (filtered) {
           // the filters hide it: clear them and look once more
-          save({ classFilter: undefined, split: undefined, range: undefined, search: undefined });
+          save({ classes: undefined, split: undefined, range: undefined, search: undefined });
           syncControls();
           renderChips();
           focusSample(row, true);
@@ -144,12 +144,12 @@ function notice(text: string): void {
 }
 
 function query(): Omit<RowsRequest, 'offset' | 'limit'> {
-  return { sort: state.sort ?? 's', desc: state.desc ?? true, classFilter: state.classFilter, split: state.split, range: state.range, search: state.search || undefined };
+  return { sort: state.sort ?? 's', desc: state.desc ?? true, classes: state.classes, split: state.split, range: state.range, search: state.search || undefined };
 }
 
 /** Sends a rows request tagged with the query generation. */
 function fetchRows(offset: number, limit: number, focusRow?: number): void {
-  const request = { ...query(), offset, limit, focusRow, gen: queryGen } as RowsRequest;
+  const request: RowsRequest = { ...query(), offset, limit, focusRow, gen: queryGen };
   vscode.postMessage({ type: 'rows', request });
 }
 
@@ -303,7 +303,7 @@ function overviewView(o: ResultsOverview): Node[] {
 // ---------------------------------------------------------------------------------------------- samples
 
 function syncControls(): void {
-  setSelectValue('class-filter', state.classFilter === undefined ? '' : String(state.classFilter));
+  setClassFilter('class-filter', state.classes);
   setSelectValue('split-filter', state.split ?? '');
   const search = document.getElementById('search') as (HTMLElement & { value: string }) | null;
   if (search && search.value !== (state.search ?? '')) search.value = state.search ?? '';
@@ -321,7 +321,7 @@ function renderChips(): void {
   const o = overview;
   const list: [string, string, Partial<ResultsPanelState>][] = [];
   if (state.range) list.push(['range', rangeText(state.range), { range: undefined }]);
-  if (state.classFilter !== undefined) list.push(['class', `class ${o.classNames[state.classFilter] ?? state.classFilter}`, { classFilter: undefined }]);
+  if (state.classes?.length) list.push(['class', classesText(o.classNames, state.classes), { classes: undefined }]);
   if (state.split) list.push(['split', `split ${state.split}`, { split: undefined }]);
   if (state.search) list.push(['search', `id contains "${state.search}"`, { search: undefined }]);
   chips.replaceChildren(...list.map(([id, text, clear]) => {
@@ -336,11 +336,10 @@ function renderChips(): void {
 }
 
 function samplesView(o: ResultsOverview): Node[] {
-  const classSel = singleSelect('class-filter', 'Filter by class', [['', 'All classes'], ...o.classNames.map((name, k): [string, string] => [String(k), `${k}: ${name}`])],
-    state.classFilter === undefined ? '' : String(state.classFilter), (v) => {
-      save({ classFilter: v === '' ? undefined : Number(v) });
-      requery();
-    });
+  const classSel = classFilter('class-filter', o.classNames, state.classes, (classes) => {
+    save({ classes });
+    requery();
+  });
   const splitSel = o.hasSplit
     ? singleSelect('split-filter', 'Filter by split', [['', 'All splits'], ['train', 'train'], ['val', 'val'], ['test', 'test']], state.split ?? '', (v) => {
         save({ split: v || undefined });
@@ -373,19 +372,47 @@ function samplesView(o: ResultsOverview): Node[] {
     });
     return b;
   };
-  const columns: Column<SampleRow>[] = [
-    { cls: 'c-row', header: 'row', num: true, cell: (r) => String(r.row), cellClass: () => 'muted' },
-    { cls: 'c-id', header: 'sample_id', cell: (r) => r.sample_id, cellClass: () => 'mono' },
-    { cls: 'c-class', header: 'class', cell: (r) => r.className },
-    ...(o.hasSplit ? [{ cls: 'c-split', header: 'split', cell: (r: SampleRow) => r.split ?? '' }] : []),
-    ...[...SORT_COLUMNS, ...(o.stability ? SD_COLUMNS : [])].map((c): Column<SampleRow> => ({
+  // every column but sample_id can be hidden (the column chooser; saved in the panel's state)
+  const allColumns: [string, Column<SampleRow>][] = [
+    ['row', { cls: 'c-row', header: 'row', pin: true, num: true, cell: (r) => String(r.row), cellClass: () => 'muted' }],
+    ['sample_id', { cls: 'c-id', header: 'sample_id', pin: true, cell: (r) => r.sample_id, cellClass: () => 'mono' }],
+    ['class', { cls: 'c-class', header: 'class', cell: (r) => r.className }],
+    ...(o.hasSplit ? [['split', { cls: 'c-split', header: 'split', cell: (r: SampleRow) => r.split ?? '' }] as [string, Column<SampleRow>]] : []),
+    ...[...SORT_COLUMNS, ...(o.stability ? SD_COLUMNS : [])].map((c): [string, Column<SampleRow>] => [c, {
       cls: 'c-num', header: sortHeader(c), num: true, key: c, cell: (r) => fmt(r[c]), cellClass: (r) => ((r[c] ?? 0) < 0 ? 'negative' : ''),
       sort: () => ((state.sort ?? 's') === c ? ((state.desc ?? true) ? 'descending' : 'ascending') : 'none'),
-    })),
+    }]),
   ];
+  const visibleColumns = () => allColumns.filter(([k]) => k === 'sample_id' || !(state.hiddenColumns ?? []).includes(k)).map(([, c]) => c);
+  const columns = visibleColumns();
+  const chooser = h('div', { id: 'column-chooser', class: 'popover', role: 'group', 'aria-label': 'Columns shown', hidden: true },
+    ...allColumns.filter(([k]) => k !== 'sample_id').map(([k]) => {
+      const box = h('vscode-checkbox', { id: `column-${k}`, checked: (state.hiddenColumns ?? []).includes(k) ? undefined : true, title: COLUMN_HELP[k as SortColumn] ?? k }, k) as HTMLElement & { checked: boolean };
+      box.addEventListener('change', () => {
+        const hidden = new Set(state.hiddenColumns ?? []);
+        if (box.checked) hidden.delete(k);
+        else hidden.add(k);
+        save({ hiddenColumns: [...hidden] });
+        table?.setColumns(visibleColumns());
+        refreshHeaders();
+      });
+      return box;
+    }));
+  const chooserButton = h('button', { type: 'button', id: 'columns-button', class: 'chip-toggle', 'aria-expanded': 'false', 'aria-controls': 'column-chooser', title: 'Choose the columns of the table' }, 'Columns…');
+  chooserButton.addEventListener('click', () => {
+    chooser.hidden = !chooser.hidden;
+    chooserButton.setAttribute('aria-expanded', String(!chooser.hidden));
+    if (!chooser.hidden) chooser.querySelector<HTMLElement>('vscode-checkbox')?.focus();
+  });
+  chooser.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      chooser.hidden = true;
+      chooserButton.setAttribute('aria-expanded', 'false');
+      chooserButton.focus();
+    }
+  });
   table = new VirtualTable<SampleRow>({
     id: 'samples',
-    wide: !!o.stability,
     label: 'Samples: arrow keys move, Enter expands a sample',
     columns,
     key: (r) => r.row,
@@ -407,13 +434,16 @@ function samplesView(o: ResultsOverview): Node[] {
     h('h2', { id: 'samples-h', class: 'visually-hidden' }, 'Samples'),
     h('div', { class: 'controls' },
       classSel, splitSel, search, tops, h('span', { class: 'spacer' }), countInfo),
-    chips,
-    table.el,
-    h('div', { class: 'actions' },
+    // the table's actions above it, always in reach (the table fills the rest of the panel)
+    h('div', { class: 'toolbar', id: 'samples-toolbar', role: 'toolbar', 'aria-label': 'Samples table actions' },
+      chooserButton,
       button('Export CSV', 'export-csv', () => exportView({ kind: 'view', format: 'csv' }), 'Export the samples as listed (filters and sort) as CSV', true),
       button('Export Arrow', 'export-arrow', () => exportView({ kind: 'view', format: 'arrow' }), 'Export the samples as listed as an Arrow file', true),
       button('Export partition…', 'export-partition', () => exportView({ kind: 'partition' }), 'Split the listed samples at quantiles of a component (e.g. high- and low-redundancy subsets) into sample_id lists', true),
       button('Export weights…', 'export-weights', () => exportView({ kind: 'weights' }), 'Per-sample interaction weights (r, u1, u2, s and their shares) for training code', true)),
+    chooser,
+    chips,
+    table.el,
     h('p', { class: 'muted small' }, 'Values in nats; r, u1, u2, s adjusted. Click a column header to sort; click a row (or Enter) to inspect the sample and open its files.'),
   ];
 }
@@ -552,7 +582,7 @@ function table3(o: ResultsOverview, rk: ClassRanking): HTMLElement {
       const link = (c: ClassRankRow) => {
         const v = rk.request.by === 'lower' ? c.interval?.lo : c.value;
         const b = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${a.name.toLowerCase()} first; mean ${fmt(c.value)} ${fmtInterval(c.interval)}, n ${c.n}` }, `${c.name} (${fmt(v)}; n ${c.n})`);
-        b.addEventListener('click', () => showSamples({ classFilter: c.index, sort: a.col, desc: true, range: undefined }));
+        b.addEventListener('click', () => showSamples({ classes: [c.index], sort: a.col, desc: true, range: undefined }));
         return b;
       };
       // each class unbroken, the list wraps between them (a narrow panel)
@@ -577,7 +607,7 @@ function rankedView(o: ResultsOverview, rk: ClassRanking, by: RankBy, level: num
   };
   const unit = norm ? 'share of −log p(y)' : 'nats';
   return [
-    h('div', { class: 'table-scroll' },
+    h('div', { class: 'table-scroll sticky-head' },
       h('table', { id: 'categories', class: 'bars', 'aria-label': `Classes ranked by ${RANK_HELP[by]}${rk.request.by === 'lower' ? ' (lower bound of the interval)' : ''}${norm ? ', normalised by −log p(y)' : ''}` },
         h('thead', null, h('tr', null,
           h('th', { scope: 'col', class: 'num' }, 'rank'),
@@ -589,7 +619,7 @@ function rankedView(o: ResultsOverview, rk: ClassRanking, by: RankBy, level: num
           h('th', { scope: 'col' }, 'composition'))),
         h('tbody', null, ...ranked.map(({ r, c }, k) => {
           const show = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${RANK_HELP[by]} first` }, c.name);
-          show.addEventListener('click', () => showSamples({ classFilter: c.index, sort: by, desc: true, range: undefined }));
+          show.addEventListener('click', () => showSamples({ classes: [c.index], sort: by, desc: true, range: undefined }));
           return h('tr', { 'data-class': c.index },
             h('td', { class: 'num muted' }, String(k + 1)),
             h('td', null, show),

@@ -1,6 +1,7 @@
 /** Run panel UI: renders the host's summary of one run file. */
 import type { RunPanelFromWebview, RunPanelState, RunPanelToWebview } from '../../src/protocol/messages';
 import type { RunSummary } from '../../src/engine/summary';
+import '../shared/elements';
 import { announceReady, connect, fmt, formatBytes, h } from '../shared/vscode';
 
 const app = document.getElementById('app')!;
@@ -14,7 +15,7 @@ function render(m: RunPanelToWebview): void {
       break;
     case 'summary':
       vscode.setState({ file: m.summary.file });
-      app.replaceChildren(...summaryView(m.summary));
+      app.replaceChildren(...summaryView(m.summary, m.results));
       break;
     case 'error':
       vscode.setState({ file: m.file });
@@ -40,7 +41,18 @@ const HEAD_LABEL: Record<string, (s: RunSummary) => string> = {
   '12': () => 'both (logits_12)',
 };
 
-function summaryView(s: RunSummary): Node[] {
+/** What to do next with this run: estimate it, or open (or refresh) its results. */
+function nextSteps(results: { file: string; exists: boolean }): HTMLElement {
+  const estimate = h('vscode-button', { id: 'estimate', title: 'LSMI: Estimate Interactions on this run (choose a preset)' }, results.exists ? 'Estimate again…' : 'Estimate interactions…');
+  estimate.addEventListener('click', () => vscode.postMessage({ type: 'estimate' }));
+  const open = results.exists ? h('vscode-button', { id: 'open-results', secondary: true, title: results.file }, 'Open results') : null;
+  open?.addEventListener('click', () => vscode.postMessage({ type: 'openResults' }));
+  return h('div', { class: 'next-steps', id: 'next-steps' },
+    open ?? estimate, open ? estimate : null,
+    h('span', { class: 'muted small', id: 'results-state' }, results.exists ? 'This run has results.' : 'Not estimated yet.'));
+}
+
+function summaryView(s: RunSummary, results: { file: string; exists: boolean }): Node[] {
   const facts: [string, string][] = [
     ['Samples', s.n.toLocaleString('en-US')],
     ['Classes', String(s.nClasses)],
@@ -56,6 +68,7 @@ function summaryView(s: RunSummary): Node[] {
   const maxCount = Math.max(...s.classCounts, 1);
   const nodes: Node[] = [
     h('header', null, h('h1', { id: 'run-name' }, s.runName), h('p', { class: 'muted path', title: s.file }, s.file)),
+    nextSteps(results),
     h('section', { 'aria-labelledby': 'facts-h' }, h('h2', { id: 'facts-h' }, 'Run'),
       h('dl', { class: 'facts', id: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)]))),
     h('section', { 'aria-labelledby': 'heads-h' },

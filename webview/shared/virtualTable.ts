@@ -18,14 +18,18 @@ export interface Column<R> {
   /** data-col of the header cell (sortable columns). */
   key?: string;
   sort?: () => 'ascending' | 'descending' | 'none';
+  /**
+   * Stays in view when the table scrolls sideways (leading columns: row, sample_id). Every table keeps
+   * a minimum width (the sum of its columns' minimum widths) and scrolls sideways in its box when the
+   * panel is narrower, so no column is ever squeezed to nothing.
+   */
+  pin?: boolean;
 }
 
 export interface VirtualTableOptions<R> {
   id: string;
   label: string;
   columns: Column<R>[];
-  /** Many columns: the table keeps a minimum width and scrolls sideways inside its box. */
-  wide?: boolean;
   /** Stable id of a row (the results row). */
   key(r: R): number;
   /** Ask for rows [offset, offset + limit); answer with setPage. */
@@ -37,6 +41,8 @@ export interface VirtualTableOptions<R> {
 }
 
 export const PAGE = 100;
+/** Minimum widths (em) of the column classes (media/panel.css sets the same widths on the <col>s). */
+const MIN_EM: Record<string, number> = { 'c-row': 5.5, 'c-id': 10, 'c-class': 9, 'c-split': 5, 'c-num': 5.2, 'c-run': 11, 'c-moved': 4.6, 'c-noise': 5.6, 'c-delta': 5.6 };
 const MAX_PAGES = 40;
 const MAX_SPACE = 8_000_000; // px: browsers cap element heights (Chromium ~33M)
 
@@ -64,16 +70,17 @@ export class VirtualTable<R> {
   /** The row whose detail the user just opened: kept in view while the detail's height settles. */
   private detailInView = -1;
 
+  private columns: Column<R>[];
+  private readonly win: HTMLElement;
+
   constructor(private readonly o: VirtualTableOptions<R>) {
-    const colgroup = () => h('colgroup', null, ...o.columns.map((c) => h('col', { class: c.cls })));
-    const cls = o.wide ? 'vtable wide' : 'vtable';
-    this.headTable = h('table', { class: cls, role: 'presentation' }, colgroup(),
-      h('thead', { role: 'rowgroup' }, h('tr', { role: 'row', 'aria-rowindex': 1 }, ...o.columns.map((c) =>
-        h('th', { scope: 'col', role: 'columnheader', class: c.num ? 'num' : undefined, 'data-col': c.key, 'aria-sort': c.sort?.() }, c.header)))));
+    this.columns = o.columns;
+    this.headTable = h('table', { class: 'vtable', role: 'presentation' });
     this.tbody = h('tbody', { role: 'rowgroup' });
-    this.bodyTable = h('table', { class: cls, role: 'presentation' }, colgroup(), this.tbody);
+    this.bodyTable = h('table', { class: 'vtable', role: 'presentation' });
     this.body = h('div', { class: 'vbody' }, this.bodyTable);
-    const win = h('div', { class: o.wide ? 'vwin wide' : 'vwin' }, this.headTable, this.body);
+    const win = (this.win = h('div', { class: 'vwin' }, this.headTable, this.body));
+    this.buildColumns();
     this.space = h('div', { class: 'vspace' });
     this.scroller = h('div', {
       class: 'vscroll', id: o.id, role: 'grid', tabindex: 0, 'aria-label': o.label, 'aria-rowcount': 1, 'aria-multiselectable': 'false',
@@ -84,6 +91,24 @@ export class VirtualTable<R> {
     this.scroller.addEventListener('wheel', () => (this.detailInView = -1), { passive: true });
     this.scroller.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => this.schedule()).observe(this.scroller);
+  }
+
+  /** Shows other columns (the column chooser); rows, scroll position and the expanded sample stay. */
+  setColumns(columns: Column<R>[]): void {
+    this.columns = columns;
+    this.buildColumns();
+    this.schedule();
+  }
+
+  private buildColumns(): void {
+    const cols = this.columns;
+    const colgroup = () => h('colgroup', null, ...cols.map((c) => h('col', { class: c.cls })));
+    this.headTable.replaceChildren(colgroup(),
+      h('thead', { role: 'rowgroup' }, h('tr', { role: 'row', 'aria-rowindex': 1 }, ...cols.map((c) =>
+        h('th', { scope: 'col', role: 'columnheader', class: [c.num ? 'num' : '', c.pin ? 'pin' : ''].filter(Boolean).join(' ') || undefined, 'data-col': c.key, 'aria-sort': c.sort?.() }, c.header)))));
+    this.bodyTable.replaceChildren(colgroup(), this.tbody);
+    const minEm = cols.reduce((sum, c) => sum + (MIN_EM[c.cls] ?? 6), 0);
+    for (const el of [this.win, this.headTable, this.bodyTable]) el.style.minWidth = `${minEm}em`;
   }
 
   /** Forget all rows (the query changed) and start at the top, or at `index`. */
@@ -200,9 +225,9 @@ export class VirtualTable<R> {
     const shift = Math.max(0, y - this.rowTop(first));
     const rows: HTMLTableRowElement[] = [];
     if (this.total === 0) {
-      rows.push(h('tr', { role: 'row' }, h('td', { colspan: this.o.columns.length, class: 'muted', role: 'gridcell' }, 'No samples match.')));
+      rows.push(h('tr', { role: 'row' }, h('td', { colspan: this.columns.length, class: 'muted', role: 'gridcell' }, 'No samples match.')));
     } else if (this.total < 0) {
-      rows.push(h('tr', { role: 'row' }, h('td', { colspan: this.o.columns.length, class: 'muted', role: 'gridcell' }, 'Loading…')));
+      rows.push(h('tr', { role: 'row' }, h('td', { colspan: this.columns.length, class: 'muted', role: 'gridcell' }, 'Loading…')));
       this.fetchAround(this.cursor);
     }
     let used = 0;
@@ -215,17 +240,22 @@ export class VirtualTable<R> {
       rows.push(tr);
       used += this.rowH;
       if (i === this.expandedIndex && this.detailNode) {
-        rows.push(h('tr', { class: 'detail-row', role: 'row' }, h('td', { colspan: this.o.columns.length, role: 'gridcell' }, this.detailNode)));
+        rows.push(h('tr', { class: 'detail-row', role: 'row' }, h('td', { colspan: this.columns.length, role: 'gridcell' }, this.detailNode)));
         used += this.detailH;
       }
     }
     // prefetch the next page so fast scrolling rarely shows placeholders
     if (g.T > 0) this.fetchAround(Math.min(g.T - 1, first + Math.ceil(g.Vb / this.rowH) + PAGE / 2));
     this.tbody.replaceChildren(...rows);
-    if (this.o.wide && this.detailNode) {
-      // a wide table scrolls sideways in its box: the expanded sample stays in view, as wide as the box
-      this.detailNode.style.width = `${this.scroller.clientWidth}px`;
-      this.detailNode.style.transform = `translateX(${this.scroller.scrollLeft}px)`;
+    // sideways: the pinned columns (and the expanded sample, as wide as the box) stay in view
+    const left = this.scroller.scrollLeft;
+    const shiftX = left > 0 ? `translateX(${left}px)` : '';
+    this.scroller.classList.toggle('scrolled-x', left > 0);
+    for (const cell of this.win.querySelectorAll<HTMLElement>('.pin')) cell.style.transform = shiftX;
+    if (this.detailNode) {
+      const narrower = this.bodyTable.offsetWidth > this.scroller.clientWidth + 1;
+      this.detailNode.style.width = narrower ? `${this.scroller.clientWidth}px` : '';
+      this.detailNode.style.transform = shiftX;
     }
     // the body window clips below the header; its table is shifted by the partial first row
     this.body.style.height = `${g.Vb}px`;
@@ -254,8 +284,8 @@ export class VirtualTable<R> {
       class: `vrow${i === this.cursor ? ' cursor' : ''}${expanded ? ' expanded' : ''}`,
       id: `${this.o.id}-r${i}`, role: 'row', 'aria-rowindex': i + 2, 'aria-selected': String(i === this.cursor),
       'aria-expanded': String(expanded), 'aria-label': this.o.describe(r), 'data-row': key,
-    }, ...this.o.columns.map((c, k) =>
-      h('td', { role: 'gridcell', class: [c.num ? 'num' : '', c.cellClass?.(r) ?? '', k === 0 ? 'first' : ''].filter(Boolean).join(' ') || undefined },
+    }, ...this.columns.map((c, k) =>
+      h('td', { role: 'gridcell', class: [c.num ? 'num' : '', c.cellClass?.(r) ?? '', k === 0 ? 'first' : '', c.pin ? 'pin' : ''].filter(Boolean).join(' ') || undefined },
         k === 0 ? h('span', { class: 'twisty', 'aria-hidden': 'true' }, expanded ? '▾ ' : '▸ ') : null, c.cell(r))));
     tr.addEventListener('click', (e) => {
       if ((e.target as HTMLElement).closest('button, a, vscode-button')) return;
@@ -268,7 +298,7 @@ export class VirtualTable<R> {
 
   private placeholder(i: number): HTMLTableRowElement {
     return h('tr', { class: 'vrow loading', id: `${this.o.id}-r${i}`, role: 'row', 'aria-rowindex': i + 2 },
-      ...this.o.columns.map((c) => h('td', { role: 'gridcell', class: c.num ? 'num muted' : 'muted' }, '…')));
+      ...this.columns.map((c) => h('td', { role: 'gridcell', class: c.num ? 'num muted' : 'muted' }, '…')));
   }
 
   private toggle(i: number): void {

@@ -135,7 +135,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
       component: r.component === 'any' || (COMPARE_COMPONENTS as readonly string[]).includes(r.component) ? r.component : 'any',
       // 'stable' only where both runs carry per-sample stability (the webview disables it otherwise)
       order: r.order === 'gain' || r.order === 'loss' || (r.order === 'stable' && hasPairStability(cmp, run)) ? r.order : 'abs',
-      classes: typeof r.classFilter === 'number' ? [r.classFilter] : undefined,
+      classes: Array.isArray(r.classes) && r.classes.length ? r.classes.filter((k) => Number.isInteger(k) && k >= 0) : undefined,
       split: (SPLITS as readonly string[]).includes(r.split ?? '') ? (r.split as (typeof SPLITS)[number]) : undefined,
       search: typeof r.search === 'string' && r.search.trim() ? r.search : undefined,
     };
@@ -174,7 +174,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
         if (!cmp) break;
         const r: ScatterRequest = m.request;
         const ok = (k: number) => Number.isInteger(k) && k >= 0 && k < cmp.runs.length;
-        const q = this.query({ run: r.y, component: 'any', order: 'abs', classFilter: r.classFilter, split: r.split, search: r.search });
+        const q = this.query({ run: r.y, component: 'any', order: 'abs', classes: r.classes, split: r.split, search: r.search });
         const comp = (COMPARE_COMPONENTS as readonly string[]).includes(r.component) ? r.component : 's';
         const s = scatter(cmp, { component: comp, x: ok(r.x) ? r.x : cmp.baseline, y: ok(r.y) ? r.y : undefined, classes: q.classes, split: q.split, search: q.search, maxPoints: 3000, grid: 48 });
         this.post({ type: 'scatter', request: r, scatter: jsonSafe(s) });

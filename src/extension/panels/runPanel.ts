@@ -1,7 +1,9 @@
 /** The run panel: a validated summary of one run file (or the clear error that stops it). */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readRunIsolated } from '../../engine/io/isolated';
+import { resultsPathFor } from '../../engine/io/results';
 import { type RunSummary, summarizeRun } from '../../engine/summary';
 import {
   RUN_PANEL_VIEW_TYPE,
@@ -62,6 +64,12 @@ export class RunPanel extends PanelHost<RunPanelToWebview, RunPanelFromWebview> 
       case 'revealInExplorer':
         void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.file));
         break;
+      case 'estimate':
+        void vscode.commands.executeCommand('lsmi.estimate', vscode.Uri.file(this.file));
+        break;
+      case 'openResults':
+        void vscode.commands.executeCommand('lsmi.openResults', vscode.Uri.file(this.file));
+        break;
     }
   }
 
@@ -70,7 +78,8 @@ export class RunPanel extends PanelHost<RunPanelToWebview, RunPanelFromWebview> 
     try {
       const run = await readRunIsolated(this.file, { columns: columnMappingSetting() }); // in a worker: a file can never block the host
       const summary = summarizeRun(run);
-      this.post({ type: 'summary', summary });
+      const results = resultsPathFor(this.file);
+      this.post({ type: 'summary', summary, results: { file: results, exists: fs.existsSync(results) } });
       log().info(`read ${this.file}: ${summary.n} samples, ${summary.nClasses} classes`);
       return { ok: true, summary };
     } catch (e) {
