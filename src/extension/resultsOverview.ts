@@ -240,6 +240,7 @@ export function overviewOf(file: string, data: ResultsData): ResultsOverview {
     heads: HEADS.map((h) => headOverview(h, heads[h])),
     density: (['1', '2'] as const).map((m) => densityOverview(m, density[m])).filter((d): d is DensityOverview => d !== undefined),
     hasSplit: !!data.split,
+    hasImages: hasImages(data),
   };
 }
 
@@ -274,4 +275,13 @@ export function classRanking(data: ResultsData, req: ClassRankRequest): ClassRan
     byAtom[col] = ranked.rows.map((r) => ({ index: r.index, name: r.name, n: r.n, value: r.value, interval: r.interval, ...values.get(r.index)! }));
   }
   return { request, byAtom, excluded, hasIntervals: perClass.some((c) => !!c.intervals), hasSurprisal: perClass.some((c) => typeof c.surprisal === 'number') };
+}
+
+/** Whether a results file links image files (the first path_1 / path_2 that is set): the Gallery tab and hover thumbnails. */
+export function hasImages(data: Pick<ResultsData, 'paths1' | 'paths2'>): boolean {
+  for (const paths of [data.paths1, data.paths2]) {
+    const first = paths?.find((p) => !!p);
+    if (first && /\.(png|jpe?g|gif|bmp|webp)$/i.test(first)) return true;
+  }
+  return false;
 }

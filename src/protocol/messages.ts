@@ -139,6 +139,8 @@ export interface ResultsOverview {
   /** The density models of modalities 1 and 2 (absent from hand-made results files). */
   density: DensityOverview[];
   hasSplit: boolean;
+  /** The run links image files (path_1 / path_2): the Gallery tab and hover thumbnails. */
+  hasImages: boolean;
 }
 
 // The Discriminators section (built by src/extension/resultsOverview.ts from the results metadata,
@@ -337,6 +339,30 @@ export interface ClassRanking {
   hasSurprisal: boolean;
 }
 
+/** The gallery of an image run: the top and bottom k samples of a component (src/extension/gallery.ts). */
+export interface GalleryRequest {
+  component: 'r' | 'u1' | 'u2' | 's';
+  /** Samples per end, 1 to 24. */
+  k: number;
+  classes?: number[];
+}
+export interface GalleryThumb {
+  row: number;
+  sample_id: string;
+  className: string;
+  value: number;
+  /** data: URIs of path_1 and path_2 (null: no image, or too large to inline). */
+  images: (string | null)[];
+}
+export interface Gallery {
+  request: GalleryRequest;
+  /** Samples in the chosen classes. */
+  n: number;
+  top: GalleryThumb[];
+  /** The lowest first. */
+  bottom: GalleryThumb[];
+}
+
 /** Results panel: host → webview. */
 export type ResultsPanelToWebview =
   | HostReady
@@ -355,6 +381,9 @@ export type ResultsPanelToWebview =
   | { type: 'classRanking'; ranking: ClassRanking }
   /** Scroll to and expand this results row (from the status bar, Inspect Sample, a hover). */
   | { type: 'focusSample'; row: number }
+  | { type: 'gallery'; gallery: Gallery }
+  /** A sample's images for the hover thumbnail in the samples table. */
+  | { type: 'thumb'; row: number; images: (string | null)[] }
   | { type: 'notice'; text: string }
   | { type: 'error'; file: string; error: UserError };
 
@@ -365,6 +394,8 @@ export type ResultsPanelFromWebview =
   | { type: 'rows'; request: RowsRequest }
   | { type: 'rankClasses'; request: ClassRankRequest }
   | { type: 'sample'; row: number }
+  | { type: 'gallery'; request: GalleryRequest }
+  | { type: 'thumb'; row: number }
   | { type: 'openSampleFile'; row: number; which: 1 | 2 }
   | { type: 'revealSampleFile'; row: number; which: 1 | 2 }
   | { type: 'export'; request: ExportRequest; query: Omit<RowsRequest, 'offset' | 'limit'> }
@@ -373,7 +404,7 @@ export type ResultsPanelFromWebview =
 /** What a results panel persists across reloads. Only `file` is needed to restore it. */
 export interface ResultsPanelState {
   file: string;
-  tab?: 'overview' | 'samples' | 'categories';
+  tab?: 'overview' | 'samples' | 'categories' | 'gallery';
   sort?: SortColumn;
   desc?: boolean;
   /** Only samples of these class indices (none or empty: every class). */
@@ -382,10 +413,12 @@ export interface ResultsPanelState {
   range?: RangeFilter;
   search?: string;
   offset?: number;
-  /** The expanded sample (results row). */
   /** Samples table columns the user hid (the column chooser): row, class, split, r … s_sd. */
   hiddenColumns?: string[];
+  /** The expanded sample (results row). */
   expanded?: number;
+  /** Gallery tab (image runs): its component, samples per end and classes. */
+  gallery?: GalleryRequest;
   /** Categories tab: the component the classes are ranked by. */
   rankBy?: 'r' | 'u1' | 'u2' | 's';
   /** Categories tab: by the mean or the interval's lower bound, the minimum n, the normalised view. */

