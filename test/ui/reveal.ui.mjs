@@ -141,12 +141,17 @@ export const tests = [
     fn: async (ctx) => {
       const row = big.byS[RANKS.status];
       for (const attempt of [1, 2]) {
-        await ctx.runCommand('Go to File...');
-        const go = ctx.page.locator('.quick-input-widget input');
-        await go.waitFor();
-        await go.fill(path.basename(big.sampleFile));
-        await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(big.sampleFile) }).first().waitFor();
-        await ctx.page.keyboard.press('Enter');
+        if (attempt === 1) {
+          await ctx.runCommand('Go to File...');
+          const go = ctx.page.locator('.quick-input-widget input');
+          await go.waitFor();
+          await go.fill(path.basename(big.sampleFile));
+          await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(big.sampleFile) }).first().waitFor();
+          await ctx.page.keyboard.press('Enter');
+        } else {
+          // back to the sample's image tab (the results panel goes to the background again)
+          await ctx.page.locator('.tabs-container .tab', { hasText: path.basename(big.sampleFile) }).first().click();
+        }
         await ctx.page.locator('.tabs-container .tab.active', { hasText: path.basename(big.sampleFile) }).waitFor();
         const item = ctx.page.locator('.statusbar-item', { hasText: 'LSMI r' }).first();
         await item.waitFor({ timeout: 30_000 });
