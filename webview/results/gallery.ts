@@ -1,7 +1,7 @@
 /**
  * The results panel's Gallery tab (image runs): the top and bottom k samples of a component, as
  * thumbnails of both modalities' images (optionally of some classes), and the hover thumbnail of a
- * sample_id in the samples table. The host sends the images (src/extension/gallery.ts).
+ * sample_id in the samples table. The host sends the images (gallery.ts in the extension folder).
  */
 import type { Gallery, GalleryRequest, GalleryThumb, ResultsOverview } from '../../src/protocol/messages';
 import { ATOMS } from '../shared/charts';
