@@ -61,9 +61,10 @@ export async function openSampleFileView(file: string): Promise<number> {
   let size: ReturnType<typeof imageSize>;
   let bytes: Buffer | undefined;
   try {
-    const st = fs.statSync(file);
+    // read asynchronously: the extension host never waits on a file
+    const st = await fs.promises.stat(file);
     if (st.size <= MAX_BYTES) {
-      bytes = fs.readFileSync(file);
+      bytes = await fs.promises.readFile(file);
       size = imageSize(bytes.subarray(0, 64 << 10));
     }
   } catch {

@@ -83,19 +83,34 @@ export async function openResultsFromPalette(ctx, name) {
   return ctx.webview({ title: `LSMI Results: ${name}`, timeout: 60_000 });
 }
 
+/** Quick Open (Go to File…) → `name` → Enter; waits until its tab is the active one. */
+export async function goToFile(ctx, name) {
+  await ctx.runCommand('Go to File...');
+  const go = ctx.page.locator('.quick-input-widget input');
+  await go.waitFor();
+  await go.fill(name);
+  await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await ctx.page.keyboard.press('Enter');
+  await ctx.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
+}
+
+/** A seeded uniform generator on [−1, 3) (mulberry32): distinct values, so sorted orders have no ties. */
+export function seededValues(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 4 - 1;
+  };
+}
+
 /**
  * Closes every editor and opens README.md split in two groups, so the next panel opens at half the
  * editor width (beside a text editor), as a user who keeps code beside a panel sees it.
  */
 export async function splitBesideReadme(ctx) {
   await ctx.runCommand('View: Close All Editors');
-  await ctx.runCommand('Go to File...');
-  const go = ctx.page.locator('.quick-input-widget input');
-  await go.waitFor();
-  await go.fill('README.md');
-  await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: 'README.md' }).first().waitFor();
-  await ctx.page.keyboard.press('Enter');
-  await ctx.page.locator('.tabs-container .tab.active', { hasText: 'README.md' }).waitFor();
+  await goToFile(ctx, 'README.md');
   await ctx.runCommand('View: Split Editor Right');
   await ctx.page.locator('.editor-group-container').nth(1).waitFor();
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { THEMES } from '../harness/lib.mjs';
-import { assertNoSidewaysScroll, estimateFromPalette, expectTheme, fixed, openResultsFromPalette, pickClasses, reloadWindowAndFind, splitBesideReadme } from './common.mjs';
+import { assertNoSidewaysScroll, estimateFromPalette, expectTheme, fixed, openResultsFromPalette, pickClasses, reloadWindowAndFind, seededValues, splitBesideReadme } from './common.mjs';
 
 const PANEL = 'LSMI Results: fmnist-late-fusion';
 const { readResults } = createRequire(import.meta.url)('../../out/src/engine/io/results.js');
@@ -204,14 +204,7 @@ async function writeBigResults(workspace) {
   const { readResults, writeResults } = require('../../out/src/engine/io/results.js');
   const base = await readResults(path.join(workspace, 'fashion-mnist', 'fmnist-late-fusion.lsmi.arrow'));
   const n = 100_000;
-  let seed = 12345;
-  // mulberry32: distinct values, so the sorted order has no ties
-  const rnd = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 4 - 1;
-  };
+  const rnd = seededValues(12345);
   const columns = {};
   for (const c of Object.keys(base.columns)) columns[c] = Float64Array.from({ length: n }, rnd);
   const data = {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { THEMES } from '../harness/lib.mjs';
-import { openResultsFromPalette } from './common.mjs';
+import { goToFile, openResultsFromPalette, seededValues } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const { readResults, writeResults } = require('../../out/src/engine/io/results.js');
@@ -26,13 +26,7 @@ const RANKS = { inspect: 7000, status: 52_345, compare: 91_234, again: 5_001 };
  */
 async function writeBig(workspace, name, seed0) {
   const base = await readResults(path.join(workspace, 'fashion-mnist', 'fmnist-late-fusion.lsmi.arrow'));
-  let seed = seed0;
-  const rnd = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 4 - 1;
-  };
+  const rnd = seededValues(seed0);
   const columns = {};
   for (const c of Object.keys(base.columns)) columns[c] = Float64Array.from({ length: N }, rnd);
   const data = {
@@ -54,13 +48,7 @@ async function writeBig(workspace, name, seed0) {
 
 /** Opens README.md in the panel's group: the results panel goes to a background tab (its webview is dropped). */
 async function backgroundWithReadme(ctx) {
-  await ctx.runCommand('Go to File...');
-  const go = ctx.page.locator('.quick-input-widget input');
-  await go.waitFor();
-  await go.fill('README.md');
-  await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: 'README.md' }).first().waitFor();
-  await ctx.page.keyboard.press('Enter');
-  await ctx.page.locator('.tabs-container .tab.active', { hasText: 'README.md' }).waitFor();
+  await goToFile(ctx, 'README.md');
   // the results panel's webview is gone from the page (VS Code drops a hidden panel's document)
   await ctx.page.waitForFunction(() => ![...document.querySelectorAll('iframe.webview.ready')].some((f) => f.offsetParent !== null), null, { timeout: 10_000 }).catch(() => {});
 }
@@ -141,14 +129,8 @@ export const tests = [
     fn: async (ctx) => {
       const row = big.byS[RANKS.status];
       for (const attempt of [1, 2]) {
-        if (attempt === 1) {
-          await ctx.runCommand('Go to File...');
-          const go = ctx.page.locator('.quick-input-widget input');
-          await go.waitFor();
-          await go.fill(path.basename(big.sampleFile));
-          await ctx.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(big.sampleFile) }).first().waitFor();
-          await ctx.page.keyboard.press('Enter');
-        } else {
+        if (attempt === 1) await goToFile(ctx, path.basename(big.sampleFile));
+        else {
           // back to the sample's image tab (the results panel goes to the background again)
           await ctx.page.locator('.tabs-container .tab', { hasText: path.basename(big.sampleFile) }).first().click();
         }

@@ -206,6 +206,15 @@ export class VirtualTable<R> {
     return { V, Vb, T, exp, C, spaceH, scrollRange, contentRange };
   }
 
+  /**
+   * Sizes the scroll space for the rows known now, not at the next frame: scrolling to rows that just
+   * arrived (a reveal into a new or rebuilt panel) would otherwise happen inside the old, empty space,
+   * and the browser would clamp the position to the top.
+   */
+  private sizeSpace(g: ReturnType<VirtualTable<R>['geometry']>): void {
+    this.space.style.height = `${Math.max(0, g.spaceH - g.V)}px`;
+  }
+
   private rowTop(i: number): number {
     return i * this.rowH + (this.expandedIndex >= 0 && i > this.expandedIndex ? this.detailH : 0);
   }
@@ -218,7 +227,7 @@ export class VirtualTable<R> {
 
   private render(): void {
     const g = this.geometry();
-    this.space.style.height = `${Math.max(0, g.spaceH - g.V)}px`;
+    this.sizeSpace(g);
     const y = g.scrollRange > 0 ? (this.scroller.scrollTop * g.contentRange) / g.scrollRange : 0;
     const first = Math.max(0, Math.min(this.indexAt(y), Math.max(0, g.T - 1)));
     this.firstVisible = first;
@@ -317,7 +326,7 @@ export class VirtualTable<R> {
   /** Scrolls so that row `i` and its detail are in view (the row at the top when both do not fit). */
   private showDetail(i: number): void {
     const g = this.geometry();
-    this.space.style.height = `${Math.max(0, g.spaceH - g.V)}px`;
+    this.sizeSpace(g);
     if (g.scrollRange <= 0) return;
     const y = (this.scroller.scrollTop * g.contentRange) / g.scrollRange;
     const rt = this.rowTop(i);
@@ -345,10 +354,7 @@ export class VirtualTable<R> {
 
   private ensureVisible(i: number, top = false): void {
     const g = this.geometry();
-    // the scroll space follows the row count now, not at the next frame: rows that just arrived (a
-    // reveal into a new or rebuilt panel) would otherwise be scrolled to inside the old, empty space,
-    // and the browser would clamp the position to the top
-    this.space.style.height = `${Math.max(0, g.spaceH - g.V)}px`;
+    this.sizeSpace(g);
     if (g.scrollRange <= 0) return this.schedule();
     const y = (this.scroller.scrollTop * g.contentRange) / g.scrollRange;
     const rt = this.rowTop(i);

@@ -121,11 +121,6 @@ export abstract class PanelHost<Out extends Tagged, In extends Tagged> {
     return error;
   }
 
-  /** Forgets the state (a reload starts over). */
-  protected resetState(): void {
-    this.last = undefined;
-  }
-
   protected get state(): Out | undefined {
     return this.last;
   }
