@@ -165,7 +165,12 @@ export async function fitGmm(X: Matrix, opts: FitGmmOptions): Promise<GmmParams>
       const diag = await runEm(diagStep(context(BLOCK_ROWS)), start, em, span(report, 0.02, 0.1));
       full = diagToFull(diag.model, d);
     }
-    fit = await runEm(fullStep(context(blockRows('full', d, full.K))), full, em, span(report, 0.1, 1));
+    // the diagonal phase's transposed blocks are not needed again (unless the search's other
+    // candidates share them), and the full phase rebuilds its own in one scratch buffer each pass
+    // (a copy of the rows is small beside its K·d² work per row): peak memory, not time
+    if (!opts.rows) prepared.transposed.clear();
+    const rows = blockRows('full', d, full.K);
+    fit = await runEm(fullStep({ ...context(rows), transposed: new TransposedBlocks(center, d, rows, 0) }), full, em, span(report, 0.1, 1));
   }
   report(1);
   return toParams(fit, covariance, d, center, fitX.rows);

@@ -128,6 +128,12 @@ export class TransposedBlocks {
     return out;
   }
 
+  /** Drops the kept blocks (they are rebuilt if asked for again). */
+  clear(): void {
+    this.cache.clear();
+    this.bytes = 0;
+  }
+
   /** Tiled so that reads and writes both stay in cache. */
   private fill(b: RowBlock, out: Float32Array): void {
     const { d, center } = this;
