@@ -205,6 +205,30 @@ describe('tied covariance', () => {
     assert.ok(diff < 0.05, `max per-row difference ${diff}`);
   });
 
+  it('aborts while continuing on every row, with an AbortError and no tensor left', async () => {
+    const { X } = tiedData(6000, 8, 24);
+    const before = tf.memory().numTensors;
+    const ac = new AbortController();
+    let seen = 0;
+    await assert.rejects(
+      fitGmm(X, {
+        K: 3,
+        covariance: 'tied',
+        em: { ...resolveSettings().em, diagFitSubsample: 1500 },
+        rng: new Rng(25),
+        signal: ac.signal,
+        onProgress: (f) => {
+          seen = Math.max(seen, f);
+          // past the subsample's share of the progress (0.5): the passes over every row
+          if (f > 0.6) ac.abort();
+        },
+      }),
+      (e: Error) => e.name === 'AbortError',
+    );
+    assert.ok(seen > 0.6 && seen < 1, `aborted at progress ${seen}`);
+    assert.equal(tf.memory().numTensors, before);
+  });
+
   it('is deterministic given the seed and leaks no tensors', async () => {
     const { X } = tiedData(2000, 5, 9);
     const before = tf.memory().numTensors;
