@@ -154,6 +154,8 @@ export async function fitGmm(X: Matrix, opts: FitGmmOptions): Promise<GmmParams>
     const refine = !opts.rows && fitX.rows < X.rows;
     fit = await runEm(tiedStep(ctx, S), init ? start : diagToTied(start, d), em, span(report, 0.05, refine ? 0.5 : 1));
     if (refine) {
+      // the subsample's transposed blocks are not needed again: peak memory
+      prepared.transposed.clear();
       const sub = fit;
       fit = await refineOnAllRows(X, sub, center, floor, em, signal, span(report, 0.5, 1));
       report(1);
