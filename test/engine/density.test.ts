@@ -9,7 +9,8 @@ import { initBackend, tf } from '../../src/engine/compute/backend';
 import { LsmiInputError } from '../../src/engine/errors';
 import { decompose } from '../../src/engine/estimate/decompose';
 import { estimateDensity, type DensityFit } from '../../src/engine/estimate/density';
-import { fitGmm, gmmLogPdf, type GmmParams } from '../../src/engine/estimate/density/em';
+import { fitGmm, gmmLogPdf, prepareFitRows, type GmmParams } from '../../src/engine/estimate/density/em';
+import { SEED_ROWS } from '../../src/engine/estimate/density/init';
 import { resolveSettings, type SettingsInput } from '../../src/engine/estimate/settings';
 import { denseMatrix, matrixRow, type Matrix } from '../../src/engine/io/matrix';
 import { Rng } from '../../src/engine/random';
@@ -137,6 +138,95 @@ describe('tied covariance', () => {
     const again = await fitGmm(X, { K: 3, covariance: 'tied', em, rng: new Rng(8), init: tied });
     assert.ok(again.iterations <= 2, `${again.iterations} iterations from a converged start`);
     assert.ok(Math.abs(again.meanLogLik - tied.meanLogLik) < 1e-3);
+  });
+
+  it('fitted on a subsample, continues on every row: the maximum-likelihood fit of all rows (K = 1: the sample covariance), not of the subsample', async () => {
+    const n = 6000;
+    const d = 8;
+    const { X } = tiedData(n, d, 21);
+    const em = resolveSettings().em;
+    const sub = { ...em, diagFitSubsample: 1500 };
+    const one = await fitGmm(X, { K: 1, covariance: 'tied', em: sub, rng: new Rng(22) });
+    assert.equal(one.fitRows, n, 'every row is fitted');
+    // the oracle: the Gaussian with the sample mean and covariance (divisor n) of all rows, in float64
+    const x = (i: number, j: number) => X.chunks[0].data[i * d + j];
+    const mu = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j] += x(i, j) / n;
+    const L = new Float64Array(d * d);
+    for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) L[a * d + b] += ((x(i, a) - mu[a]) * (x(i, b) - mu[b])) / n;
+    for (let j = 0; j < d; j++) {
+      for (let k = 0; k < j; k++) L[j * d + j] -= L[j * d + k] ** 2;
+      L[j * d + j] = Math.sqrt(L[j * d + j]);
+      for (let i = j + 1; i < d; i++) {
+        for (let k = 0; k < j; k++) L[i * d + j] -= L[i * d + k] * L[j * d + k];
+        L[i * d + j] /= L[j * d + j];
+      }
+    }
+    let logDet = 0;
+    for (let j = 0; j < d; j++) logDet += 2 * Math.log(L[j * d + j]);
+    const got = await gmmLogPdf(one, X);
+    const z = new Float64Array(d);
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      let q = 0;
+      for (let a = 0; a < d; a++) {
+        let t = x(i, a) - mu[a];
+        for (let b = 0; b < a; b++) t -= L[a * d + b] * z[b];
+        z[a] = t / L[a * d + a];
+        q += z[a] ** 2;
+      }
+      worst = Math.max(worst, Math.abs(got[i] - (-0.5 * (d * LOG_2PI + logDet + q))));
+    }
+    // (the variance floor, 1e-6 of each dimension's variance, moves this correlated density by a few 1e-3 nats)
+    assert.ok(worst < 1e-2, `max |refined fit − sample-covariance Gaussian| = ${worst}`);
+    // the same as fitting every row from the start; a fit of the subsample alone is visibly another density
+    const whole = await gmmLogPdf(await fitGmm(X, { K: 1, covariance: 'tied', em, rng: new Rng(22) }), X);
+    const rows = prepareFitRows(X, 1500, SEED_ROWS, em.varFloor, new Rng(22));
+    const alone = await gmmLogPdf(await fitGmm(rows.X, { K: 1, covariance: 'tied', em, rng: new Rng(22), rows }), X);
+    let same = 0;
+    let apart = 0;
+    for (let i = 0; i < n; i++) {
+      same = Math.max(same, Math.abs(got[i] - whole[i]));
+      apart = Math.max(apart, Math.abs(alone[i] - whole[i]));
+    }
+    assert.ok(same < 5e-3, `refined vs fitted on every row: ${same}`); // the floors differ (from the subsample's seed rows)
+    assert.ok(apart > 20 * Math.max(same, worst), `the subsample's own fit is ${apart} from the fit of every row`);
+    // K = 3: the same optimum as a fit on every row from the start
+    const three = await fitGmm(X, { K: 3, covariance: 'tied', em: sub, rng: new Rng(23) });
+    const all = await fitGmm(X, { K: 3, covariance: 'tied', em, rng: new Rng(23) });
+    assert.equal(three.fitRows, n);
+    assert.equal(all.fitRows, n);
+    assert.ok(three.converged);
+    assert.ok(Math.abs(three.meanLogLik - all.meanLogLik) < 2e-3, `refined ${three.meanLogLik} vs fitted on every row ${all.meanLogLik}`);
+    const a = await gmmLogPdf(three, X);
+    const b = await gmmLogPdf(all, X);
+    let diff = 0;
+    for (let i = 0; i < n; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    assert.ok(diff < 0.05, `max per-row difference ${diff}`);
+  });
+
+  it('aborts while continuing on every row, with an AbortError and no tensor left', async () => {
+    const { X } = tiedData(6000, 8, 24);
+    const before = tf.memory().numTensors;
+    const ac = new AbortController();
+    let seen = 0;
+    await assert.rejects(
+      fitGmm(X, {
+        K: 3,
+        covariance: 'tied',
+        em: { ...resolveSettings().em, diagFitSubsample: 1500 },
+        rng: new Rng(25),
+        signal: ac.signal,
+        onProgress: (f) => {
+          seen = Math.max(seen, f);
+          // past the subsample's share of the progress (0.5): the passes over every row
+          if (f > 0.6) ac.abort();
+        },
+      }),
+      (e: Error) => e.name === 'AbortError',
+    );
+    assert.ok(seen > 0.6 && seen < 1, `aborted at progress ${seen}`);
+    assert.equal(tf.memory().numTensors, before);
   });
 
   it('is deterministic given the seed and leaks no tensors', async () => {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initBackend, tf } from '../../src/engine/compute/backend';
 import { fitGmm, gmmLogPdf, type GmmParams } from '../../src/engine/estimate/density/em';
+import { fullStep } from '../../src/engine/estimate/density/full';
+import { TransposedBlocks } from '../../src/engine/estimate/density/rows';
 import { DEFAULT_SETTINGS, type EmSettings } from '../../src/engine/estimate/settings';
 import { denseMatrix, matrixFromChunks, type Matrix } from '../../src/engine/io/matrix';
 import { Rng } from '../../src/engine/random';
@@ -320,6 +322,38 @@ describe('EM Gaussian mixture', () => {
     assert.ok(Math.abs(mean(diagScores) - diagSub.meanLogLik) < 0.15, `all rows ${mean(diagScores)} vs fitted rows ${diagSub.meanLogLik}`);
   });
 
+
+  it('full covariance: scatters summed over groups of small row blocks before read-back give the M-step of one read-back per block', async () => {
+    const d = 4;
+    const n = 5000;
+    const X = denseMatrix(n, d, sample(threeBlobs, n, new Rng(14)));
+    const p = await fitGmm(X, { K: 3, covariance: 'full', em: { ...EM, maxIter: 2 }, rng: new Rng(15) });
+    const before = tf.memory().numTensors;
+    // a model off the fit (covariances 2× too wide, means shifted), so that the M-step has work to do
+    const model = { K: p.K, logWeights: p.logWeights, means: p.means.map((v) => v + 0.3), precisionChol: p.precisionChol!.map((v) => v / Math.SQRT2) };
+    const next = async (rows: number) => {
+      // rows 128: groups of 32 blocks (one whole group of 32 and a last one of 8); rows 4096: one block per read-back
+      const step = fullStep({ X, center: p.center, floor: new Float64Array(d).fill(1e-6), rows, transposed: new TransposedBlocks(p.center, d, rows) });
+      const { meanLogLik, next } = await step(model, true, () => {});
+      return { meanLogLik, model: await next!() };
+    };
+    const grouped = await next(128);
+    const single = await next(4096);
+    assert.ok(Math.abs(grouped.meanLogLik - single.meanLogLik) < 1e-5);
+    assert.equal(grouped.model.K, single.model.K);
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < single.model.precisionChol!.length; i++) {
+      worst = Math.max(worst, Math.abs(grouped.model.precisionChol![i] - single.model.precisionChol![i]));
+      scale = Math.max(scale, Math.abs(single.model.precisionChol![i]));
+    }
+    assert.ok(worst < 1e-4 * scale, `max |Δ precision factor| ${worst} (largest entry ${scale})`);
+    // and they moved the model (the comparison is not of two no-ops)
+    let moved = 0;
+    for (let i = 0; i < model.precisionChol!.length; i++) moved = Math.max(moved, Math.abs(single.model.precisionChol![i] - model.precisionChol![i]));
+    assert.ok(moved > 100 * worst, `the M-step moved the factor by ${moved}`);
+    assert.equal(tf.memory().numTensors, before, 'no tensor left');
+  });
 
   // determinism, aborts, progress and tensor leaks of every fitter: test/engine/conformance.test.ts
   it('aborts in the diagonal and the full-covariance phase and while scoring, leaving no tensors', async () => {

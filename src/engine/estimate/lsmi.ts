@@ -5,6 +5,7 @@
  * write. Runs anywhere Node runs (CLI, tests, worker threads); never imports vscode.
  */
 import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { type BackendInfo, type BackendRequest, initBackend } from '../compute/backend';
 import { readRun } from '../io';
@@ -390,17 +391,26 @@ export async function estimateFile(file: string, opts: EstimateFileOptions = {})
   const out = opts.out ?? resultsPathFor(file);
   const settings = resolveSettings(opts.settings);
   const t0 = performance.now();
-  opts.onProgress?.({ stage: 'hash', fraction: 0, message: `hashing ${file}` });
-  const inputHash = await fileHash(file).catch(() => undefined);
-  const hashSeconds = (performance.now() - t0) / 1000;
-  if (inputHash && opts.reuse !== false && fs.existsSync(out)) {
-    const existing = await readResults(out).catch(() => undefined);
-    if (existing && existing.meta.inputHash === inputHash && existing.meta.toolVersion === TOOL_VERSION && sameSettings(existing.meta.settings, settings)) {
-      // the run was touched but its content is the same: mark the results as current again
-      const now = new Date();
-      await fs.promises.utimes(out, now, now).catch(() => undefined);
-      opts.onProgress?.({ stage: 'write', fraction: 1, message: `reused ${out}` });
-      return { results: existing, out, reused: true };
+  const reusable = (existing: ResultsData | undefined, hash: string) =>
+    existing !== undefined && existing.meta.inputHash === hash && existing.meta.toolVersion === TOOL_VERSION && sameSettings(existing.meta.settings, settings);
+  // the content hash: in a pass of its own only when a results file that might be reused is there
+  // already (reuse then skips the read); otherwise it is computed from the bytes as they are read
+  let inputHash: string | undefined;
+  let hashSeconds = 0;
+  const hashFirst = opts.reuse !== false && fs.existsSync(out);
+  opts.onProgress?.({ stage: 'hash', fraction: 0, message: hashFirst ? `hashing ${file}` : `hashing ${file} while it is read` });
+  if (hashFirst) {
+    inputHash = await fileHash(file).catch(() => undefined);
+    hashSeconds = (performance.now() - t0) / 1000;
+    if (inputHash) {
+      const existing = await readResults(out).catch(() => undefined);
+      if (reusable(existing, inputHash)) {
+        // the run was touched but its content is the same: mark the results as current again
+        const now = new Date();
+        await fs.promises.utimes(out, now, now).catch(() => undefined);
+        opts.onProgress?.({ stage: 'write', fraction: 1, message: `reused ${out}` });
+        return { results: existing!, out, reused: true };
+      }
     }
   }
   // an output that is a folder is found now, not by the rename after the computation
@@ -408,18 +418,34 @@ export async function estimateFile(file: string, opts: EstimateFileOptions = {})
   // one writer per results file; taking the lock also checks, before any work, that the folder is writable
   const lock = await acquireLock(out);
   try {
-    // another writer may have finished while this one hashed: its results are as good as ours
-    if (inputHash && opts.reuse !== false && fs.existsSync(out)) {
-      const existing = await readResults(out).catch(() => undefined);
-      if (existing && existing.meta.inputHash === inputHash && existing.meta.toolVersion === TOOL_VERSION && sameSettings(existing.meta.settings, settings)) {
+    // another writer may have finished while this one waited: its results are as good as ours
+    if (opts.reuse !== false && fs.existsSync(out)) {
+      const t = performance.now();
+      inputHash ??= await fileHash(file).catch(() => undefined);
+      hashSeconds += (performance.now() - t) / 1000;
+      const existing = inputHash ? await readResults(out).catch(() => undefined) : undefined;
+      if (inputHash && reusable(existing, inputHash)) {
         opts.onProgress?.({ stage: 'write', fraction: 1, message: `reused ${out}` });
-        return { results: existing, out, reused: true };
+        return { results: existing!, out, reused: true };
       }
     }
     opts.onProgress?.({ stage: 'read', fraction: 0.01, message: `reading ${file}` });
     const t1 = performance.now();
-    const run = await readRun(file, { columns: opts.columns });
-    const readSeconds = (performance.now() - t1) / 1000;
+    // hashed during the read when the reader reads the file whole; else (a streamed or .npz file) in a pass of its own
+    const hashing = inputHash === undefined ? new HashWhileReading() : undefined;
+    const run = await readRun(file, { columns: opts.columns, onBytes: hashing?.update });
+    let readSeconds = (performance.now() - t1) / 1000;
+    if (hashing) {
+      const size = await fs.promises.stat(file).then((st) => st.size).catch(() => -1);
+      inputHash = hashing.digest(size);
+      readSeconds -= hashing.seconds;
+      hashSeconds += hashing.seconds;
+      if (inputHash === undefined) {
+        const t = performance.now();
+        inputHash = await fileHash(file).catch(() => undefined);
+        hashSeconds += (performance.now() - t) / 1000;
+      }
+    }
     const results = await estimateRun(run, inputHash ?? 'unknown', { ...opts, settings }, [0.02, 0.98]);
     results.meta.timings = { hash: hashSeconds, read: readSeconds, ...results.meta.timings };
     opts.onProgress?.({ stage: 'write', fraction: 0.98, message: `writing ${out}` });
@@ -430,6 +456,29 @@ export async function estimateFile(file: string, opts: EstimateFileOptions = {})
     return { results, out, reused: false };
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * sha256 of a file's bytes fed in order while it is read (ReadOptions.onBytes), in the format of
+ * {@link fileHash}; `seconds` is the time spent hashing.
+ */
+export class HashWhileReading {
+  private readonly h = createHash('sha256');
+  private bytes = 0;
+  seconds = 0;
+  readonly update = (chunk: Uint8Array): void => {
+    const t = performance.now();
+    this.h.update(chunk);
+    this.bytes += chunk.byteLength;
+    this.seconds += (performance.now() - t) / 1000;
+  };
+
+  /** The hash, when the bytes fed were the whole file of `size` bytes; undefined otherwise. */
+  digest(size: number): string | undefined {
+    if (this.bytes === 0 && size !== 0) return undefined;
+    if (this.bytes !== size) return undefined;
+    return `sha256:${this.h.digest('hex')}`;
   }
 }
 

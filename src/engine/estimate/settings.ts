@@ -183,7 +183,7 @@ export const DEFAULT_SETTINGS: EstimatorSettings = {
   lda: { shrinkage: 'auto' },
   selection: { maxRows: 2000, valFraction: 0.25 },
   em: { maxIter: 200, tol: 1e-3, varFloor: 1e-6, fitSubsample: 20000, diagFitSubsample: 30000 },
-  densitySearch: { candidates: [1, 2, 4, 8, 16, 32], valFraction: 0.2, maxRows: 10000, maxIter: 30, budgetSeconds: 10 },
+  densitySearch: { candidates: [1, 2, 4, 8, 16, 32], valFraction: 0.2, maxRows: 10000, maxIter: 30, budgetSeconds: 15 },
   bootstrap: { replicates: 1000, level: 0.95 },
   knife: { epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 20, gamma: 0.1, useTanh: true, zeroGrad: true },
 };

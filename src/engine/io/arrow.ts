@@ -34,12 +34,15 @@ const ENCODED = new Set(['emb_1', 'emb_2', 'logits_1', 'logits_2', 'logits_12'])
 
 export async function readArrowRun(file: string, options: ReadOptions = {}): Promise<RunData> {
   registerCodecs();
-  const raw = await readArrowColumns(file, options.streamThreshold);
+  const raw = await readArrowColumns(file, options.streamThreshold, options.onBytes);
   return validateRun(raw, options.columns);
 }
 
-/** Reads every column of the file into {@link RawColumn}s (no validation beyond the container). */
-export async function readArrowColumns(file: string, streamThreshold = STREAM_THRESHOLD): Promise<RawRun> {
+/**
+ * Reads every column of the file into {@link RawColumn}s (no validation beyond the container).
+ * `onBytes` (files read whole only) is given the file's bytes in order as they are read.
+ */
+export async function readArrowColumns(file: string, streamThreshold = STREAM_THRESHOLD, onBytes?: (chunk: Uint8Array) => void): Promise<RawRun> {
   registerCodecs();
   let handle: fsp.FileHandle;
   try {
@@ -64,7 +67,7 @@ export async function readArrowColumns(file: string, streamThreshold = STREAM_TH
   let compression = 'uncompressed';
   const columns = new Map<string, RawColumn>();
   try {
-    const whole = streaming ? undefined : await readAll(handle, size);
+    const whole = streaming ? undefined : await readAll(handle, size, onBytes);
     const readAt = async (pos: number, n: number): Promise<Uint8Array> => {
       if (pos < 0 || n <= 0 || pos >= size) return new Uint8Array(0);
       n = Math.min(n, size - pos);
@@ -112,12 +115,16 @@ export async function readArrowColumns(file: string, streamThreshold = STREAM_TH
   };
 }
 
-async function readAll(handle: fsp.FileHandle, size: number): Promise<Uint8Array> {
+/** Bytes per read of a file read whole (each piece is given to `onBytes` while it is still in cache). */
+const READ_PIECE = 8 << 20;
+
+async function readAll(handle: fsp.FileHandle, size: number, onBytes?: (chunk: Uint8Array) => void): Promise<Uint8Array> {
   const buf = new Uint8Array(size);
   let off = 0;
   while (off < size) {
-    const { bytesRead } = await handle.read(buf, off, size - off, off);
+    const { bytesRead } = await handle.read(buf, off, Math.min(READ_PIECE, size - off), off);
     if (bytesRead === 0) break;
+    onBytes?.(buf.subarray(off, off + bytesRead));
     off += bytesRead;
   }
   return buf;

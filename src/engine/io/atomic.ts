@@ -34,6 +34,16 @@ export function temporaryPath(out: string): string {
 }
 
 export async function writeFileAtomic(out: string, bytes: Uint8Array | string, signal?: AbortSignal): Promise<void> {
+  await writeAtomic(out, (write) => write(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes), signal);
+}
+
+/**
+ * Like {@link writeFileAtomic}, but the content is produced piece by piece: `produce` calls `write`
+ * for each chunk (awaiting it), so only the chunk being written need be in memory (e.g. a results
+ * file written record batch by record batch). `signal` is checked before each chunk and before the
+ * rename.
+ */
+export async function writeAtomic(out: string, produce: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>, signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted();
   await removeStaleTemps(out);
   const tmp = temporaryPath(out);
@@ -42,7 +52,17 @@ export async function writeFileAtomic(out: string, bytes: Uint8Array | string, s
     fd = fs.openSync(tmp, 'wx');
     inflight.add(tmp);
     const handle = fd;
-    await new Promise<void>((resolve, reject) => fs.writeFile(handle, bytes, (e) => (e ? reject(e) : resolve())));
+    let position = 0;
+    const write = async (chunk: Uint8Array): Promise<void> => {
+      signal?.throwIfAborted();
+      let off = 0;
+      while (off < chunk.byteLength) {
+        const n = await new Promise<number>((resolve, reject) => fs.write(handle, chunk, off, chunk.byteLength - off, position, (e, written) => (e ? reject(e) : resolve(written))));
+        off += n;
+        position += n;
+      }
+    };
+    await produce(write);
     await new Promise<void>((resolve, reject) => fs.fsync(handle, (e) => (e ? reject(e) : resolve())));
     fd = undefined;
     fs.closeSync(handle);

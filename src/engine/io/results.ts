@@ -6,14 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { type Data, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { AsyncByteQueue, type Data, Field, Float64, Int32, RecordBatch, RecordBatchFileWriter, Schema, Struct, Table, Utf8, makeData, vectorFromArray } from 'apache-arrow';
 import type { AdjustBranch, Atoms } from '../estimate/decompose';
 import type { Calibration, Covariance, EstimatorSettings, ProbeFamily } from '../estimate/settings';
 import { LsmiInputError, describeRows, jsonErrorWhere } from '../errors';
 import { MAX_CLASSES } from './validate';
 import type { DatasetIntervals, Interval } from '../uncertainty';
 import { readArrowColumns } from './arrow';
-import { writeFileAtomic } from './atomic';
+import { writeAtomic } from './atomic';
 import { SPLITS } from './run';
 
 export const RESULTS_FORMAT_VERSION = 2;
@@ -224,41 +224,83 @@ export async function fileHash(file: string): Promise<string> {
   return `sha256:${h.digest('hex')}`;
 }
 
-export function resultsTable(data: ResultsData): Table {
-  const n = data.sampleIds.length;
+/** Rows per record batch of a results file written by {@link writeResults}. */
+export const RESULTS_BATCH_ROWS = 65536;
+
+/** The schema of a results file: the columns `data` has, and its metadata. */
+function resultsSchema(data: ResultsData): Schema {
   const fields: Field[] = [new Field('sample_id', new Utf8(), false), new Field('label', new Int32(), false)];
-  const children: Data[] = [vectorFromArray(data.sampleIds, new Utf8()).data[0], makeData({ type: new Int32(), length: n, data: data.labels })];
-  if (data.split) {
-    fields.push(new Field('split', new Utf8(), false));
-    children.push(vectorFromArray(Array.from(data.split, (k) => SPLITS[k]), new Utf8()).data[0]);
+  if (data.split) fields.push(new Field('split', new Utf8(), false));
+  for (const [name, values] of [['path_1', data.paths1], ['path_2', data.paths2]] as const) if (values) fields.push(new Field(name, new Utf8(), true));
+  for (const c of RESULT_COLUMNS) fields.push(new Field(c, new Float64(), false));
+  if (data.stability) for (const c of STABILITY_COLUMNS) fields.push(new Field(c, new Float64(), false));
+  return new Schema(fields, new Map([['lsmi_results', JSON.stringify(data.meta)]]));
+}
+
+/** Rows [start, end) of the results as one record batch (the float columns are views, not copies). */
+function resultsBatch(schema: Schema, data: ResultsData, start: number, end: number): RecordBatch {
+  const n = end - start;
+  const floats = (values: Float64Array) => makeData({ type: new Float64(), length: n, data: values.subarray(start, end) });
+  const children: Data[] = [vectorFromArray(data.sampleIds.slice(start, end), new Utf8()).data[0], makeData({ type: new Int32(), length: n, data: data.labels.subarray(start, end) })];
+  if (data.split) children.push(vectorFromArray(Array.from(data.split.subarray(start, end), (k) => SPLITS[k]), new Utf8()).data[0]);
+  for (const values of [data.paths1, data.paths2]) if (values) children.push(vectorFromArray(values.slice(start, end), new Utf8()).data[0]);
+  for (const c of RESULT_COLUMNS) children.push(floats(data.columns[c]));
+  if (data.stability) for (const c of STABILITY_COLUMNS) children.push(floats(data.stability[c]));
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, children }));
+}
+
+/** The results as one in-memory table (one record batch). */
+export function resultsTable(data: ResultsData): Table {
+  const schema = resultsSchema(data);
+  return new Table(schema, [resultsBatch(schema, data, 0, data.sampleIds.length)]);
+}
+
+/** Collects what apache-arrow's writer emits for one record batch, to be written before the next is built. */
+class ChunkSink extends AsyncByteQueue {
+  chunks: Uint8Array[] = [];
+  override write(value: unknown): void {
+    const v = value as ArrayBufferView;
+    this.chunks.push(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   }
-  for (const [name, values] of [['path_1', data.paths1], ['path_2', data.paths2]] as const) {
-    if (!values) continue;
-    fields.push(new Field(name, new Utf8(), true));
-    children.push(vectorFromArray(values, new Utf8()).data[0]);
+  take(): Uint8Array[] {
+    const out = this.chunks;
+    this.chunks = [];
+    return out;
   }
-  for (const c of RESULT_COLUMNS) {
-    fields.push(new Field(c, new Float64(), false));
-    children.push(makeData({ type: new Float64(), length: n, data: data.columns[c] }));
-  }
-  if (data.stability) {
-    for (const c of STABILITY_COLUMNS) {
-      fields.push(new Field(c, new Float64(), false));
-      children.push(makeData({ type: new Float64(), length: n, data: data.stability[c] }));
-    }
-  }
-  const schema = new Schema(fields, new Map([['lsmi_results', JSON.stringify(data.meta)]]));
-  const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, children }));
-  return new Table(schema, [batch]);
 }
 
 /**
  * Writes the results atomically: a temporary file beside `out`, fsynced, then renamed over it. If
  * anything fails (or `signal` aborts first), the temporary file is removed and `out` is untouched.
+ * The file is written record batch by record batch ({@link RESULTS_BATCH_ROWS} rows each, or
+ * `batchRows`), so besides the results themselves only one batch's Arrow buffers (and its id
+ * strings) are in memory at a time.
  */
-export async function writeResults(out: string, data: ResultsData, signal?: AbortSignal): Promise<void> {
+export async function writeResults(out: string, data: ResultsData, signal?: AbortSignal, batchRows = RESULTS_BATCH_ROWS): Promise<void> {
   signal?.throwIfAborted();
-  await writeFileAtomic(out, tableToIPC(resultsTable(data), 'file'), signal);
+  if (!(Number.isInteger(batchRows) && batchRows >= 1)) throw new RangeError(`batchRows must be a positive integer, got ${batchRows}`);
+  const schema = resultsSchema(data);
+  const n = data.sampleIds.length;
+  await writeAtomic(
+    out,
+    async (write) => {
+      const sink = new ChunkSink();
+      const writer = new RecordBatchFileWriter();
+      writer.reset(sink as never, schema);
+      const flush = async () => {
+        for (const chunk of sink.take()) await write(chunk);
+      };
+      // one batch at least, so that a results file of no rows still has its schema and metadata
+      for (let start = 0; start < n || start === 0; start += batchRows) {
+        writer.write(resultsBatch(schema, data, start, Math.min(n, start + batchRows)));
+        await flush();
+        if (n === 0) break;
+      }
+      writer.close();
+      await flush();
+    },
+    signal,
+  );
 }
 
 /** True when the file carries LSMI results metadata (cheap: reads the schema only). */

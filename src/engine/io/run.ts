@@ -68,6 +68,12 @@ export interface ReadOptions {
   columns?: ColumnMapping;
   /** Arrow files at least this many bytes are streamed batch by batch (default 1 GiB). */
   streamThreshold?: number;
+  /**
+   * Given every byte of the file, in order, as it is read, when the file is read whole (Arrow files
+   * below the stream threshold): e.g. to hash the content during the read instead of in a second
+   * pass. Not called for streamed Arrow files or `.npz` files (the caller can tell by the byte count).
+   */
+  onBytes?: (chunk: Uint8Array) => void;
 }
 
 export function columnName(std: StandardColumn, mapping?: ColumnMapping): string {

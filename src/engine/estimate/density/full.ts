@@ -6,7 +6,7 @@ import { tf } from '../../compute/backend';
 import type { EmStep, FitContext } from './em-loop';
 import { choleskyWithJitter, inverseTransposeLower } from './linalg';
 import { baseKernels, keptComponents, LOG_2PI, type Kernels, type Mixture } from './mixture';
-import { checkpoint, rowBlocks } from './rows';
+import { BLOCK_ROWS, checkpoint, rowBlocks } from './rows';
 
 /**
  * E-step as in scoring (whitened residuals (x − μ_k)·W_k). M-step statistics per component: Σr·x and
@@ -22,6 +22,22 @@ export function fullStep(ctx: FitContext): EmStep {
     const nk = new Float64Array(K);
     const s1 = new Float64Array(d * K);
     const scatter = wantNext ? Array.from({ length: K }, () => new Float64Array(d * d)) : [];
+    // the per-component scatters are summed on the backend over groups of blocks of BLOCK_ROWS rows
+    // in all (float32, as one matMul over that many rows would be) and read back once per group into
+    // the float64 sums: one d×d read-back per component and group instead of per block
+    const group = Math.max(1, Math.floor(BLOCK_ROWS / ctx.rows));
+    let pending: tf.Tensor[] = [];
+    let inGroup = 0;
+    const flush = async () => {
+      for (let k = 0; k < pending.length; k++) {
+        const v = await pending[k].data();
+        const acc = scatter[k];
+        for (let i = 0; i < d * d; i++) acc[i] += v[i];
+      }
+      tf.dispose(pending);
+      pending = [];
+      inGroup = 0;
+    };
     let llSum = 0;
     try {
       for await (const b of rowBlocks(ctx.X, ctx.rows, ctx.signal)) {
@@ -53,18 +69,24 @@ export function fullStep(ctx: FitContext): EmStep {
                 const xkT = tf.sub(xcT, tf.reshape(kernels.means[k], [d, 1]));
                 return tf.matMul(tf.mul(xkT, tf.slice(rT, [k, 0], [1, b.rows])), xk);
               });
-              const v = await sk.data();
-              sk.dispose();
-              const acc = scatter[k];
-              for (let i = 0; i < d * d; i++) acc[i] += v[i];
+              if (k < pending.length) {
+                const sum = tf.add(pending[k], sk);
+                tf.dispose([pending[k], sk]);
+                pending[k] = sum;
+              } else {
+                pending.push(sk);
+              }
             }
+            if (++inGroup === group) await flush();
           }
         } finally {
           tf.dispose(Object.values(t));
         }
         onFraction((b.start + b.rows) / N);
       }
+      if (pending.length) await flush();
     } finally {
+      tf.dispose(pending);
       kernels.dispose();
     }
     const meanLogLik = llSum / N - 0.5 * d * LOG_2PI;

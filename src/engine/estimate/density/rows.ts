@@ -109,6 +109,8 @@ export class TransposedBlocks {
     private readonly center: Float64Array,
     private readonly d: number,
     private readonly blockRows: number,
+    /** Bytes of blocks kept (0: none, every block is rebuilt in one scratch buffer: passes over all rows). */
+    private readonly cacheBytes = TRANSPOSE_CACHE_BYTES,
   ) {}
 
   /** The d×rows transpose of the centred block, valid until the next call. */
@@ -116,7 +118,7 @@ export class TransposedBlocks {
     const cached = this.cache.get(b.start);
     if (cached) return cached;
     const size = b.rows * this.d;
-    const keep = this.bytes + 4 * size <= TRANSPOSE_CACHE_BYTES;
+    const keep = this.bytes + 4 * size <= this.cacheBytes;
     const out = keep ? new Float32Array(size) : (this.scratch ??= new Float32Array(this.blockRows * this.d)).subarray(0, size);
     this.fill(b, out);
     if (keep) {
@@ -124,6 +126,12 @@ export class TransposedBlocks {
       this.bytes += 4 * size;
     }
     return out;
+  }
+
+  /** Drops the kept blocks (they are rebuilt if asked for again). */
+  clear(): void {
+    this.cache.clear();
+    this.bytes = 0;
   }
 
   /** Tiled so that reads and writes both stay in cache. */
