@@ -59,7 +59,8 @@ async function pidCommon(argv: string[], command: 'pid' | 'bounds'): Promise<{ r
     pcaDims: numberFlag(f.get('pca'), 'pca'),
     inits: numberFlag(f.get('inits'), 'inits'),
     scale: scale as PidSettings['scale'] | undefined,
-    shuffles: numberFlag(f.get('shuffles'), 'shuffles'),
+    // the bounds do not show the null: none unless asked
+    shuffles: numberFlag(f.get('shuffles'), 'shuffles') ?? (command === 'bounds' ? 0 : undefined),
     seed: numberFlag(f.get('seed'), 'seed'),
     tol: numberFlag(f.get('tol'), 'tol'),
   };

@@ -81,6 +81,38 @@ export function softmaxRows(logits: Float64Array, n: number, c: number): Float64
   return p;
 }
 
+/**
+ * The BROJA PID of cluster ids and labels, with the label-permutation null (`settings.shuffles`
+ * shuffles of y, seeded from `settings.seed`).
+ */
+export function clusterPid(c1: Int32Array, c2: Int32Array, labels: Int32Array, k1: number, k2: number, nClasses: number, settings: PidSettings) {
+  const t0 = performance.now();
+  const table = tableFromSamples(c1, c2, labels, k1, k2, nClasses);
+  const solverOpts = { tol: settings.tol, maxSteps: settings.maxSteps };
+  const pid = broja(table, solverOpts);
+  const t1 = performance.now();
+  const warnings: string[] = [];
+  if (!pid.converged) warnings.push(`the BROJA solver stopped after ${pid.steps} steps with a duality gap of ${pid.gap.toExponential(1)} nats (asked: ${settings.tol}); ${pid.gap > GAP_WARN ? 'the atoms are uncertain by up to that much' : 'small enough to read the atoms to 4 decimals'}`);
+  let nullReport: DatasetPid['null'];
+  if (settings.shuffles > 0) {
+    const rng = Rng.derive(settings.seed, 'pid null');
+    // the null's spread across shuffles (~1e-3 nats) dwarfs a 1e-4 gap
+    const nullOpts = { ...solverOpts, tol: Math.max(settings.tol, NULL_TOL) };
+    const vals: PidAtoms[] = [];
+    const y = Int32Array.from(labels);
+    for (let s = 0; s < settings.shuffles; s++) {
+      rng.shuffle(y);
+      vals.push(broja(tableFromSamples(c1, c2, y, k1, k2, nClasses), nullOpts).atoms);
+    }
+    const mean = Object.fromEntries(KEYS.map((k) => [k, vals.reduce((a, v) => a + v[k], 0) / vals.length])) as unknown as PidAtoms;
+    const sd = Object.fromEntries(KEYS.map((k) => [k, Math.sqrt(vals.reduce((a, v) => a + (v[k] - mean[k]) ** 2, 0) / Math.max(1, vals.length - 1))])) as unknown as PidAtoms;
+    nullReport = { shuffles: settings.shuffles, mean, sd };
+    if (mean.S > 0.5 * pid.atoms.S && pid.atoms.S > 0) warnings.push(`synergy ${pid.atoms.S.toFixed(4)} is within a factor 2 of its label-permutation null ${mean.S.toFixed(4)}: mostly the plug-in bias of a ${k1}×${k2}×${nClasses} table on ${labels.length} samples; use fewer clusters or more samples`);
+  }
+  const t2 = performance.now();
+  return { table, pid, null: nullReport, warnings, seconds: { pid: (t1 - t0) / 1000, null: (t2 - t1) / 1000 } };
+}
+
 export interface DatasetPidOptions {
   /** Compute the synergy bounds too (default true). */
   bounds?: boolean;
@@ -103,32 +135,14 @@ export function datasetPid(run: RunData, input?: Partial<PidSettings>, opts: Dat
   });
   const t1 = performance.now();
   const [c1, c2] = clustering.map((c) => c.d);
-  const table = tableFromSamples(c1.ids, c2.ids, run.labels, c1.k, c2.k, run.nClasses);
-  const solverOpts = { tol: settings.tol, maxSteps: settings.maxSteps };
-  const pid = broja(table, solverOpts);
-  const t2 = performance.now();
-  const warnings: string[] = [];
-  if (!pid.converged) warnings.push(`the BROJA solver stopped after ${pid.steps} steps with a duality gap of ${pid.gap.toExponential(1)} nats (asked: ${settings.tol}); ${pid.gap > GAP_WARN ? 'the atoms are uncertain by up to that much' : 'small enough to read the atoms to 4 decimals'}`);
-  let nullReport: DatasetPid['null'];
-  if (settings.shuffles > 0) {
-    const rng = Rng.derive(settings.seed, 'pid null');
-    // the null's spread across shuffles (~1e-3 nats) dwarfs a 1e-4 gap
-    const nullOpts = { ...solverOpts, tol: Math.max(settings.tol, NULL_TOL) };
-    const vals: PidAtoms[] = [];
-    const y = Int32Array.from(run.labels);
-    for (let s = 0; s < settings.shuffles; s++) {
-      rng.shuffle(y);
-      vals.push(broja(tableFromSamples(c1.ids, c2.ids, y, c1.k, c2.k, run.nClasses), nullOpts).atoms);
-    }
-    const mean = Object.fromEntries(KEYS.map((k) => [k, vals.reduce((a, v) => a + v[k], 0) / vals.length])) as unknown as PidAtoms;
-    const sd = Object.fromEntries(KEYS.map((k) => [k, Math.sqrt(vals.reduce((a, v) => a + (v[k] - mean[k]) ** 2, 0) / Math.max(1, vals.length - 1))])) as unknown as PidAtoms;
-    nullReport = { shuffles: settings.shuffles, mean, sd };
-    if (mean.S > 0.5 * pid.atoms.S && pid.atoms.S > 0) warnings.push(`synergy ${pid.atoms.S.toFixed(4)} is within a factor 2 of its label-permutation null ${mean.S.toFixed(4)}: mostly the plug-in bias of a ${c1.k}×${c2.k}×${run.nClasses} table on ${n} samples; use fewer clusters or more samples`);
-  }
-  const t3 = performance.now();
+  const cp = clusterPid(c1.ids, c2.ids, run.labels, c1.k, c2.k, run.nClasses, settings);
+  const { table, pid, warnings } = cp;
+  const nullReport = cp.null;
+  const t2 = t1 + cp.seconds.pid * 1000;
+  const t3 = t2 + cp.seconds.null * 1000;
   let bounds: BoundsReport | undefined;
   if (opts.bounds !== false) {
-    const b = synergyBounds(table, { pid, broja: solverOpts });
+    const b = synergyBounds(table, { pid, broja: { tol: settings.tol, maxSteps: settings.maxSteps } });
     const report: BoundsReport = { ...b, seconds: 0 };
     const l1 = run.logits['1'];
     const l2 = run.logits['2'];

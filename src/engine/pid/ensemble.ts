@@ -73,8 +73,8 @@ export interface EnsembleResult {
   folds: { n: number; weighted: number[]; tau: number; ruleWeights: number[] }[];
   /** Mean label-free interactions over the samples (nats), averaged across runs. */
   meanInteractions: { r: number; u1: number; u2: number; s: number };
-  /** Out-of-fold log-probabilities of the true label and argmax per variant (N each), for tests. */
-  oof: { logp: Float64Array; pred: Int32Array }[];
+  /** Out-of-fold log-probabilities (N × C) and argmax (N) per variant (not in the JSON output). */
+  oof: { logProbs: Float64Array; pred: Int32Array }[];
   seconds: number;
 }
 
@@ -128,6 +128,35 @@ export function labelFreeInteractions(lp1: ArrayLike<number>, lp2: ArrayLike<num
     S += q * s;
   }
   return [R, U1, U2, S];
+}
+
+/**
+ * The LSMI-rule's weights: softmax(τ·z) over the members, z = ū1 for a head-1 member, ū2 for head 2,
+ * s̄ for head 12 (spec case E1).
+ */
+export function lsmiRuleWeights(tau: number, u1: number, u2: number, s: number, heads: readonly (1 | 2 | 12)[]): Float64Array {
+  return softmax(heads.map((h) => tau * (h === 1 ? u1 : h === 2 ? u2 : s)));
+}
+
+/** A linear pool Σ_k w_k p_k of members' probabilities (each N × C), its accuracy (argmax, ties to the lowest class) and log-loss. */
+export function poolScores(members: Float64Array[], w: readonly number[], labels: Int32Array, C: number): { probs: Float64Array; accuracy: number; logLoss: number } {
+  const n = labels.length;
+  const lps = members.map((p) => Float64Array.from(p, Math.log));
+  const logw = w.map(Math.log);
+  const probs = new Float64Array(n * C);
+  let correct = 0;
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    let arg = 0;
+    for (let c = 0; c < C; c++) {
+      const lp = logPool(logw, lps, i, c, C);
+      probs[i * C + c] = Math.exp(lp);
+      if (lp > logPool(logw, lps, i, arg, C)) arg = c;
+      if (c === labels[i]) loss -= lp;
+    }
+    if (arg === labels[i]) correct++;
+  }
+  return { probs, accuracy: correct / n, logLoss: loss / n };
 }
 
 /** ln Σ_k w_k p_k(c) for one sample and class, members' log-probabilities given. */
@@ -206,6 +235,7 @@ export async function interactionEnsemble(input: EnsembleInput, settingsInput?: 
   const kinds: VariantKind[] = [...members.map(() => 'head' as const), 'additive', 'weighted', 'lsmi-rule', 'lsmi-gate'];
   const V = names.length;
   const oofLogp = names.map(() => new Float64Array(N));
+  const oofLogProbs = names.map(() => new Float64Array(N * C).fill(NaN));
   const oofPred = names.map(() => new Int32Array(N));
   const foldReports: EnsembleResult['folds'] = [];
   const feat = new Float64Array(N * 4);
@@ -215,6 +245,7 @@ export async function interactionEnsemble(input: EnsembleInput, settingsInput?: 
     let arg = 0;
     for (let c = 0; c < C; c++) {
       const lp = logPool(logw, lps, i, c, C);
+      oofLogProbs[v][i * C + c] = lp;
       if (c === labels[i]) oofLogp[v][i] = lp;
       if (lp > best) {
         best = lp;
@@ -255,11 +286,7 @@ export async function interactionEnsemble(input: EnsembleInput, settingsInput?: 
     const logwW = Array.from(w, Math.log);
     for (const i of test) scoreRow(M + 1, i, logwW);
     // LSMI-rule: τ by training log-loss
-    const ruleLogw = (tau: number, i: number) => {
-      const z = new Float64Array(M);
-      for (let k = 0; k < M; k++) z[k] = tau * (headOf[k] === 1 ? feat[i * 4 + 1] : headOf[k] === 2 ? feat[i * 4 + 2] : feat[i * 4 + 3]);
-      return Array.from(softmax(z), Math.log);
-    };
+    const ruleLogw = (tau: number, i: number) => Array.from(lsmiRuleWeights(tau, feat[i * 4 + 1], feat[i * 4 + 2], feat[i * 4 + 3], headOf), Math.log);
     let bestTau = settings.taus[0];
     let bestLoss = Infinity;
     for (const tau of settings.taus) {
@@ -392,7 +419,7 @@ export async function interactionEnsemble(input: EnsembleInput, settingsInput?: 
     bestHead: names[bestHead],
     folds: foldReports,
     meanInteractions: { r: interSum[0] / N, u1: interSum[1] / N, u2: interSum[2] / N, s: interSum[3] / N },
-    oof: names.map((_, v) => ({ logp: oofLogp[v], pred: oofPred[v] })),
+    oof: names.map((_, v) => ({ logProbs: oofLogProbs[v], pred: oofPred[v] })),
     seconds: (performance.now() - t0) / 1000,
   };
 }

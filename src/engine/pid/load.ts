@@ -54,6 +54,17 @@ export async function readRunAndResults(file: string, columns?: ColumnMapping): 
   return { run, notes };
 }
 
+/**
+ * Refuses a run whose logits may have been scored on the samples their heads were trained on: one
+ * with neither a `split` column (its `train` samples are then left out) nor
+ * `"logits_out_of_sample": true` in its metadata's `extra`.
+ */
+export function assertOutOfSample(run: RunData): void {
+  if (!run.split && run.meta.extra?.logits_out_of_sample !== true) {
+    throw new LsmiInputError('NOT_OUT_OF_SAMPLE', { file: run.file, column: 'split' }, `the run has no split column and does not declare its logits out of sample: an ensemble scored on samples its heads were trained on is meaningless. Export held-out samples with split 'val' or 'test', or cross-fitted logits with "logits_out_of_sample": true in the metadata's extra.`);
+  }
+}
+
 export interface LoadedEnsemble {
   input: EnsembleInput;
   files: string[];
@@ -81,9 +92,7 @@ export async function loadEnsemble(files: string[]): Promise<LoadedEnsemble> {
     for (const head of ['1', '2', '12'] as const) {
       if (!r.run.logits[head]) throw new LsmiInputError('MISSING_COLUMN', { file: r.run.file, column: `logits_${head}` }, `the ensemble needs the logits of all three heads (logits_1, logits_2, logits_12); this run has no logits_${head}. Export your model's heads with the run.`);
     }
-    if (!r.run.split && r.run.meta.extra?.logits_out_of_sample !== true) {
-      throw new LsmiInputError('NOT_OUT_OF_SAMPLE', { file: r.run.file, column: 'split' }, `the run has no split column and does not declare its logits out of sample: an ensemble scored on samples its heads were trained on is meaningless. Export held-out samples with split 'val' or 'test', or cross-fitted logits with "logits_out_of_sample": true in the metadata's extra.`);
-    }
+    assertOutOfSample(r.run);
     const label = r.run.meta.runName || path.basename(file);
     loaded.push({ file, run: r.run, results: r.results!, label });
   }
