@@ -7,3 +7,4 @@ export * from './settings';
 export * from './dataset';
 export * from './ensemble';
 export * from './load';
+export type { PanelPid, PanelEnsemble } from './isolated';

@@ -42,6 +42,7 @@ import { loadResults } from '../resultsStore';
 import { sampleDetail } from '../sampleDetail';
 import { showSampleFile } from '../sampleLinks';
 import { localRoots, panelHtml } from '../webviewHtml';
+import { ensembleJob } from '../pidJobs';
 import { toUserError } from './runPanel';
 
 export type CompareResult =
@@ -58,6 +59,8 @@ const MAX_PAGE = 500;
 export class ComparePanel {
   private static readonly panels = new Map<string, ComparePanel>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** The ensembles of the compared runs, computed on the webview's request (src/extension/pidJobs.ts). */
+  private readonly ensemble = ensembleJob(() => this.files, (state) => this.post({ type: 'ensemble', state }));
   private last?: ComparePanelToWebview;
   private ready = false;
   private cmp?: Comparison;
@@ -109,6 +112,7 @@ export class ComparePanel {
 
   private async load(baseline?: string | number): Promise<CompareResult> {
     this.last = undefined;
+    this.ensemble.reset();
     this.post({ type: 'loading', files: this.files });
     try {
       // the results come from the host's shared cache (results panels of the same runs share them);
@@ -212,6 +216,9 @@ export class ComparePanel {
       case 'export':
         if (cmp) this.export(cmp, m).catch((e) => log().error(`export: ${(e as Error).message}`));
         break;
+      case 'ensemble':
+        this.ensemble.start();
+        break;
     }
   }
 
@@ -276,6 +283,7 @@ export class ComparePanel {
   }
 
   private dispose(): void {
+    this.ensemble.reset();
     ComparePanel.panels.delete(this.files.join('\n'));
     for (const d of this.disposables.splice(0)) d.dispose();
   }

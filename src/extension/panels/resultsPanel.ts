@@ -24,6 +24,7 @@ import { exportResultsFromPanel } from '../exportCommands';
 import { sampleDetail } from '../sampleDetail';
 import { showSampleFile } from '../sampleLinks';
 import { localRoots, panelHtml } from '../webviewHtml';
+import { pidJob } from '../pidJobs';
 import { toUserError } from './runPanel';
 
 export type OpenResultsResult = { ok: true; file: string; n: number } | { ok: false; error: UserError };
@@ -41,6 +42,8 @@ export class ResultsPanel {
   /** A row to scroll to once the webview has the results (revealSample before the panel was ready). */
   private pendingFocus?: number;
   private loading?: Promise<OpenResultsResult>;
+  /** The BROJA PID and bounds of the run, computed on the webview's request (src/extension/pidJobs.ts). */
+  private readonly pid: ReturnType<typeof pidJob>;
 
   /** Opens (or reveals and reloads) the panel for a results file. */
   static async show(extensionUri: vscode.Uri, file: string): Promise<OpenResultsResult> {
@@ -98,6 +101,7 @@ export class ResultsPanel {
     extensionUri: vscode.Uri,
     private readonly file: string,
   ) {
+    this.pid = pidJob(file, (state) => this.post({ type: 'pid', state }));
     ResultsPanel.panels.set(file, this);
     panel.title = ResultsPanel.title(file);
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'lsmi.svg');
@@ -184,6 +188,9 @@ export class ResultsPanel {
       case 'revealInExplorer':
         void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.file));
         break;
+      case 'pid':
+        this.pid.start();
+        break;
     }
   }
 
@@ -197,6 +204,7 @@ export class ResultsPanel {
 
   private async doLoad(): Promise<OpenResultsResult> {
     this.last = undefined;
+    this.pid.reset();
     this.post({ type: 'loading', file: this.file });
     try {
       const data = await loadResults(this.file);
@@ -255,6 +263,7 @@ export class ResultsPanel {
   }
 
   private dispose(): void {
+    this.pid.reset();
     ResultsPanel.panels.delete(this.file);
     for (const d of this.disposables.splice(0)) d.dispose();
   }
