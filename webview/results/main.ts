@@ -22,6 +22,7 @@ import type {
 import { ATOMS, atomLabel, binRange, compositionBar, histogramView, legend } from '../shared/charts';
 import { setSelectValue, singleSelect } from '../shared/elements';
 import { discriminatorsView, warningsView } from './discriminators';
+import { pidSection, renderPid, resetPid } from './pid';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, VirtualTable } from '../shared/virtualTable';
 import { announceReady, connect, fmt, fmtInterval, h } from '../shared/vscode';
@@ -73,6 +74,7 @@ function save(patch: Partial<ResultsPanelState>): void {
 function onMessage(m: ResultsPanelToWebview): void {
   switch (m.type) {
     case 'loading':
+      resetPid();
       if (state.file !== m.file) state = { file: m.file };
       save({ file: m.file });
       table = undefined;
@@ -124,6 +126,9 @@ function onMessage(m: ResultsPanelToWebview): void {
       break;
     case 'notice':
       notice(m.text);
+      break;
+    case 'pid':
+      renderPid(m.state);
       break;
     case 'error':
       save({ file: m.file });
@@ -280,6 +285,7 @@ function overviewView(o: ResultsOverview): Node[] {
     ...(o.stability
       ? [h('p', { class: 'muted small', id: 'stability-note' }, `Estimated with ${o.stability.replicates} replicate fits: each sample's standard deviation (r_sd … s_sd) is in the samples table; mean per-sample sd: ${ATOMS.map((a) => `${a.col} ${fmt(o.stability!.meanSampleSd[a.key])}`).join(', ')}.`)]
       : []),
+    ...pidSection(o, (m) => vscode.postMessage(m)),
     h('h2', { id: 'hist-h' }, 'Per-sample distributions'),
     h('p', { class: 'muted small' }, 'Click a bar to list the samples in that range.'),
     h('div', { class: 'hists' }, ...ATOMS.map((a) =>
