@@ -95,6 +95,13 @@ Compare and export options:
   --delta        (export --partition) partition by Δ = run − baseline instead of the run's values
   --weights      (export) per-sample interaction weights for training code
 
+PID, bounds and ensemble options (docs/pid.md):
+  --clusters     k-means clusters per modality (default 20)     --pca     principal components (default 5)
+  --inits        k-means++ starts (default 10)                  --scale   l2 (default), standardise or none
+  --shuffles     label permutations of the null (pid: 20; bounds: 0)
+  --tol          BROJA duality gap to stop at (default 1e-6)    --seed    seed (default 0)
+  --folds        (ensemble) stratified folds (default 5)        --bootstrap  (ensemble) replicates (default 2000)
+
 Rows and sample ids are 0-based. Errors go to stderr; exit codes: 1 bad input (or an output that cannot be
 written, or is locked by another estimate), 2 bad usage, 3 a bug; interrupted: 130 SIGINT (Ctrl-C), 143
 SIGTERM, 129 SIGHUP or npx gone (an estimate is cancelled and writes nothing).
