@@ -69,8 +69,8 @@ export interface EnsembleResult {
   variants: VariantScore[];
   /** The variant the differences are taken against (lowest out-of-fold log-loss of the single heads). */
   bestHead: string;
-  /** Per fold: the Weighted weights, the chosen τ and the LSMI-rule's mean weights. */
-  folds: { n: number; weighted: number[]; tau: number; ruleWeights: number[] }[];
+  /** Per fold: the label prior fitted on the other folds, the Weighted weights, the chosen τ and the LSMI-rule's mean weights. */
+  folds: { n: number; prior: number[]; weighted: number[]; tau: number; ruleWeights: number[] }[];
   /** Mean label-free interactions over the samples (nats), averaged across runs. */
   meanInteractions: { r: number; u1: number; u2: number; s: number };
   /** Out-of-fold log-probabilities (N × C) and argmax (N) per variant (not in the JSON output). */
@@ -356,7 +356,7 @@ export async function interactionEnsemble(input: EnsembleInput, settingsInput?: 
       }
       scoreRow(M + 3, i, Array.from(softmax(z), Math.log));
     }
-    foldReports.push({ n: test.length, weighted: Array.from(w), tau: bestTau, ruleWeights: Array.from(ruleMean) });
+    foldReports.push({ n: test.length, prior: logPrior.map(Math.exp), weighted: Array.from(w), tau: bestTau, ruleWeights: Array.from(ruleMean) });
   }
   // scores
   const correct = names.map((_, v) => Float64Array.from(oofPred[v], (p, i) => (p === labels[i] ? 1 : 0)));
