@@ -21,6 +21,8 @@ const builds = [
   { ...common, entryPoints: ['src/engine/compute/gpu-worker.ts'], outfile: 'dist/gpu-worker.js', platform: 'node', format: 'cjs', target: 'node20', external: ['webgpu', '@tensorflow/tfjs-node-gpu'] },
   // reading files off the extension host's thread (src/engine/io/isolated.ts starts dist/read-worker.js)
   { ...common, entryPoints: ['src/engine/io/read-worker.ts'], outfile: 'dist/read-worker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  // the dataset PID, bounds and ensembles off the extension host's thread (src/engine/pid/isolated.ts starts dist/pid-worker.js)
+  { ...common, entryPoints: ['src/engine/pid/worker.ts'], outfile: 'dist/pid-worker.js', platform: 'node', format: 'cjs', target: 'node20' },
   // the `lsmi` command line
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
   // webview panels: browser, one self-contained script per panel

@@ -19,6 +19,7 @@ import { UsageError, parseArgs, parseColumnMapping } from './args';
 import { COMPARE_HELP, COMPARE_USAGE, compareCommand } from './compare';
 import { EXPORT_HELP, EXPORT_USAGE, exportCommand } from './export';
 import { type ClassTableOptions, formatReport, formatSummary } from './format';
+import { PID_HELP, PID_USAGE, boundsCommand, ensembleCommand, pidCommand } from './pid';
 
 const USAGE = `lsmi ${TOOL_VERSION}: per-sample multimodal interactions (LSMI)
 
@@ -33,6 +34,7 @@ Usage:
                       [--class-sort R|U1|U2|S] [--class-rank mean|lower] [--min-n N] [--normalised]
 ${COMPARE_USAGE}
 ${EXPORT_USAGE}
+${PID_USAGE}
   lsmi --version | --help
 
 Commands:
@@ -41,6 +43,7 @@ Commands:
   inspect    summarise a run file (samples, classes, embeddings, heads) or a results file (.lsmi.arrow)
 ${COMPARE_HELP}
 ${EXPORT_HELP}
+${PID_HELP}
 
 Options:
   --out          results file (default: <run>.lsmi.arrow)
@@ -91,6 +94,13 @@ Compare and export options:
   --partition, --quantiles  (export) split the samples at these quantiles of a component: low/mid/high id lists
   --delta        (export --partition) partition by Δ = run − baseline instead of the run's values
   --weights      (export) per-sample interaction weights for training code
+
+PID, bounds and ensemble options (docs/pid.md):
+  --clusters     k-means clusters per modality (default 20)     --pca     principal components (default 5)
+  --inits        k-means++ starts (default 10)                  --scale   l2 (default), standardise or none
+  --shuffles     label permutations of the null (pid: 20; bounds: 0)
+  --tol          BROJA duality gap to stop at (default 1e-6)    --seed    seed (default 0)
+  --folds        (ensemble) stratified folds (default 5)        --bootstrap  (ensemble) replicates (default 2000)
 
 Rows and sample ids are 0-based. Errors go to stderr; exit codes: 1 bad input (or an output that cannot be
 written, or is locked by another estimate), 2 bad usage, 3 a bug; interrupted: 130 SIGINT (Ctrl-C), 143
@@ -183,6 +193,9 @@ export async function main(argv: string[], out: Output = process.stdout, err: Ou
     if (command === 'estimate') return await estimate(rest, out, err, opts.signal);
     if (command === 'compare') return await compareCommand(rest, out);
     if (command === 'export') return await exportCommand(rest, out);
+    if (command === 'pid') return await pidCommand(rest, out);
+    if (command === 'bounds') return await boundsCommand(rest, out);
+    if (command === 'ensemble') return await ensembleCommand(rest, out);
     throw new UsageError(`unknown command '${command}'`);
   } catch (e) {
     if (e instanceof UsageError) {

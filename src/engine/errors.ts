@@ -36,7 +36,9 @@ export type InputErrorCode =
   | 'FIT_FAILED'
   // writing results (src/engine/io/atomic.ts, lock.ts)
   | 'NOT_WRITABLE'
-  | 'LOCKED';
+  | 'LOCKED'
+  // the ensemble (src/engine/pid/load.ts): logits scored on samples their heads were trained on
+  | 'NOT_OUT_OF_SAMPLE';
 
 export interface InputErrorDetails {
   /** The file at fault ('' for a setting). */

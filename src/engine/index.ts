@@ -3,3 +3,4 @@ export * from './errors';
 export * from './io';
 export * from './summary';
 export { TOOL_VERSION } from './version';
+export * as pid from './pid';

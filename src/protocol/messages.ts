@@ -385,7 +385,14 @@ export type ResultsPanelToWebview =
   /** A sample's images for the hover thumbnail in the samples table. */
   | { type: 'thumb'; row: number; images: (string | null)[] }
   | { type: 'notice'; text: string }
-  | { type: 'error'; file: string; error: UserError };
+  | { type: 'error'; file: string; error: UserError }
+  /** The BROJA PID and synergy bounds of the run (computed on request, in a worker). */
+  | { type: 'pid'; state: PidState };
+
+/** The dataset PID section's state (src/engine/pid: PanelPid, JSON-safe). */
+export type PidState = { status: 'computing' } | { status: 'done'; pid: import('../engine/pid/isolated').PanelPid } | { status: 'error'; error: UserError };
+/** The Compare panel's ensemble section's state (src/engine/pid: PanelEnsemble, JSON-safe). */
+export type EnsembleState = { status: 'computing' } | { status: 'done'; ensemble: import('../engine/pid/isolated').PanelEnsemble } | { status: 'error'; error: UserError };
 
 /** Results panel: webview → host. */
 export type ResultsPanelFromWebview =
@@ -399,7 +406,9 @@ export type ResultsPanelFromWebview =
   | { type: 'openSampleFile'; row: number; which: 1 | 2 }
   | { type: 'revealSampleFile'; row: number; which: 1 | 2 }
   | { type: 'export'; request: ExportRequest; query: Omit<RowsRequest, 'offset' | 'limit'> }
-  | { type: 'revealInExplorer' };
+  | { type: 'revealInExplorer' }
+  /** Compute the BROJA PID and synergy bounds (answered by a `pid` message). */
+  | { type: 'pid' };
 
 /** What a results panel persists across reloads. Only `file` is needed to restore it. */
 export interface ResultsPanelState {
@@ -490,7 +499,8 @@ export type ComparePanelToWebview =
   | { type: 'scatter'; request: ScatterRequest; scatter: import('../engine/compare').Scatter }
   | { type: 'sampleDetail'; detail: CompareSampleDetail }
   | { type: 'notice'; text: string }
-  | { type: 'error'; files: string[]; error: UserError };
+  | { type: 'error'; files: string[]; error: UserError }
+  | { type: 'ensemble'; state: EnsembleState };
 
 /** Compare panel: webview → host. */
 export type ComparePanelFromWebview =
@@ -504,7 +514,9 @@ export type ComparePanelFromWebview =
   | { type: 'revealSampleFile'; index: number; which: 1 | 2 }
   /** Open run `run`'s results panel on this joined sample (scrolled to and expanded). */
   | { type: 'revealInResults'; index: number; run: number }
-  | { type: 'export'; request: ExportRequest; movers?: Omit<MoversRequest, 'offset' | 'limit' | 'gen'> };
+  | { type: 'export'; request: ExportRequest; movers?: Omit<MoversRequest, 'offset' | 'limit' | 'gen'> }
+  /** Compute the ensembles of the compared runs (answered by an `ensemble` message). */
+  | { type: 'ensemble' };
 
 export interface ComparePanelState {
   files: string[];

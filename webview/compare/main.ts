@@ -21,6 +21,7 @@ import { classFilter, setClassFilter, singleSelect } from '../shared/elements';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, PAGE, VirtualTable } from '../shared/virtualTable';
 import { announceReady, connect, fmt, fmtDelta, fmtDeltaInterval, h } from '../shared/vscode';
+import { ensembleSection, renderEnsemble } from './ensemble';
 
 type Run = ComparisonSummary['runs'][number];
 const COMPONENTS: CompareComponentName[] = ['r', 'u1', 'u2', 's'];
@@ -83,6 +84,9 @@ function onMessage(m: ComparePanelToWebview): void {
       table?.refresh();
       break;
     }
+    case 'ensemble':
+      renderEnsemble(m.state);
+      break;
     case 'notice': {
       const el = document.getElementById('notice');
       if (el) el.textContent = m.text;
@@ -161,6 +165,7 @@ function view(s: ComparisonSummary): Node[] {
     scatterSection(s),
     h('h2', { id: 'movers-h' }, 'Biggest movers'),
     ...moversSection(s),
+    ...ensembleSection((m) => vscode.postMessage(m)),
     h('p', { id: 'notice', class: 'notice', role: 'status', 'aria-live': 'polite' }),
   ];
 }

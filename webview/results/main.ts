@@ -24,6 +24,7 @@ import { ATOMS, atomLabel, binRange, compositionBar, histogramView, legend } fro
 import { classFilter, classesText, setClassFilter, setSelectValue, singleSelect } from '../shared/elements';
 import { discriminatorsView, warningsView } from './discriminators';
 import { HoverThumb, galleryView } from './gallery';
+import { pidSection, renderPid, resetPid } from './pid';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, VirtualTable } from '../shared/virtualTable';
 import { announceReady, connect, fmt, fmtInterval, h } from '../shared/vscode';
@@ -80,6 +81,7 @@ function save(patch: Partial<ResultsPanelState>): void {
 function onMessage(m: ResultsPanelToWebview): void {
   switch (m.type) {
     case 'loading':
+      resetPid();
       if (state.file !== m.file) state = { file: m.file };
       save({ file: m.file });
       table = undefined;
@@ -137,6 +139,9 @@ function onMessage(m: ResultsPanelToWebview): void {
       break;
     case 'notice':
       notice(m.text);
+      break;
+    case 'pid':
+      renderPid(m.state);
       break;
     case 'error':
       save({ file: m.file });
@@ -298,6 +303,7 @@ function overviewView(o: ResultsOverview): Node[] {
     ...(o.stability
       ? [h('p', { class: 'muted small', id: 'stability-note' }, `Estimated with ${o.stability.replicates} replicate fits: each sample's standard deviation (r_sd … s_sd) is in the samples table; mean per-sample sd: ${ATOMS.map((a) => `${a.col} ${fmt(o.stability!.meanSampleSd[a.key])}`).join(', ')}.`)]
       : []),
+    ...pidSection(o, (m) => vscode.postMessage(m)),
     h('h2', { id: 'hist-h' }, 'Per-sample distributions'),
     h('p', { class: 'muted small' }, 'Click a bar to list the samples in that range.'),
     h('div', { class: 'hists' }, ...ATOMS.map((a) =>

@@ -44,6 +44,7 @@ import { showSampleFile } from '../sampleLinks';
 import { PanelHost, openPanels } from './panelHost';
 import { ResultsPanel } from './resultsPanel';
 import { toUserError } from '../errors';
+import { ensembleJob } from '../pidJobs';
 
 export type CompareResult =
   | { ok: true; files: string[]; labels: string[]; baseline: number; n: number; nCommon: number; missing: number[] }
@@ -57,6 +58,8 @@ function jsonSafe<T>(x: T): T {
 const MAX_PAGE = 500;
 
 export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelFromWebview> {
+  /** The ensembles of the compared runs, computed on the webview's request (src/extension/pidJobs.ts). */
+  private readonly ensemble = ensembleJob(() => this.files, (state) => this.post({ type: 'ensemble', state }));
   private cmp?: Comparison;
 
   static async show(extensionUri: vscode.Uri, files: string[], baseline?: string | number): Promise<CompareResult> {
@@ -96,6 +99,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
   }
 
   private async load(baseline?: string | number): Promise<CompareResult> {
+    this.ensemble.reset();
     this.post({ type: 'loading', files: this.files });
     try {
       // the results come from the host's shared cache (results panels of the same runs share them);
@@ -201,6 +205,9 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
       case 'export':
         if (cmp) this.export(cmp, m).catch((e) => log().error(`export: ${(e as Error).message}`));
         break;
+      case 'ensemble':
+        this.ensemble.start();
+        break;
     }
   }
 
@@ -264,4 +271,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
     return exportView(view, path.join(dir, `${stem}-movers.${format}`), 'movers', { format });
   }
 
+  protected override onDispose(): void {
+    this.ensemble.reset();
+  }
 }

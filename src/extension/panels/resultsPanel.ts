@@ -25,6 +25,7 @@ import { sampleDetail } from '../sampleDetail';
 import { showSampleFile } from '../sampleLinks';
 import { PanelHost, openPanels } from './panelHost';
 import { gallery, thumbnails } from '../gallery';
+import { pidJob } from '../pidJobs';
 
 export type OpenResultsResult = { ok: true; file: string; n: number } | { ok: false; error: UserError };
 
@@ -40,6 +41,8 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
    */
   private focusWanted?: number;
   private loading?: Promise<OpenResultsResult>;
+  /** The BROJA PID and bounds of the run, computed on the webview's request (src/extension/pidJobs.ts). */
+  private readonly pid: ReturnType<typeof pidJob>;
 
   /** Opens (or reveals and reloads) the panel for a results file. */
   static async show(extensionUri: vscode.Uri, file: string): Promise<OpenResultsResult> {
@@ -86,6 +89,7 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
     private readonly file: string,
   ) {
     super(panel, extensionUri, 'results', file, ResultsPanel.title(file));
+    this.pid = pidJob(file, (state) => this.post({ type: 'pid', state }));
   }
 
   protected isState(m: ResultsPanelToWebview): boolean {
@@ -178,6 +182,9 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
       case 'revealInExplorer':
         void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.file));
         break;
+      case 'pid':
+        this.pid.start();
+        break;
     }
   }
 
@@ -190,6 +197,7 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
   }
 
   private async doLoad(): Promise<OpenResultsResult> {
+    this.pid.reset();
     this.post({ type: 'loading', file: this.file });
     try {
       const data = await loadResults(this.file);
@@ -243,4 +251,7 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
     return { request: { ...req, sort, desc, limit, offset }, total, offset, rows, focusIndex };
   }
 
+  protected override onDispose(): void {
+    this.pid.reset();
+  }
 }
