@@ -36,7 +36,11 @@ export type InputErrorCode =
   | 'FIT_FAILED'
   // writing results (src/engine/io/atomic.ts, lock.ts)
   | 'NOT_WRITABLE'
-  | 'LOCKED';
+  | 'LOCKED'
+  // saved slices (src/engine/slices.ts): a name that cannot be a file name, a name taken, a damaged slice file
+  | 'BAD_SLICE_NAME'
+  | 'SLICE_EXISTS'
+  | 'BAD_SLICE';
 
 export interface InputErrorDetails {
   /** The file at fault ('' for a setting). */
