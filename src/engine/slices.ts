@@ -363,3 +363,14 @@ export async function listSlices(resultsFile: string): Promise<ListedSlice[]> {
   }
   return out;
 }
+
+/** A slice's query in a few words, e.g. `s ↓ · classes dog, fish · split test · u1 ≥ 3 · id contains "b"`. */
+export function describeSliceQuery(q: SliceQuery, classNames: (k: number) => string = String): string {
+  const parts = [`${q.sort} ${q.desc ? '↓' : '↑'}`];
+  if (q.classes?.length) parts.push(`${q.classes.length === 1 ? 'class' : 'classes'} ${q.classes.map(classNames).join(', ')}`);
+  if (q.split) parts.push(`split ${q.split}`);
+  const r = q.range;
+  if (r) parts.push(r.lo !== null && r.hi !== null ? `${r.lo} ≤ ${r.col} < ${r.hi}` : r.lo !== null ? `${r.col} ≥ ${r.lo}` : r.hi !== null ? `${r.col} < ${r.hi}` : `${r.col} any`);
+  if (q.search) parts.push(`id contains ${JSON.stringify(q.search)}`);
+  return parts.join(' · ');
+}

@@ -247,6 +247,9 @@ export interface RowsRequest {
   gen?: number;
 }
 
+/** The filters and sort of the samples table (a RowsRequest without paging): what a saved slice keeps. */
+export type SamplesQuery = Omit<RowsRequest, 'offset' | 'limit' | 'focusRow' | 'gen'>;
+
 export type SampleFileKind = 'image' | 'audio' | 'text';
 
 /** One of a sample's files, as the panel previews it. */
@@ -355,6 +358,8 @@ export type ResultsPanelToWebview =
   | { type: 'classRanking'; ranking: ClassRanking }
   /** Scroll to and expand this results row (from the status bar, Inspect Sample, a hover). */
   | { type: 'focusSample'; row: number }
+  /** Show the samples with exactly these filters and sort (a saved slice opened). */
+  | { type: 'applyQuery'; query: SamplesQuery }
   | { type: 'notice'; text: string }
   | { type: 'error'; file: string; error: UserError };
 
@@ -368,6 +373,8 @@ export type ResultsPanelFromWebview =
   | { type: 'openSampleFile'; row: number; which: 1 | 2 }
   | { type: 'revealSampleFile'; row: number; which: 1 | 2 }
   | { type: 'export'; request: ExportRequest; query: Omit<RowsRequest, 'offset' | 'limit'> }
+  /** Save the samples as listed (this query) as a named slice; the host asks the name. */
+  | { type: 'saveSlice'; query: SamplesQuery }
   | { type: 'revealInExplorer' };
 
 /** What a results panel persists across reloads. Only `file` is needed to restore it. */
