@@ -18,6 +18,7 @@ import { TOOL_VERSION } from '../engine/version';
 import { UsageError, parseArgs, parseColumnMapping } from './args';
 import { COMPARE_HELP, COMPARE_USAGE, compareCommand } from './compare';
 import { EXPORT_HELP, EXPORT_USAGE, exportCommand } from './export';
+import { SLICE_HELP, SLICE_USAGE, sliceCommand } from './slice';
 import { type ClassTableOptions, formatReport, formatSummary } from './format';
 
 const USAGE = `lsmi ${TOOL_VERSION}: per-sample multimodal interactions (LSMI)
@@ -33,6 +34,7 @@ Usage:
                       [--class-sort R|U1|U2|S] [--class-rank mean|lower] [--min-n N] [--normalised]
 ${COMPARE_USAGE}
 ${EXPORT_USAGE}
+${SLICE_USAGE}
   lsmi --version | --help
 
 Commands:
@@ -41,6 +43,7 @@ Commands:
   inspect    summarise a run file (samples, classes, embeddings, heads) or a results file (.lsmi.arrow)
 ${COMPARE_HELP}
 ${EXPORT_HELP}
+${SLICE_HELP}
 
 Options:
   --out          results file (default: <run>.lsmi.arrow)
@@ -183,6 +186,7 @@ export async function main(argv: string[], out: Output = process.stdout, err: Ou
     if (command === 'estimate') return await estimate(rest, out, err, opts.signal);
     if (command === 'compare') return await compareCommand(rest, out);
     if (command === 'export') return await exportCommand(rest, out);
+    if (command === 'slice') return await sliceCommand(rest, out);
     throw new UsageError(`unknown command '${command}'`);
   } catch (e) {
     if (e instanceof UsageError) {

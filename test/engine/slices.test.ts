@@ -9,6 +9,7 @@ import { LsmiInputError } from '../../src/engine/errors';
 import { readResults, writeResults } from '../../src/engine/io/results';
 import { listSlices, openSlice, parseSliceDefinition, readSliceDefinition, slicePaths, validateSliceName, writeSlice } from '../../src/engine/slices';
 import { type SmallRun, smallResults, writeSmall } from './results-fixtures';
+import { runCli } from './cli-run';
 
 let dir: string;
 before(() => {
@@ -148,5 +149,37 @@ describe('damaged slice definitions', () => {
     assert.equal(listed.length, 1);
     assert.ok('error' in listed[0] && listed[0].error.code === 'BAD_SLICE');
     await assert.rejects(openSlice(definition), code('BAD_SLICE'));
+  });
+});
+
+describe('lsmi slice', () => {
+  it('saves a slice from flags, refuses a taken name without --force, and re-applies a saved one', async () => {
+    const sub = fs.mkdtempSync(path.join(dir, 'cli-'));
+    const results = await writeSmall(sub, RUN);
+    let r = await runCli('slice', results, '--name', 'dogs', '--class', 'dog', '--range', 's:0:', '--sort', 'u1', '--order', 'asc', '--json');
+    assert.equal(r.code, 0, r.err);
+    const saved = JSON.parse(r.out);
+    assert.deepEqual(saved.query, { sort: 'u1', desc: false, classes: [1], range: { col: 's', lo: 0, hi: null } });
+    // dogs b (s -1), d (3), f (1.5), g (-0.5): s ≥ 0 keeps d, f; by u1 ascending
+    assert.equal(saved.n, 2);
+    const t = tableFromIPC(fs.readFileSync(saved.table));
+    assert.deepEqual(t.getChild('sample_id')!.toArray(), ['d', 'f']);
+    r = await runCli('slice', results, '--name', 'dogs');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /\[SLICE_EXISTS\]/);
+    r = await runCli('slice', results, '--name', 'dogs', '--force', '--class', 'dog', '--split', 'train');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /saved slice 'dogs': 1 samples \(s ↓ · class dog · split train\)/);
+    r = await runCli('slice', saved.definition);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /slice 'dogs' of .*pets\.lsmi\.arrow: 1 samples/);
+    assert.match(r.out, /the same results and selection/);
+    for (const bad of [['--range', 's:x:'], ['--range', 'q:0:1'], ['--sort', 'h1'], ['--order', 'abs'], ['--split', 'dev']]) {
+      r = await runCli('slice', results, '--name', 'x', ...bad);
+      assert.equal(r.code, 2, bad.join(' '));
+    }
+    r = await runCli('slice', results, '--name', 'a/b');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /\[BAD_SLICE_NAME\]/);
   });
 });
