@@ -108,7 +108,7 @@ export async function exportCommand(argv: string[], out: Output): Promise<number
 }
 
 /** "Shirt,3" → class indices; names are matched exactly, then case-insensitively. */
-function parseClasses(text: string | undefined, classNames: string[]): number[] | undefined {
+export function parseClasses(text: string | undefined, classNames: string[]): number[] | undefined {
   if (text === undefined) return undefined;
   return text
     .split(',')

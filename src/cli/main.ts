@@ -18,6 +18,7 @@ import { TOOL_VERSION } from '../engine/version';
 import { UsageError, parseArgs, parseColumnMapping } from './args';
 import { COMPARE_HELP, COMPARE_USAGE, compareCommand } from './compare';
 import { EXPORT_HELP, EXPORT_USAGE, exportCommand } from './export';
+import { SLICE_HELP, SLICE_USAGE, sliceCommand } from './slice';
 import { type ClassTableOptions, formatReport, formatSummary } from './format';
 import { PID_HELP, PID_USAGE, boundsCommand, ensembleCommand, pidCommand } from './pid';
 
@@ -35,6 +36,7 @@ Usage:
 ${COMPARE_USAGE}
 ${EXPORT_USAGE}
 ${PID_USAGE}
+${SLICE_USAGE}
   lsmi --version | --help
 
 Commands:
@@ -44,6 +46,7 @@ Commands:
 ${COMPARE_HELP}
 ${EXPORT_HELP}
 ${PID_HELP}
+${SLICE_HELP}
 
 Options:
   --out          results file (default: <run>.lsmi.arrow)
@@ -196,6 +199,7 @@ export async function main(argv: string[], out: Output = process.stdout, err: Ou
     if (command === 'pid') return await pidCommand(rest, out);
     if (command === 'bounds') return await boundsCommand(rest, out);
     if (command === 'ensemble') return await ensembleCommand(rest, out);
+    if (command === 'slice') return await sliceCommand(rest, out);
     throw new UsageError(`unknown command '${command}'`);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -38,7 +38,11 @@ export type InputErrorCode =
   | 'NOT_WRITABLE'
   | 'LOCKED'
   // the ensemble (src/engine/pid/load.ts): logits scored on samples their heads were trained on
-  | 'NOT_OUT_OF_SAMPLE';
+  | 'NOT_OUT_OF_SAMPLE'
+  // saved slices (src/engine/slices.ts): a name that cannot be a file name, a name taken, a damaged slice file
+  | 'BAD_SLICE_NAME'
+  | 'SLICE_EXISTS'
+  | 'BAD_SLICE';
 
 export interface InputErrorDetails {
   /** The file at fault ('' for a setting). */

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { RESULTS_SUFFIX } from '../engine/io/results';
-import { COMPARE_PANEL_VIEW_TYPE, type ComparePanelState, RESULTS_PANEL_VIEW_TYPE, RUN_PANEL_VIEW_TYPE, type ResultsPanelState, type RunPanelState } from '../protocol/messages';
+import { COMPARE_PANEL_VIEW_TYPE, type ComparePanelState, RESULTS_PANEL_VIEW_TYPE, RUN_PANEL_VIEW_TYPE, type ResultsPanelState, type RunPanelState, type SamplesQuery } from '../protocol/messages';
 import { type EstimateArgs, type EstimateCommandResult, Estimator } from './estimate';
 import { log } from './output';
 import { openSampleFileCommand } from './sampleCommands';
@@ -17,6 +17,7 @@ import { pickRunFile, targetResultsFile } from './runFiles';
 import { registerInspectSample } from './inspectSample';
 import { type RunsViewApi, registerRunsView, runUriOf } from './runsTree';
 import { type SampleStatusApi, registerSampleStatus } from './sampleStatus';
+import { registerSliceCommands } from './sliceCommands';
 
 /** What activate() returns: used by the integration tests, not a public API. */
 export interface LsmiExtensionApi {
@@ -28,6 +29,8 @@ export interface LsmiExtensionApi {
   runs: RunsViewApi;
   /** The status bar item of the active tab's sample file. */
   sampleStatus: SampleStatusApi;
+  /** The query a results panel's samples table last listed (a saved slice applied lands here). */
+  resultsPanelQuery(file: string): SamplesQuery | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
@@ -49,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
     vscode.commands.registerCommand('lsmi.openSampleFile', openSampleFileCommand),
     vscode.commands.registerCommand('lsmi.showLog', () => log().show(true)),
     ...registerExportCommands(),
+    ...registerSliceCommands(context.extensionUri),
     vscode.commands.registerCommand('lsmi.compareRuns', (a?: unknown, b?: unknown) => compareRunsCommand(context.extensionUri, a, b)),
     vscode.window.registerWebviewPanelSerializer(COMPARE_PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: ComparePanelState | undefined) {
@@ -72,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
   registerInspectSample(context);
   const runs = registerRunsView(context);
   const sampleStatus = registerSampleStatus(context);
-  return { openRunPanels: () => openPanels.keys('run'), openResultsPanels: () => openPanels.keys('results'), openComparePanels: () => openPanels.keys('compare').map((k) => k.split('\n')), backendStatus: () => estimator.backendStatus, runs, sampleStatus };
+  return { openRunPanels: () => openPanels.keys('run'), openResultsPanels: () => openPanels.keys('results'), openComparePanels: () => openPanels.keys('compare').map((k) => k.split('\n')), backendStatus: () => estimator.backendStatus, runs, sampleStatus, resultsPanelQuery: (file) => ResultsPanel.listedQuery(file) };
 }
 
 export function deactivate(): void {}

@@ -4,10 +4,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_EXTENSIONS } from '../engine/io';
 import { RESULTS_SUFFIX, resultsPathFor } from '../engine/io/results';
+import { SLICE_TABLE_SUFFIX } from '../engine/slices';
 import { openPanels } from './panels/panelHost';
 
 export function isRunFile(file: string): boolean {
-  return (RUN_EXTENSIONS as readonly string[]).includes(path.extname(file).toLowerCase()) && !file.endsWith(RESULTS_SUFFIX);
+  // a saved slice's table (lsmi-exports/slices/<name>.slice.arrow) is no run either
+  return (RUN_EXTENSIONS as readonly string[]).includes(path.extname(file).toLowerCase()) && !file.endsWith(RESULTS_SUFFIX) && !file.endsWith(SLICE_TABLE_SUFFIX);
 }
 
 /** The run file in the active editor tab or (with `panels`) the active run panel, if any. */

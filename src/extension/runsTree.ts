@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resultsPathFor } from '../engine/io/results';
+import { type SliceDefinition, describeSliceQuery, listSlices } from '../engine/slices';
 import { TOOL_VERSION } from '../engine/version';
 import { log } from './output';
 import { loadResults } from './resultsStore';
@@ -73,7 +74,39 @@ export class RunFolderItem extends vscode.TreeItem {
   }
 }
 
-export type RunsNode = RunTreeItem | RunFolderItem;
+/** A saved slice of an estimated run's results (a child of its run): click opens the results with its query. */
+export class SliceTreeItem extends vscode.TreeItem {
+  declare resourceUri: vscode.Uri;
+
+  constructor(
+    readonly file: string,
+    readonly slice: SliceDefinition,
+  ) {
+    super(slice.name, vscode.TreeItemCollapsibleState.None);
+    this.resourceUri = vscode.Uri.file(file);
+    this.id = `slice:${file}`;
+    this.contextValue = 'lsmi.slice';
+    const names = new Map((slice.manifest?.classes ?? []).map((c) => [c.label, c.name]));
+    const query = describeSliceQuery(slice.query, (k) => names.get(k) ?? String(k));
+    this.description = `${slice.n.toLocaleString('en-US')} samples · ${query}`;
+    this.tooltip = `Slice '${slice.name}' of ${slice.run}: ${slice.n} samples (${query}), saved ${slice.createdAt}. Click to open the results with this query.`;
+    this.iconPath = new vscode.ThemeIcon('filter');
+    this.command = { command: 'lsmi.openSlice', title: 'Open Slice', arguments: [this.resourceUri] };
+    this.accessibilityInformation = { label: `slice ${slice.name}, ${slice.n} samples` };
+  }
+}
+
+export type RunsNode = RunTreeItem | RunFolderItem | SliceTreeItem;
+
+/** The saved slices of a run's results (unreadable slice files are logged and left out). */
+async function sliceItems(run: RunTreeItem): Promise<SliceTreeItem[]> {
+  const out: SliceTreeItem[] = [];
+  for (const s of await listSlices(run.resultsFile)) {
+    if ('slice' in s) out.push(new SliceTreeItem(s.file, s.slice));
+    else log().warn(`runs view: slice ${s.file}: ${s.error.message}`);
+  }
+  return out;
+}
 
 /** The argument of a run command given from the tree, the Explorer or code: the run file's Uri. */
 export function runUriOf(arg: unknown): vscode.Uri | undefined {
@@ -147,11 +180,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   changes = 0;
 
   constructor() {
-    const watcher = vscode.workspace.createFileSystemWatcher(RUN_GLOB);
     const onFile = (uri: vscode.Uri) => {
       if (!uri.fsPath.split(path.sep).includes('node_modules')) this.scheduleRefresh();
     };
-    this.disposables.push(watcher, watcher.onDidCreate(onFile), watcher.onDidChange(onFile), watcher.onDidDelete(onFile));
+    for (const glob of [RUN_GLOB, '**/*.slice.json']) {
+      const watcher = vscode.workspace.createFileSystemWatcher(glob);
+      this.disposables.push(watcher, watcher.onDidCreate(onFile), watcher.onDidChange(onFile), watcher.onDidDelete(onFile));
+    }
     this.disposables.push(vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()));
   }
 
@@ -173,6 +208,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (node instanceof RunFolderItem) return node.runs;
+    if (node instanceof RunTreeItem) return node.state === 'notYet' ? [] : sliceItems(node);
     if (node) return [];
     const files = await this.runFiles();
     const byDir = new Map<string, string[]>();
@@ -180,20 +216,30 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       const d = path.dirname(f);
       (byDir.get(d) ?? byDir.set(d, []).get(d)!).push(f);
     }
-    const item = (f: string, relDir?: string) => {
+    const item = async (f: string, relDir?: string) => {
       const { state, staleReason } = runState(f);
-      return new RunTreeItem(f, state, relDir, staleReason);
+      const it = new RunTreeItem(f, state, relDir, staleReason);
+      // an estimated run with saved slices unfolds to them
+      if (state !== 'notYet' && (await sliceItems(it)).length) it.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
+      return it;
     };
-    if (byDir.size <= 1) return files.map((f) => item(f));
-    return [...byDir.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([dir, fs_]) => new RunFolderItem(dir, fs_.map((f) => item(f))));
+    if (byDir.size <= 1) return Promise.all(files.map((f) => item(f)));
+    return Promise.all(
+      [...byDir.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(async ([dir, fs_]) => new RunFolderItem(dir, await Promise.all(fs_.map((f) => item(f))))),
+    );
   }
 
   /** The run items, flattened (tests; Compare Runs). */
   async runItems(): Promise<RunTreeItem[]> {
     const top = await this.getChildren();
-    return top.flatMap((n) => (n instanceof RunFolderItem ? n.runs : [n]));
+    return top.flatMap((n) => (n instanceof RunFolderItem ? n.runs : n instanceof RunTreeItem ? [n] : []));
+  }
+
+  /** The saved slices under a run (tests). */
+  async sliceItems(run: RunTreeItem): Promise<SliceTreeItem[]> {
+    return (await this.getChildren(run)).filter((n): n is SliceTreeItem => n instanceof SliceTreeItem);
   }
 
   /** The tooltip, filled in when the item is hovered: the dataset means of estimated runs. */
@@ -248,6 +294,8 @@ export function escapeMd(s: string): string {
 export interface RunsViewApi {
   items(): Promise<RunTreeItem[]>;
   children(node?: RunsNode): Promise<RunsNode[]>;
+  /** The saved slices listed under a run. */
+  slices(item: RunTreeItem): Promise<SliceTreeItem[]>;
   tooltip(item: RunTreeItem): Promise<string>;
   visible(): boolean;
   changes(): number;
@@ -270,6 +318,7 @@ export function registerRunsView(context: vscode.ExtensionContext): RunsViewApi 
   return {
     items: () => provider.runItems(),
     children: (node) => provider.getChildren(node),
+    slices: (item) => provider.sliceItems(item),
     tooltip: async (item) => (await provider.tooltip(item)).value,
     visible: () => view.visible,
     changes: () => provider.changes,

@@ -249,6 +249,9 @@ export interface RowsRequest {
   gen?: number;
 }
 
+/** The filters and sort of the samples table (a RowsRequest without paging): what a saved slice keeps. */
+export type SamplesQuery = Omit<RowsRequest, 'offset' | 'limit' | 'focusRow' | 'gen'>;
+
 export type SampleFileKind = 'image' | 'audio' | 'text';
 
 /** One of a sample's files, as the panel previews it. */
@@ -384,6 +387,8 @@ export type ResultsPanelToWebview =
   | { type: 'gallery'; gallery: Gallery }
   /** A sample's images for the hover thumbnail in the samples table. */
   | { type: 'thumb'; row: number; images: (string | null)[] }
+  /** Show the samples with exactly these filters and sort (a saved slice opened). */
+  | { type: 'applyQuery'; query: SamplesQuery }
   | { type: 'notice'; text: string }
   | { type: 'error'; file: string; error: UserError }
   /** The BROJA PID and synergy bounds of the run (computed on request, in a worker). */
@@ -406,6 +411,8 @@ export type ResultsPanelFromWebview =
   | { type: 'openSampleFile'; row: number; which: 1 | 2 }
   | { type: 'revealSampleFile'; row: number; which: 1 | 2 }
   | { type: 'export'; request: ExportRequest; query: Omit<RowsRequest, 'offset' | 'limit'> }
+  /** Save the samples as listed (this query) as a named slice; the host asks the name. */
+  | { type: 'saveSlice'; query: SamplesQuery }
   | { type: 'revealInExplorer' }
   /** Compute the BROJA PID and synergy bounds (answered by a `pid` message). */
   | { type: 'pid' };

@@ -137,6 +137,12 @@ function onMessage(m: ResultsPanelToWebview): void {
     case 'thumb':
       hoverThumb?.images(m.row, m.images);
       break;
+    case 'applyQuery': {
+      // a saved slice opened: exactly its filters and sort
+      const q = m.query;
+      showSamples({ sort: q.sort, desc: q.desc, classes: q.classes, split: q.split, range: q.range, search: q.search });
+      break;
+    }
     case 'notice':
       notice(m.text);
       break;
@@ -464,7 +470,8 @@ function samplesView(o: ResultsOverview): Node[] {
       button('Export CSV', 'export-csv', () => exportView({ kind: 'view', format: 'csv' }), 'Export the samples as listed (filters and sort) as CSV', true),
       button('Export Arrow', 'export-arrow', () => exportView({ kind: 'view', format: 'arrow' }), 'Export the samples as listed as an Arrow file', true),
       button('Export partition…', 'export-partition', () => exportView({ kind: 'partition' }), 'Split the listed samples at quantiles of a component (e.g. high- and low-redundancy subsets) into sample_id lists', true),
-      button('Export weights…', 'export-weights', () => exportView({ kind: 'weights' }), 'Per-sample interaction weights (r, u1, u2, s and their shares) for training code', true)),
+      button('Export weights…', 'export-weights', () => exportView({ kind: 'weights' }), 'Per-sample interaction weights (r, u1, u2, s and their shares) for training code', true),
+      button('Save slice…', 'save-slice', () => vscode.postMessage({ type: 'saveSlice', query: query() }), 'Save these filters and this sort by name (reopen it from the LSMI Runs view; load it in Python with lsmi_export.load_slice)', true)),
     chooser,
     chips,
     table.el,

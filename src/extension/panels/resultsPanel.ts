@@ -14,6 +14,7 @@ import {
   type ResultsPanelToWebview,
   type RowsRequest,
   type SampleRow,
+  type SamplesQuery,
   type UserError,
 } from '../../protocol/messages';
 import { log } from '../output';
@@ -23,6 +24,8 @@ import { RowsQuery } from '../rowsQuery';
 import { exportResultsFromPanel } from '../exportCommands';
 import { sampleDetail } from '../sampleDetail';
 import { showSampleFile } from '../sampleLinks';
+import { sliceQueryOf } from '../../engine/slices';
+import { saveSlice } from '../slices';
 import { PanelHost, openPanels } from './panelHost';
 import { gallery, thumbnails } from '../gallery';
 import { pidJob } from '../pidJobs';
@@ -43,6 +46,10 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
   private loading?: Promise<OpenResultsResult>;
   /** The BROJA PID and bounds of the run, computed on the webview's request (src/extension/pidJobs.ts). */
   private readonly pid: ReturnType<typeof pidJob>;
+  /** A query to apply (a saved slice opened), kept until the webview asks for rows with it, like a reveal. */
+  private queryWanted?: SamplesQuery;
+  /** The filters and sort of the webview's last rows request: what the samples table lists. */
+  private lastQuery?: SamplesQuery;
 
   /** Opens (or reveals and reloads) the panel for a results file. */
   static async show(extensionUri: vscode.Uri, file: string): Promise<OpenResultsResult> {
@@ -79,6 +86,25 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
     return result;
   }
 
+  /** Opens the results with the samples table showing exactly this query (a saved slice). */
+  static async showQuery(extensionUri: vscode.Uri, file: string, query: SamplesQuery): Promise<OpenResultsResult> {
+    const result = await ResultsPanel.show(extensionUri, file);
+    const panel = openPanels.get<ResultsPanel>('results', file);
+    if (result.ok && panel) panel.applyQuery(query);
+    return result;
+  }
+
+  /** The active results panel's file and the query its samples table lists (Save Slice from the title bar). */
+  static activeQuery(): { file: string; query?: SamplesQuery } | undefined {
+    const file = openPanels.activeKey('results');
+    return file ? { file, query: openPanels.get<ResultsPanel>('results', file)?.lastQuery } : undefined;
+  }
+
+  /** The query the samples table of a results file's panel last asked rows for (tests: an applied slice landed). */
+  static listedQuery(file: string): SamplesQuery | undefined {
+    return openPanels.get<ResultsPanel>('results', file)?.lastQuery;
+  }
+
   private static title(file: string): string {
     return `LSMI Results: ${path.basename(file).replace(/\.lsmi\.arrow$/, '')}`;
   }
@@ -101,7 +127,18 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
   }
 
   protected override onReady(): void {
+    this.flushQuery();
     this.flushFocus();
+  }
+
+  private applyQuery(query: SamplesQuery): void {
+    this.queryWanted = sliceQueryOf(query, this.data);
+    this.flushQuery();
+  }
+
+  /** Sends the wanted query to a listening webview that has the results (again after every rebuild, until it asks rows with it). */
+  private flushQuery(): void {
+    if (this.queryWanted !== undefined && this.ready && this.state?.type === 'results') this.post({ type: 'applyQuery', query: this.queryWanted });
   }
 
   private focus(row: number): void {
@@ -131,6 +168,8 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
         if (this.data && m.request && typeof m.request === 'object') {
           // the webview asks for the page of the wanted row: the reveal has landed
           if (this.focusWanted !== undefined && m.request.focusRow === this.focusWanted) this.focusWanted = undefined;
+          this.lastQuery = sliceQueryOf(m.request, this.data);
+          if (this.queryWanted !== undefined && JSON.stringify(this.lastQuery) === JSON.stringify(this.queryWanted)) this.queryWanted = undefined;
           this.post({ type: 'rowsPage', ...this.page(m.request) });
         }
         break;
@@ -179,6 +218,11 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
           exportResultsFromPanel(this.file, this.data, m.request, this.query.rows(m.query)).catch((e) => log().error(`export: ${(e as Error).message}`));
         }
         break;
+      case 'saveSlice':
+        if (this.data && this.query && m.query && typeof m.query === 'object') {
+          saveSlice(this.file, this.data, { query: m.query }, this.query.rows(m.query)).catch((e) => log().error(`save slice: ${(e as Error).message}`));
+        }
+        break;
       case 'revealInExplorer':
         void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(this.file));
         break;
@@ -204,6 +248,7 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
       this.data = data;
       this.query = new RowsQuery(data);
       this.post({ type: 'results', overview: overviewOf(this.file, data) });
+      this.flushQuery();
       this.flushFocus();
       log().info(`opened results ${this.file}: ${data.sampleIds.length} samples`);
       return { ok: true, file: this.file, n: data.sampleIds.length };
