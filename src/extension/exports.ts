@@ -11,6 +11,7 @@ import { COMPARE_COMPONENTS, type CompareComponent } from '../engine/compare';
 import { type Partition, type SamplesView, type WrittenPartition, type WrittenView, parseQuantiles, writePartition, writeView } from '../engine/export';
 import type { UserError } from '../protocol/messages';
 import { log } from './output';
+import { formatCount } from '../engine/format';
 
 export type ExportResult =
   | { ok: true; files: string[]; rows?: number; partition?: { value: string; thresholds: number[]; groups: { name: string; count: number; file: string }[] } }
@@ -65,7 +66,7 @@ export async function exportView(view: SamplesView, defaultFile: string, what: s
   try {
     await fs.promises.mkdir(path.dirname(out), { recursive: true });
     const w: WrittenView = await writeView(out, view, format);
-    announce(`${w.rows.toLocaleString('en-US')} samples (${w.format.toUpperCase()})`, w.file);
+    announce(`${formatCount(w.rows)} samples (${w.format.toUpperCase()})`, w.file);
     return { ok: true, files: [w.file], rows: w.rows };
   } catch (e) {
     return failure(e);

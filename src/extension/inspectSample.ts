@@ -14,6 +14,7 @@ import { loadResults, rowOfSampleId } from './resultsStore';
 import { activeResultsFile, activeRunFile, pickResultsFile } from './runFiles';
 import { runUriOf } from './runsTree';
 import { REVEAL_SAMPLE_COMMAND } from './sampleStatus';
+import { formatNats } from '../engine/format';
 
 export type InspectSampleResult = { ok: true; file: string; row: number; id: string } | { ok: false; error: UserError };
 
@@ -38,7 +39,7 @@ function synergyOrder(data: ResultsData): Uint32Array {
   return order;
 }
 
-const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+const f = formatNats;
 
 export function sampleItem(data: ResultsData, row: number): SamplePickItem {
   const c = data.columns;

@@ -11,6 +11,7 @@ import { TOOL_VERSION } from '../engine/version';
 import { log } from './output';
 import { loadResults } from './resultsStore';
 import { isRunFile } from './runFiles';
+import { formatCount, formatNats } from '../engine/format';
 
 export const RUNS_VIEW_ID = 'lsmi.runs';
 export const RUN_GLOB = '**/*.{arrow,feather,npz}';
@@ -136,7 +137,7 @@ export function runState(file: string): { state: RunState; staleReason?: string 
   return { state: 'estimated' };
 }
 
-const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+const fmt = formatNats;
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined | void>();
@@ -216,7 +217,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       const m = data.meta;
       const d = m.dataset.adjusted;
       const [m1, m2] = m.run.modalityNames;
-      md.appendMarkdown(`N = ${data.sampleIds.length}, ${m.run.nClasses} classes${m.run.fusion ? `, ${escapeMd(m.run.fusion)} fusion` : ''}\n\n`);
+      md.appendMarkdown(`N = ${formatCount(data.sampleIds.length)}, ${m.run.nClasses} classes${m.run.fusion ? `, ${escapeMd(m.run.fusion)} fusion` : ''}\n\n`);
       md.appendMarkdown(`| R | U1 (${escapeMd(m1)}) | U2 (${escapeMd(m2)}) | S |\n| ---: | ---: | ---: | ---: |\n`);
       md.appendMarkdown(`| ${fmt(d.R)} | ${fmt(d.U1)} | ${fmt(d.U2)} | ${fmt(d.S)} |\n\n`);
       md.appendMarkdown(`nats, adjusted; ${escapeMd(m.settings.mode)}, ${escapeMd(m.settings.covariance)}, K = ${m.settings.components}; ${escapeMd(m.createdAt)}`);
