@@ -21,8 +21,9 @@ async function api(): Promise<LsmiExtensionApi> {
   return ext.isActive ? ext.exports : ext.activate();
 }
 
-const f2 = (x: number) => x.toFixed(2);
-const f4 = (x: number) => x.toFixed(4);
+/** A value as every surface prints it (README "Numbers"): 4 decimals, the Unicode minus, no sign on a value that rounds to zero. */
+const f4 = (x: number) => (Number(x.toFixed(4)) === 0 ? Math.abs(x).toFixed(4) : x.toFixed(4).replace('-', '\u2212'));
+const f2 = f4;
 const FAST = { em: { maxIter: 20 } };
 
 suite('Runs view, Inspect Sample, status bar and hover', () => {
@@ -161,7 +162,7 @@ suite('Runs view, Inspect Sample, status bar and hover', () => {
     assert.equal(small.length, 2000, 'a small run lists all its samples');
     for (let k = 1; k < small.length; k++) assert.ok(data.columns.s[small[k - 1].row] >= data.columns.s[small[k].row]);
     assert.equal(small[0].label, data.sampleIds[small[0].row]);
-    assert.ok(small[0].description!.includes(`s ${data.columns.s[small[0].row].toFixed(3)}`), small[0].description);
+    assert.ok(small[0].description!.includes(`s ${f4(data.columns.s[small[0].row])}`), small[0].description);
 
     const n = 100_000;
     const big = {
