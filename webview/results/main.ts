@@ -293,7 +293,10 @@ function overviewView(o: ResultsOverview): Node[] {
     ...discriminatorsView(o),
     h('h2', { id: 'settings-h' }, 'Settings and backend'),
     h('dl', { class: 'facts', id: 'settings' },
-      ...[...o.settings, ['Backend', o.backend], ['Run file', o.runFile], ['Estimated', `${o.createdAt} with LSMI Explorer ${o.toolVersion}`]].flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
+      ...[...o.settings, ['Backend', o.backend], ['Run file', o.runFile], ['Estimated', `${o.createdAt} with LSMI Explorer ${o.toolVersion}`]].flatMap(([k, v]) => [h('dt', null, k), k === 'Backend' && o.backendDetail
+        // one short line; why a GPU was not used on hover and in a disclosure
+        ? h('dd', { id: 'backend', title: o.backendDetail }, v, ' ', h('details', { class: 'backend-detail' }, h('summary', { class: 'muted small' }, 'details'), h('p', { class: 'muted small' }, o.backendDetail)))
+        : h('dd', k === 'Backend' ? { id: 'backend' } : null, v)])),
     h('div', { class: 'actions' },
       button('Reload', 'reload', () => vscode.postMessage({ type: 'reload' })),
       button('Reveal in Explorer', 'reveal', () => vscode.postMessage({ type: 'revealInExplorer' }), 'Reveal the results file in the Explorer', true)),
