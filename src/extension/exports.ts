@@ -51,15 +51,19 @@ export async function exportView(view: SamplesView, defaultFile: string, what: s
   let out = args.out;
   let format = args.format;
   if (!out) {
-    const ext = format === 'arrow' ? '.arrow' : '.csv';
-    // propose the exports folder when it exists, else the folder above it (a dialog creates nothing)
-    const dir = fs.existsSync(path.dirname(defaultFile)) ? path.dirname(defaultFile) : path.dirname(path.dirname(defaultFile));
+    // every export goes to the same place by default: the exports folder beside the results, where
+    // partitions are written too (created now, so that the dialog opens in it; removed again, when
+    // still empty, if the dialog is cancelled)
+    const proposed = await proposedExportFile(defaultFile, format);
     const uri = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(path.join(dir, path.basename(defaultFile).replace(/\.(csv|arrow)$/, '') + ext)),
+      defaultUri: vscode.Uri.file(proposed.file),
       filters: format === 'arrow' ? { Arrow: ['arrow'], CSV: ['csv'] } : { CSV: ['csv'], Arrow: ['arrow'] },
       title: `LSMI: export ${what}`,
     });
-    if (!uri) return undefined;
+    if (!uri) {
+      if (proposed.created) await fs.promises.rmdir(path.dirname(proposed.file)).catch(() => undefined);
+      return undefined;
+    }
     out = uri.fsPath;
     format = out.toLowerCase().endsWith('.arrow') ? 'arrow' : 'csv';
   }
@@ -124,6 +128,17 @@ export async function exportPartition(
   } catch (e) {
     return failure(e);
   }
+}
+
+/**
+ * The file a save dialog proposes for a table export: `defaultFile` (in the exports folder) with the
+ * format's extension; the folder is created when missing (`created` says so).
+ */
+export async function proposedExportFile(defaultFile: string, format: 'csv' | 'arrow' | undefined): Promise<{ file: string; created: boolean }> {
+  const dir = path.dirname(defaultFile);
+  const created = !fs.existsSync(dir);
+  if (created) await fs.promises.mkdir(dir, { recursive: true });
+  return { file: path.join(dir, path.basename(defaultFile).replace(/\.(csv|arrow)$/, '') + (format === 'arrow' ? '.arrow' : '.csv')), created };
 }
 
 /** The folder exports go to by default: an `lsmi-exports` folder beside the results file. */
