@@ -44,8 +44,8 @@ function summaryView(s: RunSummary): Node[] {
   const facts: [string, string][] = [
     ['Samples', formatCount(s.n)],
     ['Classes', String(s.nClasses)],
-    [`Modality 1: ${s.modalityNames[0]}`, `d = ${s.dims[0]}${s.dtypes.emb_1 ? ` (${s.dtypes.emb_1})` : ''}${s.pathCounts[1] !== undefined ? `, ${s.pathCounts[1]} files` : ''}`],
-    [`Modality 2: ${s.modalityNames[1]}`, `d = ${s.dims[1]}${s.dtypes.emb_2 ? ` (${s.dtypes.emb_2})` : ''}${s.pathCounts[2] !== undefined ? `, ${s.pathCounts[2]} files` : ''}`],
+    [`Modality 1: ${s.modalityNames[0]}`, `d = ${s.dims[0]}${s.dtypes.emb_1 ? ` (${s.dtypes.emb_1})` : ''}${s.pathCounts[1] !== undefined ? `, ${formatCount(s.pathCounts[1])} files` : ''}`],
+    [`Modality 2: ${s.modalityNames[1]}`, `d = ${s.dims[1]}${s.dtypes.emb_2 ? ` (${s.dtypes.emb_2})` : ''}${s.pathCounts[2] !== undefined ? `, ${formatCount(s.pathCounts[2])} files` : ''}`],
     ['File', `${s.format === 'arrow' ? 'Arrow IPC' : 'npz'}, ${formatBytes(s.bytes)}, ${s.batches} batch${s.batches === 1 ? '' : 'es'}, ${s.compression}`],
   ];
   if (s.architecture) facts.push(['Architecture', s.architecture]);
@@ -76,7 +76,7 @@ function summaryView(s: RunSummary): Node[] {
           h('tr', null,
             h('td', { class: 'num' }, String(k)),
             h('td', null, s.classNames[k] ?? ''),
-            h('td', { class: 'num' }, String(c)),
+            h('td', { class: 'num' }, formatCount(c)),
             h('td', { class: 'bar-cell' }, barOf(c / maxCount, `${formatPercent(c / s.n)} of samples`))))))),
     h('div', { class: 'actions' },
       button('Reload', 'reload', () => vscode.postMessage({ type: 'reload' })),
