@@ -180,7 +180,7 @@ export class Estimator implements vscode.Disposable {
       log().info(`backend${result.reused ? ' (of the reused results)' : ''}: ${backend.detail}`);
       for (const w of result.results.meta.warnings ?? []) log().warn(`${name}: ${w}`);
       // a reuse computed nothing now: say so, not "computed on"
-      this.lastMessage = result.reused ? `LSMI: ${name}: results reused (unchanged run, settings and version; computed earlier on ${backend.name})` : `LSMI: ${name} computed on ${backend.name}`;
+      this.lastMessage = result.reused ? `LSMI: ${name}: results reused (computed earlier on ${backend.name})` : `LSMI: ${name} computed on ${backend.name}`;
       vscode.window.setStatusBarMessage(this.lastMessage, 15000);
       this.showBackend(backend.name, backend.detail, result.reused);
       if (args?.open !== false) await ResultsPanel.show(this.extensionUri, result.out);
