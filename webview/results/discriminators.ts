@@ -9,7 +9,8 @@ import type { DensityOverview, HeadOverview, ResultsOverview } from '../../src/p
 import { reliabilityDiagram } from '../shared/charts';
 import { formatCount, formatFraction, formatNats, formatSeconds, formatTemperature, h } from '../shared/vscode';
 
-const arrow = (a: number | null | undefined, b: number | null | undefined) => `${formatNats(a)} → ${formatNats(b)}`;
+/** before → after: log-losses in nats, calibration errors as fractions. */
+const arrow = (a: number | null | undefined, b: number | null | undefined, format: (x: number | null | undefined) => string = formatNats) => `${format(a)} → ${format(b)}`;
 const count = formatCount;
 
 /** A temperature: two decimals, fewer digits when it is large (a near-constant head can reach thousands). */
@@ -88,7 +89,7 @@ function headCard(o: ResultsOverview, x: HeadOverview): HTMLElement {
     ['log-loss', c ? arrow(c.logLossBefore, c.logLossAfter) : formatNats(x.logLoss), c ? 'held-out log-loss (nats, out of fold), before → after calibration' : 'held-out log-loss (nats)'],
     ['calibration', cal.text, 'calibration method; T: its temperature, the mean over the calibration folds (hover for each fold)', cal.title],
     ['accuracy', formatFraction(x.accuracy), 'share of samples whose most probable class is the label'],
-    ['ECE', x.reliability ? arrow(x.reliability.before.ece, x.reliability.after.ece) : '—', 'expected calibration error (10 confidence bins), before → after calibration'],
+    ['ECE', x.reliability ? arrow(x.reliability.before.ece, x.reliability.after.ece, formatFraction) : '—', 'expected calibration error (10 confidence bins), before → after calibration'],
     ['mean MI', formatNats(x.meanMI), 'mean pointwise MI with the label, log p(y|x) − log p(y) (nats)'],
   ];
   const name = headName(o, x.head);
