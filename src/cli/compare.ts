@@ -13,6 +13,7 @@ import { isInputError } from '../engine/errors';
 import { type Interval, excludesZero } from '../engine/uncertainty';
 import { UsageError, parseArgs } from './args';
 import { table } from './format';
+import { formatCount, formatDelta, formatDeltaInterval, formatLevel, formatNats, formatRatio } from '../engine/format';
 
 export interface Output {
   write(text: string): unknown;
@@ -62,18 +63,18 @@ export async function compareCommand(argv: string[], out: Output): Promise<numbe
   return 0;
 }
 
-const zero = (x: number) => (Math.abs(x) < 5e-5 ? 0 : x); // no "-0.0000"
-const f4 = (x: number) => (Number.isFinite(x) ? zero(x).toFixed(4) : 'n/a');
-const s4 = (x: number) => (Number.isFinite(x) ? (zero(x) > 0 ? '+' : '') + zero(x).toFixed(4) : 'n/a');
+// numbers as every surface prints them (src/engine/format.ts): nats 4 decimals, Δ signed, no "−0.0000"
+const f4 = formatNats;
+const s4 = formatDelta;
 const ATOMS = ['R', 'U1', 'U2', 'S'] as const;
 /** A Δ with its interval; `~` when the interval includes 0 (within noise). */
 const withInterval = (d: number, iv: Interval | null | undefined) =>
-  iv ? `${s4(d)} [${f4(iv.lo)}, ${f4(iv.hi)}]${excludesZero(iv) ? '  ' : ' ~'}` : s4(d);
+  iv ? `${s4(d)} ${formatDeltaInterval(iv)}${excludesZero(iv) ? '  ' : ' ~'}` : s4(d);
 
 export function formatComparison(s: ComparisonSummary): string {
   const lines: string[] = [];
   const base = s.runs[s.baseline];
-  lines.push(`LSMI compare: ${s.runs.length} runs, ${s.n} samples (${s.nCommon} in every run), ${s.nClasses} classes; baseline: ${base.label}`);
+  lines.push(`LSMI compare: ${s.runs.length} runs, ${formatCount(s.n)} samples (${formatCount(s.nCommon)} in every run), ${s.nClasses} classes; baseline: ${base.label}`);
   for (const w of s.warnings) lines.push(`warning: ${w}`);
   lines.push('');
   const [m1, m2] = s.modalityNames;
@@ -81,16 +82,16 @@ export function formatComparison(s: ComparisonSummary): string {
     table(
       [
         ['run', 'fusion', 'samples', 'missing', 'R', `U1 (${m1})`, `U2 (${m2})`, 'S'],
-        ...s.runs.map((r) => [r.label + (r.isBaseline ? ' (baseline)' : ''), r.fusion ?? '', String(r.n), String(r.missing), ...ATOMS.map((a) => f4(r.common[a]))]),
+        ...s.runs.map((r) => [r.label + (r.isBaseline ? ' (baseline)' : ''), r.fusion ?? '', formatCount(r.n), formatCount(r.missing), ...ATOMS.map((a) => f4(r.common[a]))]),
       ],
       ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
   );
-  lines.push(`adjusted means over the ${s.nCommon} samples every run has; missing: joined samples the run lacks`);
+  lines.push(`adjusted means over the ${formatCount(s.nCommon)} samples every run has; missing: joined samples the run lacks`);
   lines.push('');
   const sig = s.significance;
-  const pct = `${+(sig.level * 100).toFixed(1)} %`;
-  lines.push(`Δ vs baseline (run − baseline), ${pct} intervals${sig.replicates ? ` (paired bootstrap, ${sig.replicates} replicates, seed ${sig.seed})` : ': none (--bootstrap 0)'}`);
+  const pct = formatLevel(sig.level);
+  lines.push(`Δ vs baseline (run − baseline), ${pct} intervals${sig.replicates ? ` (paired bootstrap, ${formatCount(sig.replicates)} replicates, seed ${sig.seed})` : ': none (--bootstrap 0)'}`);
   const others = s.runs.filter((r) => !r.isBaseline);
   lines.push(
     table(
@@ -103,7 +104,7 @@ export function formatComparison(s: ComparisonSummary): string {
   );
   if (sig.replicates) {
     for (const r of others) {
-      const moved = r.moved.map((a) => `${a} ${s4(r.datasetDelta[a])} [${f4(r.deltaIntervals![a].lo)}, ${f4(r.deltaIntervals![a].hi)}]`);
+      const moved = r.moved.map((a) => `${a} ${s4(r.datasetDelta[a])} ${formatDeltaInterval(r.deltaIntervals![a])}`);
       lines.push(moved.length
         ? `${r.label}: moved beyond noise: ${moved.join('; ')}`
         : `${r.label}: no component moved beyond noise (every ${pct} interval includes 0)`);
@@ -133,7 +134,7 @@ export function formatComparison(s: ComparisonSummary): string {
     for (const c of COMPARE_COMPONENTS) {
       for (const dir of ['gained', 'lost'] as const) {
         for (const x of sh.shifts[c][dir].slice(0, Math.max(1, Math.min(3, top)))) {
-          rows.push([c, dir, x.name, String(x.n), f4(x.baseline), f4(x.value), withInterval(x.delta, x.interval)]);
+          rows.push([c, dir, x.name, formatCount(x.n), f4(x.baseline), f4(x.value), withInterval(x.delta, x.interval)]);
         }
         beyond += sh.shifts[c][dir].filter((x) => x.significant).length;
       }
@@ -145,14 +146,14 @@ export function formatComparison(s: ComparisonSummary): string {
     lines.push('');
     const p = mv.page;
     const by = { abs: 'the largest |Δ| of any component', gain: 'the largest gain', loss: 'the largest loss', stable: '|Δ| relative to the seed-to-seed noise' }[p.order];
-    lines.push(`biggest movers: ${mv.label} vs ${base.label} (top ${p.rows.length} of ${p.total} by ${by}${p.missing ? `; ${p.missing} samples without a Δ` : ''})`);
+    lines.push(`biggest movers: ${mv.label} vs ${base.label} (top ${p.rows.length} of ${formatCount(p.total)} by ${by}${p.missing ? `; ${formatCount(p.missing)} samples without a Δ` : ''})`);
     const noise = p.rows.some((r) => r.stability !== undefined);
     lines.push(
       table(
         [
           ['sample_id', 'class', 'moved', 'Δr', 'Δu1', 'Δu2', 'Δs', ...(noise ? ['noise sd', '|Δ|/sd'] : [])],
           ...p.rows.map((r) => [r.sample_id, r.class, r.component, ...COMPARE_COMPONENTS.map((c) => s4(r.deltas[c])),
-            ...(noise ? [f4(r.stability ?? NaN), r.stability ? (Math.abs(r.delta) / Math.max(1e-6, r.stability)).toFixed(1) : 'n/a'] : [])]),
+            ...(noise ? [f4(r.stability ?? NaN), r.stability ? formatRatio(Math.abs(r.delta) / Math.max(1e-6, r.stability)) : '—'] : [])]),
         ],
         ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
       ),

@@ -5,6 +5,7 @@ import type { ResultsData } from '../engine/io/results';
 import { SPLITS, type Split } from '../engine/io/run';
 import { UsageError, parseArgs } from './args';
 import { type Output, checkRunCount, nonNegativeInt } from './compare';
+import { formatCount, formatNats } from '../engine/format';
 
 export const EXPORT_USAGE = `  lsmi export <results>... --out FILE [--format csv|arrow] [--class C,...] [--split S] [--search TEXT]
                            [--sort COLUMN] [--order desc|asc|abs] [--top K] [--baseline NAME] [--run NAME] [--csv-raw] [--json]
@@ -92,7 +93,7 @@ export async function exportCommand(argv: string[], out: Output): Promise<number
     const written = await writePartition(outPath, part, { prefix: comp, source: { files, filter: { class: str('class'), split, search: str('search') } } });
     if (json) out.write(JSON.stringify({ ...written, value: part.value, quantiles: part.quantiles, thresholds: part.thresholds, total: part.total, excluded: part.excluded }, null, 2) + '\n');
     else {
-      out.write(`partition of ${part.value} at quantiles ${part.quantiles.join(', ')} (thresholds ${part.thresholds.map((t) => t.toFixed(4)).join(', ')}), ${part.total} samples${part.excluded ? `, ${part.excluded} without a value left out` : ''}\n`);
+      out.write(`partition of ${part.value} at quantiles ${part.quantiles.join(', ')} (thresholds ${part.thresholds.map(formatNats).join(', ')}), ${formatCount(part.total)} samples${part.excluded ? `, ${formatCount(part.excluded)} without a value left out` : ''}\n`);
       for (const g of written.files) out.write(`  ${g.name.padEnd(10)} ${String(g.count).padStart(7)}  ${g.file}\n`);
       out.write(`manifest: ${written.manifest}\n`);
     }
@@ -103,7 +104,7 @@ export async function exportCommand(argv: string[], out: Output): Promise<number
   const view = f.has('weights') ? weightsView(data!, query, files[0]) : cmp ? comparisonView(cmp, query) : resultsView(data!, query, files[0]);
   const written = await writeView(outPath, view, format as ExportFormat | undefined, undefined, { csvRaw: f.has('csv-raw') });
   if (json) out.write(JSON.stringify(written, null, 2) + '\n');
-  else out.write(`wrote ${written.file}: ${written.rows} rows, ${written.columns.length} columns (${written.format})\n`);
+  else out.write(`wrote ${written.file}: ${formatCount(written.rows)} rows, ${written.columns.length} columns (${written.format})\n`);
   return 0;
 }
 

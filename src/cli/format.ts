@@ -1,14 +1,10 @@
 /** Human-readable rendering for the terminal. */
+import { formatBytes, formatCount, formatFraction, formatInterval, formatLevel, formatNats, formatPercent, formatSeconds, formatTemperature } from '../engine/format';
 import type { ResultsReport } from '../engine/report';
 import { type Interval, rankClasses } from '../engine/uncertainty';
 import type { RunSummary } from '../engine/summary';
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let u = 0;
-  while (n >= 1024 && u < units.length - 1) (n /= 1024), u++;
-  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
-}
+export { formatBytes };
 
 export function table(rows: string[][], align: ('l' | 'r')[] = []): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
@@ -24,7 +20,7 @@ export function formatSummary(s: RunSummary): string {
     `  ${s.format === 'arrow' ? 'Arrow IPC' : 'npz'}, ${formatBytes(s.bytes)}, ${s.batches} record batch${s.batches === 1 ? '' : 'es'}, ${s.compression}`,
   );
   if (s.architecture || s.fusion) lines.push(`  model: ${[s.architecture, s.fusion && `fusion: ${s.fusion}`].filter(Boolean).join('; ')}`);
-  lines.push(`  samples: ${s.n}   classes: ${s.nClasses}`);
+  lines.push(`  samples: ${formatCount(s.n)}   classes: ${s.nClasses}`);
   lines.push(
     `  modality 1 "${s.modalityNames[0]}": d = ${s.dims[0]}${s.dtypes.emb_1 ? ` (${s.dtypes.emb_1})` : ''}` +
       (s.pathCounts[1] !== undefined ? `, files for ${s.pathCounts[1]} samples` : ''),
@@ -39,7 +35,7 @@ export function formatSummary(s: RunSummary): string {
   if (s.heads.length) {
     lines.push(
       table(
-        [['head', 'accuracy', 'log-loss (nats)'], ...s.heads.map((h) => [headName[h.head], h.accuracy.toFixed(4), h.logLoss.toFixed(4)])],
+        [['head', 'accuracy', 'log-loss (nats)'], ...s.heads.map((h) => [headName[h.head], formatFraction(h.accuracy), formatNats(h.logLoss)])],
         ['l', 'r', 'r'],
       ),
     );
@@ -50,7 +46,7 @@ export function formatSummary(s: RunSummary): string {
     table(
       [
         ['class', 'name', 'samples', 'share'],
-        ...s.classCounts.map((c, k) => [String(k), s.classNames[k] ?? '', String(c), (c / s.n).toFixed(3)]),
+        ...s.classCounts.map((c, k) => [String(k), s.classNames[k] ?? '', formatCount(c), formatPercent(c / s.n)]),
       ],
       ['r', 'l', 'r', 'r'],
     ),
@@ -58,13 +54,13 @@ export function formatSummary(s: RunSummary): string {
   return lines.join('\n');
 }
 
-const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
-const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+// numbers as every surface prints them (src/engine/format.ts): nats 4 decimals, fractions 3
+const f4 = formatNats;
 
 const HEAD_LABEL = { '1': 'head 1', '2': 'head 2', '12': 'head 12' } as const;
 const ATOMS = ['R', 'U1', 'U2', 'S'] as const;
-const pct = (level: number) => `${Math.round(level * 1000) / 10} %`;
-const ivText = (iv: Interval | null | undefined, digits = 3) => (iv ? `[${iv.lo.toFixed(digits)}, ${iv.hi.toFixed(digits)}]` : '');
+const pct = formatLevel;
+const ivText = (iv: Interval | null | undefined) => formatInterval(iv);
 
 /** How the CLI's per-class table is ranked (`--class-sort`, `--class-rank`, `--min-n`, `--normalised`). */
 export interface ClassTableOptions {
@@ -79,7 +75,7 @@ export interface ClassTableOptions {
 export function formatClasses(r: ResultsReport, o: ClassTableOptions = {}): string[] {
   const level = r.dataset.intervals?.level ?? 0.95;
   if (!o.sort) {
-    const rows = r.perClass.map((c) => [String(c.index), c.name, String(c.n), ...ATOMS.flatMap((a) => [f4(c[a]), ivText(c.intervals?.[a])])]);
+    const rows = r.perClass.map((c) => [String(c.index), c.name, formatCount(c.n), ...ATOMS.flatMap((a) => [f4(c[a]), ivText(c.intervals?.[a])])]);
     return [
       `per class (adjusted means, ${pct(level)} t intervals)`,
       table([['class', 'name', 'n', 'R', '', 'U1', '', 'U2', '', 'S', ''], ...rows], ['r', 'l', 'r', 'r', 'l', 'r', 'l', 'r', 'l', 'r', 'l']),
@@ -90,7 +86,7 @@ export function formatClasses(r: ResultsReport, o: ClassTableOptions = {}): stri
   const what = o.normalised ? `${o.sort} / −log p(y) (the share of the label's information)` : `${o.sort} (nats)`;
   const lines = [
     `classes ranked by ${o.by === 'lower' ? `the ${pct(level)} interval's lower bound` : 'the mean'} of ${what}; classes with n < ${ranked.minN} left out: ${ranked.excluded}`,
-    table([['rank', 'class', 'name', 'n', o.normalised ? 'share' : 'mean', 'interval'], ...ranked.rows.map((x, k) => [String(k + 1), String(x.index), x.name, String(x.n), f4(x.value), ivText(x.interval, 4)])], ['r', 'r', 'l', 'r', 'r', 'l']),
+    table([['rank', 'class', 'name', 'n', o.normalised ? 'share' : 'mean', 'interval'], ...ranked.rows.map((x, k) => [String(k + 1), String(x.index), x.name, formatCount(x.n), o.normalised ? formatFraction(x.value) : f4(x.value), formatInterval(x.interval, o.normalised ? formatFraction : formatNats)])], ['r', 'r', 'l', 'r', 'r', 'l']),
   ];
   if (o.normalised) lines.push("normalised: each value divided by the label's surprisal −log p(y), so classes of different frequency compare fairly");
   return lines;
@@ -113,20 +109,20 @@ export function formatHeads(r: ResultsReport): string[] {
     rows.push([
       HEAD_LABEL[h],
       source,
-      cal ? `${f3(cal.logLossBefore)} → ${f3(cal.logLossAfter)}` : f3(x.logLoss),
+      cal ? `${f4(cal.logLossBefore)} → ${f4(cal.logLossAfter)}` : f4(x.logLoss),
       cal?.method ?? 'none',
-      t === undefined ? '' : t > 100 ? '>100' : t.toFixed(2),
-      x.accuracy === undefined ? '' : x.accuracy.toFixed(3),
-      x.reliability ? `${f3(x.reliability.before.ece)} → ${f3(x.reliability.after.ece)}` : '',
-      f3(x.meanMI),
+      t === undefined ? '' : formatTemperature(t),
+      x.accuracy === undefined ? '' : formatFraction(x.accuracy),
+      x.reliability ? `${formatFraction(x.reliability.before.ece)} → ${formatFraction(x.reliability.after.ece)}` : '',
+      f4(x.meanMI),
     ]);
     if (x.candidates) {
-      const c = x.candidates.map((k) => `${k.family} ${k.selectionLogLoss === null ? `(${k.note ?? 'not fitted'})` : f3(k.selectionLogLoss)}${k.chosen ? ` ✓${k.chosen > 1 ? '×' + k.chosen : ''}` : ''}${k.detail ? ` [${k.detail}]` : ''}`);
+      const c = x.candidates.map((k) => `${k.family} ${k.selectionLogLoss === null ? `(${k.note ?? 'not fitted'})` : f4(k.selectionLogLoss)}${k.chosen ? ` ✓${k.chosen > 1 ? '×' + k.chosen : ''}` : ''}${k.detail ? ` [${k.detail}]` : ''}`);
       detail.push(`  ${HEAD_LABEL[h]}: held-out log-loss in the family selection (${x.selections} selections): ${c.join('; ')}`);
     }
     if (x.learningCurve) {
       const lc = x.learningCurve;
-      detail.push(`  ${HEAD_LABEL[h]}: learning curve ${lc.logLoss.map(f3).join(' → ')} at ${lc.rows.map((n) => n.toLocaleString('en-US')).join(' / ')} training rows (${f3(lc.dropPerDoubling)} nats per doubling${lc.stillFalling ? ', still falling' : ''})`);
+      detail.push(`  ${HEAD_LABEL[h]}: learning curve ${lc.logLoss.map(f4).join(' → ')} at ${lc.rows.map(formatCount).join(' / ')} training rows (${f4(lc.dropPerDoubling)} nats per doubling${lc.stillFalling ? ', still falling' : ''})`);
     }
     if (x.scheme) detail.push(`  ${HEAD_LABEL[h]}: ${x.scheme}${x.folds ? `; per fit: ${x.folds.map((f) => `${f.family} (${f.detail})`).join(', ')}` : ''}`);
   }
@@ -136,7 +132,7 @@ export function formatHeads(r: ResultsReport): string[] {
 export function formatReport(r: ResultsReport, opts: { classes?: ClassTableOptions } = {}): string {
   const lines: string[] = [];
   const d = r.dataset;
-  lines.push(`LSMI ${r.run.name}: ${r.run.n} samples, ${r.run.nClasses} classes${r.reused ? '  (reused results)' : ''}`);
+  lines.push(`LSMI ${r.run.name}: ${formatCount(r.run.n)} samples, ${r.run.nClasses} classes${r.reused ? '  (reused results)' : ''}`);
   lines.push('');
   lines.push(
     table(
@@ -150,7 +146,7 @@ export function formatReport(r: ResultsReport, opts: { classes?: ClassTableOptio
     ),
   );
   lines.push(`adjustment: ${d.branch}, adj = ${f4(d.adj)}; prior: ${r.prior.source}`);
-  if (d.intervals) lines.push(`intervals: ${d.intervals.method}, ${d.intervals.replicates} replicates${d.intervals.blocks < r.run.n ? ` of ${d.intervals.blocks} blocks` : ''}; a difference smaller than an interval's width is within noise`);
+  if (d.intervals) lines.push(`intervals: ${d.intervals.method}, ${formatCount(d.intervals.replicates)} replicates${d.intervals.blocks < r.run.n ? ` of ${formatCount(d.intervals.blocks)} blocks` : ''}; a difference smaller than an interval's width is within noise`);
   if (r.stability) {
     const st = r.stability;
     lines.push(`stability over ${st.replicates + 1} fits (seeds forked from ${r.settings.seed}): sd of the dataset means ${ATOMS.map((a) => `${a} ${f4(st.dataset[a])}`).join(', ')}; mean per-sample sd ${ATOMS.map((a) => `${a.toLowerCase()} ${f4(st.meanSampleSd[a])}`).join(', ')}`);
@@ -165,10 +161,10 @@ export function formatReport(r: ResultsReport, opts: { classes?: ClassTableOptio
       const skipped = x.search.candidates.length - fitted.length;
       search = `; chosen by held-out log-lik (${x.search.valRows} rows) among ${fitted.length} fitted: ${fitted
         .slice(0, 3)
-        .map((c) => `${c.covariance} K=${c.K} ${f3(c.heldOutLogLik!)}`)
+        .map((c) => `${c.covariance} K=${c.K} ${f4(c.heldOutLogLik!)}`)
         .join(', ')}${fitted.length > 3 ? ', ...' : ''}${skipped ? `; ${skipped} skipped (--json says why)` : ''}`;
     }
-    lines.push(`density ${m}: ${x.mode} ${x.covariance} K=${x.K}${x.iterations !== undefined ? `, ${x.iterations} iterations${x.converged === false ? ' (not converged)' : ''}` : ''}, mean log-lik ${f4(x.meanLogLik)} on ${x.fitRows} rows${search}`);
+    lines.push(`density ${m}: ${x.mode} ${x.covariance} K=${x.K}${x.iterations !== undefined ? `, ${x.iterations} iterations${x.converged === false ? ' (not converged)' : ''}` : ''}, mean log-lik ${f4(x.meanLogLik)} on ${formatCount(x.fitRows)} rows${search}`);
   }
   if (r.warnings.length) {
     lines.push('');
@@ -192,7 +188,7 @@ export function formatReport(r: ResultsReport, opts: { classes?: ClassTableOptio
   }
   lines.push('');
   const t = r.timings;
-  lines.push(`backend: ${r.backend.detail}; time ${t.total !== undefined ? `${t.total.toFixed(1)} s` : 'n/a'}`);
+  lines.push(`backend: ${r.backend.detail}; time ${t.total !== undefined ? formatSeconds(t.total) : 'n/a'}`);
   lines.push(`results: ${r.results}`);
   return lines.join('\n');
 }

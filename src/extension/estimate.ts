@@ -62,22 +62,25 @@ export class Estimator implements vscode.Disposable {
     this.backendItem.command = 'lsmi.showLog';
   }
 
-  /** Tests: the backend status bar item's text and tooltip ('' before the first estimation). */
-  get backendStatus(): { text: string; tooltip: string } {
+  /** Tests: the backend status bar item's text and tooltip ('' before the first estimation), and the last status bar message. */
+  get backendStatus(): { text: string; tooltip: string; message: string } {
     const t = this.backendItem.tooltip;
-    return { text: this.backendItem.text, tooltip: typeof t === 'string' ? t : (t?.value ?? '') };
+    return { text: this.backendItem.text, tooltip: typeof t === 'string' ? t : (t?.value ?? ''), message: this.lastMessage };
   }
+
+  /** The last status bar message of an estimation ('' before the first). */
+  private lastMessage = '';
 
   /** The status bar item after an estimation: the backend, and in its tooltip why and what was asked. */
   private showBackend(name: string, detail: string, reused: boolean): void {
     const gpu = name === 'webgpu' || name === 'tensorflow-gpu';
-    this.backendItem.text = `$(${gpu ? 'zap' : 'server-process'}) LSMI: ${name}`;
+    this.backendItem.text = reused ? `$(check) LSMI: reused (${name})` : `$(${gpu ? 'zap' : 'server-process'}) LSMI: ${name}`;
     this.backendItem.tooltip = [
       `LSMI compute backend (setting lsmi.backend: ${backendSetting()})`,
       `${reused ? 'Reused results were computed on' : 'Last estimation computed on'}: ${detail}`,
       'Click to open the LSMI output channel.',
     ].join('\n');
-    this.backendItem.accessibilityInformation = { label: `LSMI computed on ${name}: ${detail}` };
+    this.backendItem.accessibilityInformation = { label: reused ? `LSMI reused results computed earlier on ${name}: ${detail}` : `LSMI computed on ${name}: ${detail}` };
     this.backendItem.show();
   }
 
@@ -176,7 +179,9 @@ export class Estimator implements vscode.Disposable {
       const backend = result.results.meta.backend;
       log().info(`backend${result.reused ? ' (of the reused results)' : ''}: ${backend.detail}`);
       for (const w of result.results.meta.warnings ?? []) log().warn(`${name}: ${w}`);
-      vscode.window.setStatusBarMessage(`LSMI: ${name} computed on ${backend.name}`, 15000);
+      // a reuse computed nothing now: say so, not "computed on"
+      this.lastMessage = result.reused ? `LSMI: ${name}: results reused (computed earlier on ${backend.name})` : `LSMI: ${name} computed on ${backend.name}`;
+      vscode.window.setStatusBarMessage(this.lastMessage, 15000);
       this.showBackend(backend.name, backend.detail, result.reused);
       if (args?.open !== false) await ResultsPanel.show(this.extensionUri, result.out);
       return { ok: true, out: result.out, reused: result.reused, dataset: result.results.meta.dataset };

@@ -11,6 +11,7 @@ import { COMPARE_COMPONENTS, type CompareComponent } from '../engine/compare';
 import { type Partition, type SamplesView, type WrittenPartition, type WrittenView, parseQuantiles, writePartition, writeView } from '../engine/export';
 import type { UserError } from '../protocol/messages';
 import { log } from './output';
+import { formatCount } from '../engine/format';
 
 export type ExportResult =
   | { ok: true; files: string[]; rows?: number; partition?: { value: string; thresholds: number[]; groups: { name: string; count: number; file: string }[] } }
@@ -50,22 +51,26 @@ export async function exportView(view: SamplesView, defaultFile: string, what: s
   let out = args.out;
   let format = args.format;
   if (!out) {
-    const ext = format === 'arrow' ? '.arrow' : '.csv';
-    // propose the exports folder when it exists, else the folder above it (a dialog creates nothing)
-    const dir = fs.existsSync(path.dirname(defaultFile)) ? path.dirname(defaultFile) : path.dirname(path.dirname(defaultFile));
+    // every export goes to the same place by default: the exports folder beside the results, where
+    // partitions are written too (created now, so that the dialog opens in it; removed again, when
+    // still empty, if the dialog is cancelled)
+    const proposed = await proposedExportFile(defaultFile, format);
     const uri = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(path.join(dir, path.basename(defaultFile).replace(/\.(csv|arrow)$/, '') + ext)),
+      defaultUri: vscode.Uri.file(proposed.file),
       filters: format === 'arrow' ? { Arrow: ['arrow'], CSV: ['csv'] } : { CSV: ['csv'], Arrow: ['arrow'] },
       title: `LSMI: export ${what}`,
     });
-    if (!uri) return undefined;
+    if (!uri) {
+      if (proposed.created) await fs.promises.rmdir(path.dirname(proposed.file)).catch(() => undefined);
+      return undefined;
+    }
     out = uri.fsPath;
     format = out.toLowerCase().endsWith('.arrow') ? 'arrow' : 'csv';
   }
   try {
     await fs.promises.mkdir(path.dirname(out), { recursive: true });
     const w: WrittenView = await writeView(out, view, format);
-    announce(`${w.rows.toLocaleString('en-US')} samples (${w.format.toUpperCase()})`, w.file);
+    announce(`${formatCount(w.rows)} samples (${w.format.toUpperCase()})`, w.file);
     return { ok: true, files: [w.file], rows: w.rows };
   } catch (e) {
     return failure(e);
@@ -123,6 +128,17 @@ export async function exportPartition(
   } catch (e) {
     return failure(e);
   }
+}
+
+/**
+ * The file a save dialog proposes for a table export: `defaultFile` (in the exports folder) with the
+ * format's extension; the folder is created when missing (`created` says so).
+ */
+export async function proposedExportFile(defaultFile: string, format: 'csv' | 'arrow' | undefined): Promise<{ file: string; created: boolean }> {
+  const dir = path.dirname(defaultFile);
+  const created = !fs.existsSync(dir);
+  if (created) await fs.promises.mkdir(dir, { recursive: true });
+  return { file: path.join(dir, path.basename(defaultFile).replace(/\.(csv|arrow)$/, '') + (format === 'arrow' ? '.arrow' : '.csv')), created };
 }
 
 /** The folder exports go to by default: an `lsmi-exports` folder beside the results file. */

@@ -24,7 +24,7 @@ export interface LsmiExtensionApi {
   openRunPanels(): string[];
   openResultsPanels(): string[];
   openComparePanels(): string[][];
-  backendStatus(): { text: string; tooltip: string };
+  backendStatus(): { text: string; tooltip: string; message: string };
   /** The "LSMI Runs" view. */
   runs: RunsViewApi;
   /** The status bar item of the active tab's sample file. */

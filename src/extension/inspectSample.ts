@@ -13,6 +13,7 @@ import { noResultsYet, toUserError } from './errors';
 import { loadResults, rowOfSampleId } from './resultsStore';
 import { resultsFileOfArg, targetResultsFile } from './runFiles';
 import { REVEAL_SAMPLE_COMMAND } from './sampleStatus';
+import { formatNats } from '../engine/format';
 
 export type InspectSampleResult = { ok: true; file: string; row: number; id: string } | { ok: false; error: UserError };
 
@@ -37,7 +38,7 @@ function synergyOrder(data: ResultsData): Uint32Array {
   return order;
 }
 
-const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+const f = formatNats;
 
 export function sampleItem(data: ResultsData, row: number): SamplePickItem {
   const c = data.columns;

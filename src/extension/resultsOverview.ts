@@ -12,6 +12,7 @@ import type { DensityReport, HeadReport, ResultsData, ResultsMeta } from '../eng
 import { DEFAULT_MIN_CLASS_N, rankClasses } from '../engine/uncertainty';
 import type { CandidateOverview, ClassRankRequest, ClassRankRow, ClassRanking, DensityOverview, HeadOverview, Histogram, ReliabilityOverview, ResultsOverview } from '../protocol/messages';
 import { sortedValues } from './resultsStore';
+import { formatSeconds } from '../engine/format';
 
 const HIST_BINS = 30;
 const HEADS = ['1', '2', '12'] as const;
@@ -178,13 +179,50 @@ function settingsOf(meta: ResultsMeta): [string, string][] {
     ['Probe folds', folds],
     ['Seed', words(s.seed)],
   ];
-  // format 1 kept the MLP's training settings under `probe`; format 2 names the family and calibration
-  if (typeof s.probe === 'string') out.push(['Probes', `${s.probe}${typeof s.calibrate === 'string' ? `, calibration ${s.calibrate}` : ''}`]);
+  // format 1 kept the MLP's training settings under `probe`; format 2 names the family and calibration.
+  // The probe setting only matters for heads without logits: when every head came from logits, say so
+  const heads = isObject(meta.heads) ? (meta.heads as Partial<ResultsMeta['heads']>) : undefined;
+  const sources = HEADS.map((h) => heads?.[h]?.source);
+  const calibration = typeof s.calibrate === 'string' ? `, calibration ${s.calibrate}` : '';
+  if (typeof s.probe === 'string' && sources.every((x) => x === 'logits')) out.push(['Heads', `from logits (${HEADS.map((h) => `logits_${h}`).join(', ')})${calibration}`]);
+  else if (typeof s.probe === 'string') {
+    const probed = HEADS.filter((_, k) => sources[k] === 'probe');
+    const some = probed.length > 0 && sources.some((x) => x === 'logits');
+    out.push(['Probes', `${s.probe}${some ? ` for head${probed.length === 1 ? '' : 's'} ${probed.join(', ')} (the others from logits)` : ''}${calibration}`]);
+  }
   else if (isObject(s.probe)) {
     const p = s.probe as Record<string, unknown>;
     out.push(['Probes', `MLP (hidden ${words(p.hidden)}, ${words(p.epochs)} epochs), no calibration`]);
   }
   return out;
+}
+
+/**
+ * The Backend row: one short line (the backend, and when a GPU was asked for but not used, the
+ * reason's first words) and the whole detail for a tooltip and a disclosure. The detail can be a
+ * paragraph: `wasm (SIMD, 1 thread per worker); fallback to wasm: auto: no usable GPU backend:
+ * tensorflow-gpu: … is not installed …; webgpu: no GPU adapter: …`.
+ */
+export function backendRow(backend: { name?: unknown; detail?: unknown } | undefined, seconds: number | null): { backend: string; backendDetail?: string } {
+  const name = typeof backend?.name === 'string' ? backend.name : '—';
+  const detail = typeof backend?.detail === 'string' ? backend.detail : '';
+  const time = seconds !== null ? `, ${formatSeconds(seconds)}` : '';
+  if (!detail) return { backend: `${name}${time}` };
+  // the first '; ' outside parentheses ends the backend's own description
+  let cut = -1;
+  for (let i = 0, depth = 0; i < detail.length - 1 && cut < 0; i++) {
+    const ch = detail[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth = Math.max(0, depth - 1);
+    else if (ch === ';' && depth === 0 && detail[i + 1] === ' ') cut = i;
+  }
+  const head = cut < 0 ? detail : detail.slice(0, cut);
+  const rest = cut < 0 ? '' : detail.slice(cut + 2);
+  // "fallback to wasm: webgpu: no GPU adapter: Dawn found …" → "webgpu: no GPU adapter"
+  const fallback = /^fallback to [\w-]+: (.*)$/.exec(rest);
+  const why = fallback ? fallback[1].split(/: /).slice(0, 2).join(': ').split('; ')[0] : /^chosen by auto/.test(rest) ? 'chosen by auto' : '';
+  const short = `${head}${fallback ? ` — GPU not used (${why})` : why ? `, ${why}` : ''}${time}`;
+  return short === `${detail}${time}` ? { backend: short } : { backend: short, backendDetail: detail };
 }
 
 export function overviewOf(file: string, data: ResultsData): ResultsOverview {
@@ -234,7 +272,7 @@ export function overviewOf(file: string, data: ResultsData): ResultsOverview {
     ...(meta.stability && data.stability ? { stability: { replicates: meta.stability.replicates, meanSampleSd: meta.stability.meanSampleSd, dataset: meta.stability.dataset } } : {}),
     histograms: { r: histogramOf(data.columns.r), u1: histogramOf(data.columns.u1), u2: histogramOf(data.columns.u2), s: histogramOf(data.columns.s) },
     settings: settingsOf(meta),
-    backend: `${meta.backend?.name ?? '—'} (${meta.backend?.detail ?? '—'})${total !== null ? `, ${total.toFixed(1)} s` : ''}`,
+    ...backendRow(meta.backend, total),
     formatVersion: num(meta.formatVersion) ?? 1,
     warnings: warningsOf(meta),
     heads: HEADS.map((h) => headOverview(h, heads[h])),

@@ -1,17 +1,19 @@
 /**
  * The "LSMI Runs" view in the Explorer: the workspace's run files, grouped by folder, each with its
- * state: estimated (results newer than the run), stale (the run changed after its results, or the
- * results come from another tool version) or not yet estimated. Tooltips read the results lazily.
+ * state: estimated, stale (the run's content changed after its results, or the results come from
+ * another tool version) or not yet estimated. Tooltips read the results lazily.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resultsPathFor } from '../engine/io/results';
 import { type SliceDefinition, describeSliceQuery, listSlices } from '../engine/slices';
+import { StalenessCache, runStaleness } from '../engine/staleness';
 import { TOOL_VERSION } from '../engine/version';
 import { log } from './output';
 import { loadResults } from './resultsStore';
 import { isRunFile } from './runFiles';
+import { formatCount, formatNats } from '../engine/format';
 
 export const RUNS_VIEW_ID = 'lsmi.runs';
 export const RUN_GLOB = '**/*.{arrow,feather,npz}';
@@ -116,18 +118,24 @@ export function runUriOf(arg: unknown): vscode.Uri | undefined {
   return r instanceof vscode.Uri ? r : undefined;
 }
 
-const versionCache = new Map<string, { mtimeMs: number; size: number; version: string | undefined }>();
+const footerCache = new Map<string, { mtimeMs: number; size: number; info: ResultsFooter }>();
+
+/** What the runs view needs of a results file, from its footer: the tool version and the run's content hash. */
+export interface ResultsFooter {
+  toolVersion?: string;
+  inputHash?: string;
+}
 
 /**
- * The tool version recorded in a results file, read from the Arrow file footer only (the schema's
- * `lsmi_results` metadata lives there): a few KiB, whatever the size of the file.
+ * The tool version and input hash recorded in a results file, read from the Arrow file footer only
+ * (the schema's `lsmi_results` metadata lives there): a few KiB, whatever the size of the file.
  */
-export function resultsToolVersion(file: string, st?: fs.Stats): string | undefined {
+export function resultsFooter(file: string, st?: fs.Stats): ResultsFooter {
   try {
     st ??= fs.statSync(file);
-    const hit = versionCache.get(file);
-    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.version;
-    let version: string | undefined;
+    const hit = footerCache.get(file);
+    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.info;
+    const info: ResultsFooter = {};
     const fd = fs.openSync(file, 'r');
     try {
       const tail = Buffer.alloc(10);
@@ -136,40 +144,55 @@ export function resultsToolVersion(file: string, st?: fs.Stats): string | undefi
         if (len > 0 && len <= Math.min(st.size - 16, 64 << 20)) {
           const footer = Buffer.alloc(len);
           fs.readSync(fd, footer, 0, len, st.size - 10 - len);
-          version = /"toolVersion":"([^"\\]*)"/.exec(footer.toString('utf8'))?.[1];
+          const text = footer.toString('utf8');
+          info.toolVersion = /"toolVersion":"([^"\\]*)"/.exec(text)?.[1];
+          info.inputHash = /"inputHash":"([^"\\]*)"/.exec(text)?.[1];
         }
       }
     } finally {
       fs.closeSync(fd);
     }
-    versionCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, version });
-    return version;
+    footerCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, info });
+    return info;
   } catch {
-    return undefined;
+    return {};
   }
 }
 
-/** The state of one run file, from the mtimes of the run and its results (and the results' tool version). */
-export function runState(file: string): { state: RunState; staleReason?: string } {
+/** The tool version recorded in a results file (see {@link resultsFooter}). */
+export function resultsToolVersion(file: string, st?: fs.Stats): string | undefined {
+  return resultsFooter(file, st).toolVersion;
+}
+
+/** Run content hashes, one per run file state (the runs view hashes a run only when its mtime says it may have changed). */
+export const stalenessCache = new StalenessCache();
+
+/**
+ * The state of one run file: stale only when its content (hash) differs from what the results were
+ * computed from, or the results come from another version; the mtimes only decide whether to hash
+ * (src/engine/staleness.ts).
+ */
+export async function runState(file: string): Promise<{ state: RunState; staleReason?: string }> {
+  const out = resultsPathFor(file);
   let results: fs.Stats;
   try {
-    results = fs.statSync(resultsPathFor(file));
+    results = fs.statSync(out);
   } catch {
     return { state: 'notYet' };
   }
-  let run: fs.Stats | undefined;
+  const footer = resultsFooter(out, results);
   try {
-    run = fs.statSync(file);
+    const s = await runStaleness(file, { mtimeMs: results.mtimeMs, ...footer }, TOOL_VERSION, stalenessCache);
+    return s.stale ? { state: 'stale', staleReason: s.reason } : { state: 'estimated' };
   } catch {
-    /* deleted meanwhile */
+    // the run was deleted or cannot be read meanwhile: its results are what there is
+    return footer.toolVersion && footer.toolVersion !== TOOL_VERSION
+      ? { state: 'stale', staleReason: `the results were written by LSMI Explorer ${footer.toolVersion} (this is ${TOOL_VERSION})` }
+      : { state: 'estimated' };
   }
-  if (run && run.mtimeMs > results.mtimeMs) return { state: 'stale', staleReason: 'the run file changed after its results were written' };
-  const version = resultsToolVersion(resultsPathFor(file), results);
-  if (version && version !== TOOL_VERSION) return { state: 'stale', staleReason: `the results were written by LSMI Explorer ${version} (this is ${TOOL_VERSION})` };
-  return { state: 'estimated' };
 }
 
-const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+const fmt = formatNats;
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined | void>();
@@ -216,8 +239,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       const d = path.dirname(f);
       (byDir.get(d) ?? byDir.set(d, []).get(d)!).push(f);
     }
+    const states = new Map(await Promise.all(files.map(async (f) => [f, await runState(f)] as const)));
     const item = async (f: string, relDir?: string) => {
-      const { state, staleReason } = runState(f);
+      const { state, staleReason } = states.get(f)!;
       const it = new RunTreeItem(f, state, relDir, staleReason);
       // an estimated run with saved slices unfolds to them
       if (state !== 'notYet' && (await sliceItems(it)).length) it.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
@@ -262,7 +286,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       const m = data.meta;
       const d = m.dataset.adjusted;
       const [m1, m2] = m.run.modalityNames;
-      md.appendMarkdown(`N = ${data.sampleIds.length}, ${m.run.nClasses} classes${m.run.fusion ? `, ${escapeMd(m.run.fusion)} fusion` : ''}\n\n`);
+      md.appendMarkdown(`N = ${formatCount(data.sampleIds.length)}, ${m.run.nClasses} classes${m.run.fusion ? `, ${escapeMd(m.run.fusion)} fusion` : ''}\n\n`);
       md.appendMarkdown(`| R | U1 (${escapeMd(m1)}) | U2 (${escapeMd(m2)}) | S |\n| ---: | ---: | ---: | ---: |\n`);
       md.appendMarkdown(`| ${fmt(d.R)} | ${fmt(d.U1)} | ${fmt(d.U2)} | ${fmt(d.S)} |\n\n`);
       md.appendMarkdown(`nats, adjusted; ${escapeMd(m.settings.mode)}, ${escapeMd(m.settings.covariance)}, K = ${m.settings.components}; ${escapeMd(m.createdAt)}`);

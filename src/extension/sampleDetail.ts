@@ -9,6 +9,7 @@ import { SPLITS } from '../engine/io/run';
 import type { SampleDetail, SampleFilePreview } from '../protocol/messages';
 import { mimeOf, resolveSampleFile } from './sampleLinks';
 import { percentileOf, sortedValues } from './resultsStore';
+import { formatBytes } from '../engine/format';
 
 /** Largest image/audio file sent to a webview inline. */
 export const MAX_INLINE_BYTES = 8 << 20;
@@ -64,7 +65,7 @@ async function preview(file: string, kind: 'image' | 'audio' | 'text'): Promise<
       }
     }
     if (st.size > MAX_INLINE_BYTES) {
-      return { path: file, kind, bytes: st.size, error: { code: 'TOO_LARGE', message: `${(st.size / 2 ** 20).toFixed(1)} MiB: too large to preview inline. Open it to view it.` } };
+      return { path: file, kind, bytes: st.size, error: { code: 'TOO_LARGE', message: `${formatBytes(st.size)}: too large to preview inline. Open it to view it.` } };
     }
     const data = await fs.promises.readFile(file);
     return { path: file, kind, bytes: st.size, dataUri: `data:${mimeOf(file)};base64,${data.toString('base64')}` };

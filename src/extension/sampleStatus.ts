@@ -12,6 +12,7 @@ import { log } from './output';
 import { loadResults, rowOfSampleFile, rowOfSampleId, cachedResults } from './resultsStore';
 import { isRunFile } from './runFiles';
 import { escapeMd } from './runsTree';
+import { formatNats } from '../engine/format';
 
 const MAX_RESULTS_FILES = 50;
 const LIST_MAX_AGE_MS = 5_000;
@@ -89,8 +90,7 @@ export class ResultsFiles implements vscode.Disposable {
   }
 }
 
-const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
-const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+const f4 = formatNats;
 
 export interface SampleHit {
   resultsFile: string;
@@ -208,7 +208,7 @@ export class SampleStatusBar implements vscode.Disposable {
     const { data, row, which } = hit;
     const c = data.columns;
     const id = data.sampleIds[row];
-    const text = `$(beaker) LSMI r ${f2(c.r[row])} · u1 ${f2(c.u1[row])} · u2 ${f2(c.u2[row])} · s ${f2(c.s[row])}`;
+    const text = `$(beaker) LSMI r ${formatNats(c.r[row])} · u1 ${formatNats(c.u1[row])} · u2 ${formatNats(c.u2[row])} · s ${formatNats(c.s[row])}`;
     const modality = data.meta.run.modalityNames[which - 1];
     const md = new vscode.MarkdownString('', true);
     md.isTrusted = { enabledCommands: [REVEAL_SAMPLE_COMMAND] };
@@ -220,8 +220,8 @@ export class SampleStatusBar implements vscode.Disposable {
     this.item.tooltip = md;
     this.item.command = { command: REVEAL_SAMPLE_COMMAND, title: 'Reveal in LSMI results', arguments: [hit.resultsFile, row] };
     const accessibilityLabel =
-      `LSMI interactions of sample ${id} in run ${runName(hit)}: redundancy ${f2(c.r[row])}, unique to modality 1 ${f2(c.u1[row])}, ` +
-      `unique to modality 2 ${f2(c.u2[row])}, synergy ${f2(c.s[row])}. Click to reveal it in the results.`;
+      `LSMI interactions of sample ${id} in run ${runName(hit)}: redundancy ${formatNats(c.r[row])}, unique to modality 1 ${formatNats(c.u1[row])}, ` +
+      `unique to modality 2 ${formatNats(c.u2[row])}, synergy ${formatNats(c.s[row])}. Click to reveal it in the results.`;
     this.item.accessibilityInformation = { label: accessibilityLabel, role: 'button' };
     this.item.show();
     this.info = { text, tooltip: md.value, accessibilityLabel, resultsFile: hit.resultsFile, row, which, file };

@@ -129,7 +129,10 @@ export interface ResultsOverview {
   histograms: Record<'r' | 'u1' | 'u2' | 's', Histogram>;
   /** Human-readable settings, backend and heads: [label, value] pairs. */
   settings: [string, string][];
+  /** The backend in one short line (e.g. `wasm (SIMD, 1 thread per worker) — GPU not used (webgpu: no GPU adapter), 7.8 s`). */
   backend: string;
+  /** The backend's whole detail (why a GPU was not used), when the short line leaves some out. */
+  backendDetail?: string;
   /** The results file's format (1: written before the heads' diagnostics existed). */
   formatVersion: number;
   /** Plain-word warnings about the heads, calibration, sample size and density (none: empty). */

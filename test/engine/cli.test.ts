@@ -8,7 +8,7 @@ describe('lsmi CLI', () => {
     const r = await runCli('inspect', fixture('lz4-3batches.arrow'));
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Run fixture/);
-    assert.match(r.out, /samples: 1000 {3}classes: 4/);
+    assert.match(r.out, /samples: 1,000 {3}classes: 4/);
     assert.match(r.out, /3 record batches, lz4/);
     assert.match(r.out, /logits_12 \(both\)/);
     assert.match(r.out, /fish/);

@@ -109,6 +109,29 @@ describe('loadComparison: the join', () => {
     assert.equal(sampleDetail(c, 4).split, undefined);
   });
 
+  it('warns when a sample has a different split in two runs, with the count and an example id', async () => {
+    const fa = await writeSmall(dir, A);
+    // B with splits: e new, d val (as in A), c train (test in A), b test (as in A)
+    const fb = await writeSmall(dir, { ...B, name: 'early-split', split: ['train', 'val', 'train', 'test'] });
+    const c = await loadComparison([fa, fb]);
+    const w = c.warnings.filter((x) => /different split/.test(x));
+    assert.equal(w.length, 1, c.warnings.join('\n'));
+    assert.match(w[0], /^1 sample has a different split in different runs \(e\.g\. 'c': test in late, train in early-split\)/);
+    // the joined split is the baseline's
+    assert.deepEqual(filterSamples(c, { split: 'test' }), Int32Array.from([1, 2]));
+    // the same splits: no warning; B without a split column: no warning
+    const same = await writeSmall(dir, { ...B, name: 'early-same', split: ['train', 'val', 'test', 'test'] });
+    assert.ok(!(await loadComparison([fa, same])).warnings.some((x) => /different split/.test(x)));
+    assert.ok(!(await loadComparison([fa, await writeSmall(dir, B)])).warnings.some((x) => /different split/.test(x)));
+    // more than one: counted, the first one (in the baseline's order) as the example
+    const two = await writeSmall(dir, { ...B, name: 'early-two', split: ['train', 'train', 'train', 'val'] });
+    assert.match((await loadComparison([fa, two])).warnings.join('\n'), /3 samples have a different split in different runs \(e\.g\. 'b': test in late, val in early-two\)/);
+    // and `lsmi compare` prints it
+    const r = await runCli('compare', fa, fb);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /warning: 1 sample has a different split in different runs \(e\.g\. 'c': test in late, train in early-split\)/);
+  });
+
   it('labels runs by their metadata and makes labels unique', async () => {
     const fa = await writeSmall(dir, A);
     const fb = await writeSmall(dir, B);
@@ -328,8 +351,8 @@ describe('lsmi compare', () => {
     assert.match(r.out, /warning: 2 of 5 samples are missing/);
     assert.match(r.out, /early \(baseline\) +early +4 +1 +2\.8333/);
     assert.match(r.out, /late +late +4 +1 +3\.0000/);
-    assert.match(r.out, /Δ vs baseline \(run − baseline\), 95 % intervals \(paired bootstrap, 1000 replicates, seed 0\)\nrun +ΔR.*\nlate +\+0\.1667 \[-?\d\.\d{4}, \d\.\d{4}\] ~/);
-    assert.match(r.out, /late: moved beyond noise: U2 -1\.0000 \[/, 'every sample lost 1 nat of U2 (paired), so the interval excludes 0');
+    assert.match(r.out, /Δ vs baseline \(run − baseline\), 95 % intervals \(paired bootstrap, 1,000 replicates, seed 0\)\nrun +ΔR.*\nlate +\+0\.1667 \[[−+]?\d\.\d{4}, [−+]?\d\.\d{4}\] ~/);
+    assert.match(r.out, /late: moved beyond noise: U2 −1\.0000 \[−\d\.\d{4}, −\d\.\d{4}\]/, 'every sample lost 1 nat of U2 (paired), so the interval excludes 0');
     assert.match(r.out, /--replicates R to include the estimator's own seed-to-seed noise/);
     assert.match(r.out, /class shifts: late vs early/);
     assert.match(r.out, /biggest movers: late vs early \(top 2 of 3 .*; 2 samples without a Δ\)/);

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { estimateFile } from '../../src/engine/estimate/lsmi';
 import { type HeadReport, type ResultsData, type ResultsMeta, readResults } from '../../src/engine/io/results';
-import { densityOverview, headOverview, overviewOf, warningsOf } from '../../src/extension/resultsOverview';
+import { backendRow, densityOverview, headOverview, overviewOf, warningsOf } from '../../src/extension/resultsOverview';
 import { REPO } from './fixtures';
 import { smallResults } from './results-fixtures';
 
@@ -83,6 +83,27 @@ describe('results overview: the Discriminators section', () => {
       assert.ok(x.calibration && x.calibration.logLossBefore !== null && x.calibration.temperatures!.length > 0);
       assert.ok(x.reliability!.after.bins.filter((b) => b.n > 0).length >= 5);
     }
+    // every head from logits: the probe setting played no part, so no "Probes" row
+    assert.equal(o.settings.find(([k]) => k === 'Probes'), undefined, JSON.stringify(o.settings));
+    assert.deepEqual(o.settings.find(([k]) => k === 'Heads'), ['Heads', 'from logits (logits_1, logits_2, logits_12), calibration temperature']);
+  });
+
+  it('the Backend row is one short line; the fallback paragraph goes to its detail', () => {
+    const paragraph =
+      'wasm (SIMD, 1 thread per worker); fallback to wasm: auto: no usable GPU backend: tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed (looked in /x/dist); ' +
+      'it needs CUDA 11.2 and cuDNN 8.1: run `npm install @tensorflow/tfjs-node-gpu@4.22.0` in a folder and point lsmi.backendPath (or LSMI_BACKEND_PATH) at it; webgpu: webgpu: no GPU adapter: Dawn found no usable Vulkan/Metal/D3D12 device.';
+    const r = backendRow({ name: 'wasm', detail: paragraph }, 7.84);
+    assert.equal(r.backend, 'wasm (SIMD, 1 thread per worker) — GPU not used (auto: no usable GPU backend), 7.8 s');
+    assert.equal(r.backendDetail, paragraph);
+    assert.ok(r.backend.length < 100, r.backend);
+    assert.deepEqual(backendRow({ name: 'wasm', detail: 'wasm (SIMD, 1 thread per worker); fallback to wasm: webgpu: no GPU adapter: Dawn found nothing' }, null), {
+      backend: 'wasm (SIMD, 1 thread per worker) — GPU not used (webgpu: no GPU adapter)',
+      backendDetail: 'wasm (SIMD, 1 thread per worker); fallback to wasm: webgpu: no GPU adapter: Dawn found nothing',
+    });
+    // a short detail stays as it is, with nothing to disclose
+    assert.deepEqual(backendRow({ name: 'cpu', detail: 'cpu (requested)' }, 2), { backend: 'cpu (requested), 2.0 s' });
+    assert.deepEqual(backendRow({ name: 'webgpu', detail: 'webgpu (NVIDIA; Dawn from /x); chosen by auto (tensorflow-gpu: not installed)' }, null).backend, 'webgpu (NVIDIA; Dawn from /x), chosen by auto');
+    assert.deepEqual(backendRow(undefined, null), { backend: '—' });
   });
 
   it('results of LSMI Explorer 0.2.0 (format 1): what they record, nothing invented, no throw', () => {

@@ -132,8 +132,13 @@ export async function assertNoSidewaysScroll(frame, what) {
   assert.ok(overflow.by <= 0, `${what}: the panel scrolls sideways by ${overflow.by} px at half width: ${overflow.outer.join(', ')}`);
 }
 
-/** A number as the panels print it (webview/shared/vscode.ts fmt): fixed digits, no sign on a value that rounds to zero. */
-export const fixed = (x, digits = 3) => (Number(x.toFixed(digits)) === 0 ? Math.abs(x).toFixed(digits) : x.toFixed(digits));
+/**
+ * A number as every surface prints it (src/engine/format.ts; README "Numbers"): `digits` fixed
+ * decimals (default 4, nats), the Unicode minus U+2212, no sign on a value that rounds to zero.
+ */
+export const fixed = (x, digits = 4) => (Number(x.toFixed(digits)) === 0 ? Math.abs(x).toFixed(digits) : x.toFixed(digits).replace('-', '\u2212'));
+/** A printed number read back: U+2212 → '-', thousands separators dropped. */
+export const parseShown = (text) => Number(String(text).trim().replace(/\u2212/g, '-').replace(/,/g, ''));
 
 /**
  * Chooses classes in a class filter (a vscode-multi-select combobox, in its shadow root): for each

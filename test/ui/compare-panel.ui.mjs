@@ -60,7 +60,7 @@ async function checkPanel(ctx, frame, label) {
   const dS = await rows.evaluateAll((rs) => rs.map((r) => Number(r.children[5].textContent.split(' ')[0].replace('−', '-'))));
   for (let i = 1; i < dS.length; i++) assert.ok(dS[i - 1] >= dS[i], `class shifts sorted by ΔS: ${dS.join(', ')}`);
   // each class Δ carries its interval; none of the Fashion-MNIST class shifts is beyond noise
-  assert.match(await rows.first().locator('td').nth(5).textContent(), /^[+−]\d\.\d{3} \[[+−]?\d\.\d{3}, [+−]?\d\.\d{3}\] ~ \(within noise\)$/);
+  assert.match(await rows.first().locator('td').nth(5).textContent(), /^[+−]\d\.\d{4} \[[+−]?\d\.\d{4}, [+−]?\d\.\d{4}\] ~ \(within noise\)$/);
   assert.equal(await frame.locator('#class-shifts td.within-noise').count(), 40, 'every class Δ of the example runs is within noise');
   assert.equal(await frame.locator('#class-shifts td.gain, #class-shifts td.loss').count(), 0);
   assert.match(await frame.locator('#shift-summary').textContent(), /^No class moved beyond noise in any component \(95 % intervals, simultaneous over the 10 classes\)\.$/);
@@ -214,7 +214,7 @@ const movedBeyondNoise = {
     assert.equal(await frame.locator('#dataset-table td.within-noise').count(), 3);
     // the classes that moved beyond noise: every class gained synergy, listed with its Δ, interval and n
     const gained = await frame.locator('#shift-summary li[data-shift="s-gained"]').textContent();
-    assert.match(gained, /^Gained synergy: \S.* \+0\.\d{3} \[\+0\.\d{3}, \+0\.\d{3}\] \(n \d+\), .* and 7 more$/);
+    assert.match(gained, /^Gained synergy: \S.* \+0\.\d{4} \[\+0\.\d{4}, \+0\.\d{4}\] \(n \d+\), .* and 7 more$/);
     assert.equal(await frame.locator('#shift-summary li').count(), 1, 'only synergy moved');
     assert.equal(await frame.locator('#class-shifts td.gain').count(), 10);
     // the movers: "relative to stability" is offered, and shows each sample's noise

@@ -21,7 +21,9 @@ export const viewport = { width: 1280, height: 1000 };
 const HEADS = ['1', '2', '12'];
 const FAMILY = { lda: 'LDA', logistic: 'logistic', mlp: 'MLP' };
 // as the panels print numbers (webview/shared/vscode.ts fmt): a value that rounds to zero has no sign
-const f3 = (x) => fixed(x, 3);
+// as src/engine/format.ts prints them: nats (log-loss, MI, log-likelihood) 4 decimals, fractions (accuracy, ECE) 3
+const nats = (x) => fixed(x, 4);
+const frac = (x) => fixed(x, 3);
 const temp = (t) => (Math.abs(t) >= 100 ? t.toFixed(0) : Math.abs(t) >= 10 ? t.toFixed(1) : t.toFixed(2));
 const nonEmpty = (rel) => rel.bins.flatMap((b, k) => (b.n > 0 ? [k] : []));
 const results = (ctx, ...p) => path.join(ctx.workspace, ...p);
@@ -32,7 +34,7 @@ async function checkFacts(frame, meta) {
   for (const h of HEADS) {
     const x = meta.heads[h];
     const cal = x.calibration;
-    assert.equal(await fact(frame, h, 'log-loss').textContent(), `${f3(cal.logLossBefore)} → ${f3(cal.logLossAfter)}`, `head ${h} log-loss`);
+    assert.equal(await fact(frame, h, 'log-loss').textContent(), `${nats(cal.logLossBefore)} → ${nats(cal.logLossAfter)}`, `head ${h} log-loss`);
     const t = cal.temperatures;
     const mean = t.reduce((a, b) => a + b, 0) / t.length;
     const calibration = fact(frame, h, 'calibration');
@@ -40,9 +42,9 @@ async function checkFacts(frame, meta) {
     // the range over the folds on hover
     const title = await calibration.getAttribute('title');
     assert.ok(title.includes(`range ${temp(Math.min(...t))}–${temp(Math.max(...t))}`) && t.every((v) => title.includes(temp(v))), title);
-    assert.equal(await fact(frame, h, 'accuracy').textContent(), f3(x.accuracy));
-    assert.equal(await fact(frame, h, 'ECE').textContent(), `${f3(x.reliability.before.ece)} → ${f3(x.reliability.after.ece)}`);
-    assert.equal(await fact(frame, h, 'mean MI').textContent(), f3(x.meanMI));
+    assert.equal(await fact(frame, h, 'accuracy').textContent(), frac(x.accuracy));
+    assert.equal(await fact(frame, h, 'ECE').textContent(), `${frac(x.reliability.before.ece)} → ${frac(x.reliability.after.ece)}`);
+    assert.equal(await fact(frame, h, 'mean MI').textContent(), nats(x.meanMI));
   }
 }
 
@@ -63,7 +65,7 @@ async function checkReliability(frame, meta) {
     }
     assert.deepEqual(await fig.locator('.rel-count').evaluateAll((rs) => rs.map((r) => Number(r.dataset.bin))), nonEmpty(rel.after));
     assert.equal(await fig.locator('.rel-diag').count(), 1, 'the diagonal of perfect calibration');
-    assert.match(await fig.getAttribute('aria-label'), new RegExp(`calibration error ${f3(rel.before.ece)} before calibration, ${f3(rel.after.ece)} after`));
+    assert.match(await fig.getAttribute('aria-label'), new RegExp(`calibration error ${frac(rel.before.ece)} before calibration, ${frac(rel.after.ece)} after`));
   }
 }
 
@@ -157,7 +159,7 @@ const xorProbes = {
       assert.deepEqual(await rows.evaluateAll((rs) => rs.map((r) => r.dataset.family)), ['lda', 'logistic', 'mlp'], `head ${h}: every family`);
       for (const c of x.candidates) {
         const cells = frame.locator(`#candidates-${h} tr[data-family="${c.family}"] td`);
-        assert.equal(await cells.nth(1).textContent(), c.selectionLogLoss === null ? 'not fitted' : f3(c.selectionLogLoss), `head ${h} ${c.family} log-loss`);
+        assert.equal(await cells.nth(1).textContent(), c.selectionLogLoss === null ? 'not fitted' : nats(c.selectionLogLoss), `head ${h} ${c.family} log-loss`);
         assert.equal(await cells.nth(2).textContent(), c.chosen ? `${c.chosen} of ${x.selections}` : '');
         if (c.detail) assert.ok((await cells.nth(0).textContent()).includes(c.detail), `head ${h} ${c.family}: its detail`);
       }
@@ -168,7 +170,7 @@ const xorProbes = {
       const curve = frame.locator(`#learning-${h}`);
       assert.deepEqual(await curve.locator('tr').evaluateAll((rs) => rs.map((r) => [...r.children].map((c) => c.textContent))), [
         ['rows', ...lc.rows.map((n) => n.toLocaleString('en-US'))],
-        ['log-loss', ...lc.logLoss.map(f3)],
+        ['log-loss', ...lc.logLoss.map(nats)],
       ]);
       assert.deepEqual(await curve.locator('tr').first().locator('td').evaluateAll((ts) => ts.map((t) => t.title)), ['50 % of the training rows', '75 % of the training rows', '100 % of the training rows']);
       const verdict = await curve.locator('.lc-verdict').textContent();
@@ -180,7 +182,7 @@ const xorProbes = {
     // the density model per modality
     for (const m of ['1', '2']) {
       const d = meta.density[m];
-      assert.match(await frame.locator(`#density-${m}`).textContent(), new RegExp(`^x${m}: Gaussian mixture \\(EM\\), ${d.covariance} covariance, K = ${d.K} — ${d.iterations} iterations, mean log-likelihood ${f3(d.meanLogLik)} nats on 4,000 rows(Chosen from ${d.search?.candidates.length} candidates|$)`));
+      assert.match(await frame.locator(`#density-${m}`).textContent(), new RegExp(`^x${m}: Gaussian mixture \\(EM\\), ${d.covariance} covariance, K = ${d.K} — ${d.iterations} iterations, mean log-likelihood ${nats(d.meanLogLik)} nats on 4,000 rows(Chosen from ${d.search?.candidates.length} candidates|$)`));
       // K and the covariance are 'auto' by default: the search is in a disclosure under the line
       assert.equal(await frame.locator(`#density-search-${m}`).count(), d.search ? 1 : 0);
     }
@@ -269,8 +271,8 @@ const diagnosed = {
     await search.locator('summary').click();
     const rows = search.locator('tbody tr');
     assert.deepEqual(await rows.evaluateAll((rs) => rs.map((r) => [...r.children].map((td) => td.textContent))), [
-      ['diag', '1', '0.512', '0.1 s'],
-      ['✓ diag', String(meta.density['1'].K), '1.061', '0.4 s'],
+      ['diag', '1', '0.5120', '0.1 s'],
+      ['✓ diag', String(meta.density['1'].K), '1.0610', '0.4 s'],
       ['diag', '32', '—', '2.2 s'],
       ['full', '32', '—', 'skipped: over the time budget'],
     ]);
@@ -303,10 +305,10 @@ const olderVersion = {
     for (const h of HEADS) {
       const x = meta.heads[h];
       assert.equal(await frame.locator(`#source-${h}`).textContent(), 'MLP probe');
-      assert.equal(await fact(frame, h, 'log-loss').textContent(), f3(x.logLoss));
+      assert.equal(await fact(frame, h, 'log-loss').textContent(), nats(x.logLoss));
       assert.equal(await fact(frame, h, 'calibration').textContent(), '—');
       assert.equal(await fact(frame, h, 'ECE').textContent(), '—');
-      assert.equal(await fact(frame, h, 'accuracy').textContent(), f3(x.accuracy));
+      assert.equal(await fact(frame, h, 'accuracy').textContent(), frac(x.accuracy));
     }
     assert.equal(await frame.locator('svg.reliability, table.candidates, .learning-curve, #warnings').count(), 0);
     assert.match(await frame.locator('#density-1').textContent(), /^x1: Gaussian mixture \(EM\), diag covariance, K = 5 — 6 iterations/);

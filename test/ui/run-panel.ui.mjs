@@ -26,7 +26,7 @@ async function checkSummary(frame) {
   const facts = await frame.locator('#facts').textContent();
   assert.match(facts, /Samples2,000/);
   assert.match(facts, /Classes10/);
-  assert.match(facts, /Modality 1: top halfd = 64 \(Float32\), 2000 files/);
+  assert.match(facts, /Modality 1: top halfd = 64 \(Float32\), 2,000 files/);
   assert.match(facts, /Fusionlate/);
   assert.equal(await frame.locator('#heads tbody tr').count(), 3);
   assert.match(await frame.locator('#heads tbody tr').nth(2).textContent(), /both \(logits_12\)0\.862/);

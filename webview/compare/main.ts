@@ -20,7 +20,7 @@ import { svg } from '../shared/charts';
 import { classFilter, setClassFilter, singleSelect } from '../shared/elements';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, PAGE, VirtualTable } from '../shared/virtualTable';
-import { announceReady, connect, fmt, fmtDelta, fmtDeltaInterval, h } from '../shared/vscode';
+import { announceReady, connect, formatCount, formatDelta, formatDeltaInterval, formatFraction, formatLevel, formatNats, formatRatio, formatTick, h } from '../shared/vscode';
 import { ensembleSection, renderEnsemble } from './ensemble';
 
 type Run = ComparisonSummary['runs'][number];
@@ -69,7 +69,7 @@ function onMessage(m: ComparePanelToWebview): void {
       if (!table || m.request.gen !== gen) return;
       table.setPage(m.page.offset, m.page.rows, m.page.total);
       if (countInfo && summary) {
-        countInfo.textContent = `${m.page.total.toLocaleString('en-US')} samples ranked${m.page.missing ? `; ${m.page.missing.toLocaleString('en-US')} not in both runs` : ''}`;
+        countInfo.textContent = `${formatCount(m.page.total)} samples ranked${m.page.missing ? `; ${formatCount(m.page.missing)} not in both runs` : ''}`;
       }
       break;
     }
@@ -150,7 +150,7 @@ function view(s: ComparisonSummary): Node[] {
   return [
     h('header', null,
       h('h1', { id: 'compare-title' }, `${cmp.label} vs ${base.label}`),
-      h('p', { class: 'muted' }, `${s.runs.length} runs joined on sample_id: ${s.n.toLocaleString('en-US')} samples, ${s.nCommon.toLocaleString('en-US')} in every run${s.nIncomplete ? `, ${s.nIncomplete.toLocaleString('en-US')} missing from some run (kept, shown below)` : ''}. Δ = run − baseline, in nats; dataset means over the samples every run has.`)),
+      h('p', { class: 'muted' }, `${s.runs.length} runs joined on sample_id: ${formatCount(s.n)} samples, ${formatCount(s.nCommon)} in every run${s.nIncomplete ? `, ${formatCount(s.nIncomplete)} missing from some run (kept, shown below)` : ''}. Δ = run − baseline, in nats; dataset means over the samples every run has.`)),
     h('div', { class: 'controls' }, h('label', { for: 'baseline' }, 'Baseline'), baseSel, h('label', { for: 'compared' }, 'Compared run'), runSel),
     ...s.warnings.map((w) => h('p', { class: 'notice warning', role: 'note' }, w)),
     runsTable(s),
@@ -176,13 +176,13 @@ function runsTable(s: ComparisonSummary): HTMLElement {
     h('tbody', null, ...s.runs.map((r: Run, k) => h('tr', { 'data-run': k },
       h('td', null, runSwatch(k), h('strong', null, r.label), k === s.baseline ? h('span', { class: 'badge', id: 'baseline-badge' }, 'baseline') : null),
       h('td', { class: 'muted', title: r.description }, r.description),
-      h('td', { class: 'num' }, r.n.toLocaleString('en-US')),
-      h('td', { class: `num${r.missing ? ' warn' : ''}`, title: 'joined samples this run lacks' }, r.missing.toLocaleString('en-US')),
+      h('td', { class: 'num' }, formatCount(r.n)),
+      h('td', { class: `num${r.missing ? ' warn' : ''}`, title: 'joined samples this run lacks' }, formatCount(r.missing)),
       h('td', { class: 'muted small' }, `${r.settings.mode} ${r.settings.covariance} K=${r.settings.components}, ${r.settings.prior} prior, seed ${r.settings.seed}`))))));
 }
 
 function levelText(s: ComparisonSummary): string {
-  return `${Math.round(s.significance.level * 100)} %`;
+  return formatLevel(s.significance.level);
 }
 
 /** The components by |Δ|, largest first. */
@@ -203,12 +203,12 @@ function movedLine(s: ComparisonSummary, run: number): HTMLElement {
   if (!iv) {
     const top = byAbsDelta(d)[0];
     return h('div', { id: 'moved', class: 'moved' },
-      h('p', null, h('strong', { id: 'moved-headline' }, 'No intervals'), ` (${pair}; the bootstrap is off, lsmi.estimator.bootstrap = 0), so no difference is called a move. Largest: ${KEY[top]} ${fmtDelta(d[KEY[top]], 4)} nats.`));
+      h('p', null, h('strong', { id: 'moved-headline' }, 'No intervals'), ` (${pair}; the bootstrap is off, lsmi.estimator.bootstrap = 0), so no difference is called a move. Largest: ${KEY[top]} ${formatDelta(d[KEY[top]])} nats.`));
   }
-  const say = (c: CompareComponentName) => `${KEY[c]} ${fmtDelta(d[KEY[c]], 4)} ${fmtDeltaInterval(iv[KEY[c]], 4)}`;
+  const say = (c: CompareComponentName) => `${KEY[c]} ${formatDelta(d[KEY[c]])} ${formatDeltaInterval(iv[KEY[c]])}`;
   const noise = s.significance.seedNoise[run]
-    ? `${levelText(s)} paired-bootstrap intervals (${s.significance.replicates.toLocaleString('en-US')} replicates) of the samples' noise and the estimator's seed-to-seed noise (both runs were estimated with replicates).`
-    : `${levelText(s)} paired-bootstrap intervals (${s.significance.replicates.toLocaleString('en-US')} replicates) cover the samples' noise; estimate both runs with replicates to include the estimator's seed-to-seed noise.`;
+    ? `${levelText(s)} paired-bootstrap intervals (${formatCount(s.significance.replicates)} replicates) of the samples' noise and the estimator's seed-to-seed noise (both runs were estimated with replicates).`
+    : `${levelText(s)} paired-bootstrap intervals (${formatCount(s.significance.replicates)} replicates) cover the samples' noise; estimate both runs with replicates to include the estimator's seed-to-seed noise.`;
   const moved = r.moved.map((a) => COMPONENTS.find((c) => KEY[c] === a)!).filter(Boolean);
   if (moved.length) {
     const rest = byAbsDelta(d, COMPONENTS.filter((c) => !moved.includes(c)));
@@ -239,16 +239,16 @@ function groupedBars(s: ComparisonSummary): SVGSVGElement {
   const groupW = (W - left) / COMPONENTS.length;
   const barW = Math.max(4, (groupW - 16) / s.runs.length);
   const root = svg('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: 'grouped-bars', id: 'dataset-bars', role: 'img' });
-  root.setAttribute('aria-label', `Dataset means per run: ${s.runs.map((r) => `${r.label}: ${COMPONENTS.map((c) => `${KEY[c]} ${fmt(r.common[KEY[c]])}`).join(', ')}`).join('; ')}`);
+  root.setAttribute('aria-label', `Dataset means per run: ${s.runs.map((r) => `${r.label}: ${COMPONENTS.map((c) => `${KEY[c]} ${formatNats(r.common[KEY[c]])}`).join(', ')}`).join('; ')}`);
   root.append(svg('line', { x1: left, x2: W, y1: y(0), y2: y(0), class: 'axis' }));
-  root.append(svg('text', { x: left - 4, y: y(hi) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(hi, 2)));
-  if (lo < 0) root.append(svg('text', { x: left - 4, y: y(lo), 'text-anchor': 'end', class: 'tick' }, fmt(lo, 2)));
+  root.append(svg('text', { x: left - 4, y: y(hi) + 4, 'text-anchor': 'end', class: 'tick' }, formatTick(hi)));
+  if (lo < 0) root.append(svg('text', { x: left - 4, y: y(lo), 'text-anchor': 'end', class: 'tick' }, formatTick(lo)));
   COMPONENTS.forEach((c, g) => {
     const x0 = left + g * groupW + 8;
     s.runs.forEach((r, k) => {
       const v = r.common[KEY[c]];
       const rect = svg('rect', { x: x0 + k * barW, y: Math.min(y(v), y(0)), width: barW - 2, height: Math.max(1, Math.abs(y(v) - y(0))), class: `gbar run-${k % 8}` });
-      rect.append(svg('title', {}, `${KEY[c]} ${r.label}: ${fmt(v, 4)} nats`));
+      rect.append(svg('title', {}, `${KEY[c]} ${r.label}: ${formatNats(v)} nats`));
       root.append(rect);
     });
     root.append(svg('text', { x: x0 + (s.runs.length * barW) / 2, y: H - 6, 'text-anchor': 'middle', class: 'tick' }, KEY[c]));
@@ -270,8 +270,8 @@ function datasetTable(s: ComparisonSummary): HTMLElement {
       `Δ ${levelText(s)} interval`, others.length > 1 ? h('span', { class: 'muted small' }, ` (${r.label})`) : ''))));
   const body = h('tbody', null, ...COMPONENTS.map((c) => h('tr', { 'data-component': c },
     h('th', { scope: 'row', title: NAME[c] }, KEY[c]),
-    ...s.runs.map((r) => h('td', { class: 'num', title: `${KEY[c]} of ${r.label} over the ${s.nCommon.toLocaleString('en-US')} common samples; all ${r.n.toLocaleString('en-US')} samples of this run: ${fmt(r.dataset.adjusted[KEY[c]], 4)}` }, fmt(r.common[KEY[c]], 4))),
-    ...others.map(({ r }) => deltaCell(r.datasetDelta[KEY[c]], r.deltaIntervals?.[KEY[c]], r.moved.includes(KEY[c]), 4)))));
+    ...s.runs.map((r) => h('td', { class: 'num', title: `${KEY[c]} of ${r.label} over the ${formatCount(s.nCommon)} common samples; all ${formatCount(r.n)} samples of this run: ${formatNats(r.dataset.adjusted[KEY[c]])}` }, formatNats(r.common[KEY[c]]))),
+    ...others.map(({ r }) => deltaCell(r.datasetDelta[KEY[c]], r.deltaIntervals?.[KEY[c]], r.moved.includes(KEY[c]))))));
   return h('div', { class: 'table-scroll' }, h('table', { id: 'dataset-table' }, head, body));
 }
 
@@ -280,22 +280,23 @@ function datasetTable(s: ComparisonSummary): HTMLElement {
  * (gain / loss); within noise greyed out and marked "~" (not by colour alone), the reason in its
  * tooltip and its accessible name.
  */
-function deltaCell(v: number | null | undefined, iv: { lo: number; hi: number } | null | undefined, beyond: boolean, digits = 3): HTMLElement {
+function deltaCell(v: number | null | undefined, iv: { lo: number; hi: number } | null | undefined, beyond: boolean): HTMLElement {
   // the Δ, then its interval (kept on one line; in a narrow panel it wraps below the Δ as a whole)
   const within = !!iv && !beyond;
   const parts = [
-    h('span', { class: 'nowrap' }, fmtDelta(v, digits)),
+    h('span', { class: 'nowrap' }, formatDelta(v)),
     iv ? ' ' : '',
-    iv ? h('span', { class: 'nowrap interval-text' }, fmtDeltaInterval(iv, digits), within ? h('span', { class: 'noise-mark', 'aria-hidden': 'true' }, ' ~') : '') : '',
+    iv ? h('span', { class: 'nowrap interval-text' }, formatDeltaInterval(iv), within ? h('span', { class: 'noise-mark', 'aria-hidden': 'true' }, ' ~') : '') : '',
     within ? h('span', { class: 'visually-hidden' }, ' (within noise)') : '',
   ];
-  if (within) return h('td', { class: 'num within-noise', title: `within noise: the interval ${fmtDeltaInterval(iv, digits)} includes 0` }, ...parts);
-  return h('td', { class: `num ${iv ? deltaClass(v) : ''}`, title: iv ? `beyond noise: the interval ${fmtDeltaInterval(iv, digits)} excludes 0` : 'no interval (fewer than 2 samples, or no bootstrap)' }, ...parts);
+  if (within) return h('td', { class: 'num within-noise', title: `within noise: the interval ${formatDeltaInterval(iv)} includes 0` }, ...parts);
+  return h('td', { class: `num ${iv ? deltaClass(v) : ''}`, title: iv ? `beyond noise: the interval ${formatDeltaInterval(iv)} excludes 0` : 'no interval (fewer than 2 samples, or no bootstrap)' }, ...parts);
 }
 
 function deltaClass(v: number | null | undefined): string {
-  if (typeof v !== 'number' || Math.abs(v) < 5e-4) return '';
-  return v > 0 ? 'gain' : 'loss';
+  // coloured only when the shown Δ has a sign (one that rounds to 0.0000 has none)
+  const shown = formatDelta(v);
+  return shown.startsWith('+') ? 'gain' : shown.startsWith('−') ? 'loss' : '';
 }
 
 /** At most this many classes per direction in the list above the class table (the rest counted). */
@@ -316,9 +317,9 @@ function classShifts(s: ComparisonSummary, run: number): Node {
         h('span', { class: 'shift-what' }, `${dir === 'gained' ? 'Gained' : 'Lost'} ${NAME[c]}: `),
         ...all.slice(0, SHIFTS_LISTED).flatMap((x, k) => [
           k ? ', ' : '',
-          h('span', { class: 'nowrap' }, `${x.name} ${fmtDelta(x.delta)}`),
+          h('span', { class: 'nowrap' }, `${x.name} ${formatDelta(x.delta)}`),
           ' ',
-          h('span', { class: 'nowrap muted' }, `${fmtDeltaInterval(x.interval)} (n ${x.n})`),
+          h('span', { class: 'nowrap muted' }, `${formatDeltaInterval(x.interval)} (n ${formatCount(x.n)})`),
         ]),
         more > 0 ? ` and ${more} more` : '');
     };
@@ -350,7 +351,7 @@ function classShifts(s: ComparisonSummary, run: number): Node {
         h('td', null, b),
         h('td', { class: 'num' }, String(pc.n)),
         ...COMPONENTS.map((c) => deltaCell(pc.delta[run]?.[KEY[c]], pc.deltaIntervals[run]?.[KEY[c]], beyond.has(`${c}:${pc.index}`))),
-        h('td', { class: 'num muted' }, `${fmt(pc.means[s.baseline]?.S)} → ${fmt(pc.means[run]?.S)}`));
+        h('td', { class: 'num muted' }, `${formatNats(pc.means[s.baseline]?.S)} → ${formatNats(pc.means[run]?.S)}`));
     })));
   return h('div', null, ...lines, h('div', { class: 'table-scroll' }, t),
     h('p', { class: 'muted small' }, `Sorted by ΔS. Each Δ with its ${levelText(s)} interval, simultaneous over the classes; green: more in the compared run, red: less, beyond noise; greyed and marked ~: within noise. Click a class for its movers.`));
@@ -362,13 +363,13 @@ function deltaHistogram(s: ComparisonSummary, c: CompareComponentName, run: numb
   const max = Math.max(1, ...counts);
   const bars = counts.map((n, k) => {
     const pct = n === 0 ? 0 : Math.max(1, Math.round((100 * n) / max));
-    return h('div', { class: `hbar seg-${c} h${pct}${hist.edges[k] < 0 && hist.edges[k + 1] > 0 ? ' zero-bin' : ''}`, title: `Δ${c} ∈ [${fmt(hist.edges[k])}, ${fmt(hist.edges[k + 1])}): ${n} samples` });
+    return h('div', { class: `hbar seg-${c} h${pct}${hist.edges[k] < 0 && hist.edges[k + 1] > 0 ? ' zero-bin' : ''}`, title: `Δ${c} ∈ [${formatNats(hist.edges[k])}, ${formatNats(hist.edges[k + 1])}): ${formatCount(n)} samples` });
   });
   return h('figure', { class: 'hist-figure', id: `delta-${c}` },
     h('figcaption', null, `Δ${c} (${NAME[c]})`),
-    h('div', { class: 'hist', role: 'img', 'aria-label': `Histogram of Δ${c}: mean ${fmtDelta(hist.mean[run])}, mean absolute ${fmt(hist.meanAbs[run])}` }, ...bars),
-    h('div', { class: 'hist-axis muted' }, h('span', null, fmt(hist.edges[0], 2)), h('span', null, '0'), h('span', null, fmt(hist.edges[hist.edges.length - 1], 2))),
-    h('div', { class: 'muted small' }, `mean ${fmtDelta(hist.mean[run])}, mean |Δ| ${fmt(hist.meanAbs[run])}, sd ${fmt(hist.std[run])}${hist.underflow[run] + hist.overflow[run] ? `; ${hist.underflow[run] + hist.overflow[run]} beyond the range` : ''}`));
+    h('div', { class: 'hist', role: 'img', 'aria-label': `Histogram of Δ${c}: mean ${formatDelta(hist.mean[run])}, mean absolute ${formatNats(hist.meanAbs[run])}` }, ...bars),
+    h('div', { class: 'hist-axis muted' }, h('span', null, formatTick(hist.edges[0])), h('span', null, '0'), h('span', null, formatTick(hist.edges[hist.edges.length - 1]))),
+    h('div', { class: 'muted small' }, `mean ${formatDelta(hist.mean[run])}, mean |Δ| ${formatNats(hist.meanAbs[run])}, sd ${formatNats(hist.std[run])}${hist.underflow[run] + hist.overflow[run] ? `; ${hist.underflow[run] + hist.overflow[run]} beyond the range` : ''}`));
 }
 
 // ---------------------------------------------------------------------------------------------- scatter
@@ -398,7 +399,7 @@ function scatterView(sc: Scatter): Node[] {
   const px = (v: number) => pad + ((v - sc.min) / span) * (S - pad - 8);
   const py = (v: number) => S - pad - ((v - sc.min) / span) * (S - pad - 8);
   const root = svg('svg', { width: S, height: S, viewBox: `0 0 ${S} ${S}`, class: 'scatter', role: 'img' });
-  root.setAttribute('aria-label', `Scatter of ${sc.component}: ${sc.total} samples, Pearson ${fmt(sc.pearson)}`);
+  root.setAttribute('aria-label', `Scatter of ${sc.component}: ${sc.total} samples, Pearson ${formatFraction(sc.pearson)}`);
   const g = sc.grid;
   const cell = (S - pad - 8) / g.size;
   for (let gy = 0; gy < g.size; gy++) {
@@ -415,9 +416,9 @@ function scatterView(sc: Scatter): Node[] {
   root.append(dots);
   root.append(svg('line', { x1: pad, x2: S - 8, y1: S - pad, y2: S - pad, class: 'axis' }));
   root.append(svg('line', { x1: pad, x2: pad, y1: 8, y2: S - pad, class: 'axis' }));
-  root.append(svg('text', { x: pad, y: S - pad + 14, class: 'tick' }, fmt(sc.min, 2)));
-  root.append(svg('text', { x: S - 8, y: S - pad + 14, 'text-anchor': 'end', class: 'tick' }, fmt(sc.max, 2)));
-  root.append(svg('text', { x: pad - 4, y: 16, 'text-anchor': 'end', class: 'tick' }, fmt(sc.max, 2)));
+  root.append(svg('text', { x: pad, y: S - pad + 14, class: 'tick' }, formatTick(sc.min)));
+  root.append(svg('text', { x: S - 8, y: S - pad + 14, 'text-anchor': 'end', class: 'tick' }, formatTick(sc.max)));
+  root.append(svg('text', { x: pad - 4, y: 16, 'text-anchor': 'end', class: 'tick' }, formatTick(sc.max)));
   const sel = svg('circle', { cx: -10, cy: -10, r: 4, class: 'selected-dot' });
   root.append(sel);
   root.addEventListener('click', (e) => {
@@ -441,8 +442,8 @@ function scatterView(sc: Scatter): Node[] {
   return [
     root,
     h('p', { class: 'muted small', id: 'scatter-info' },
-      `${sc.component}: ${sc.total.toLocaleString('en-US')} samples in both runs, Pearson ${fmt(sc.pearson)}; `,
-      sc.sampled ? `${sc.points.index.length.toLocaleString('en-US')} drawn as points (the biggest movers and a uniform sample), every sample in the density shading.` : 'every sample drawn.'),
+      `${sc.component}: ${formatCount(sc.total)} samples in both runs, Pearson ${formatFraction(sc.pearson)}; `,
+      sc.sampled ? `${formatCount(sc.points.index.length)} drawn as points (the biggest movers and a uniform sample), every sample in the density shading.` : 'every sample drawn.'),
   ];
 }
 
@@ -497,16 +498,16 @@ function moversSection(s: ComparisonSummary): Node[] {
     { cls: 'c-id', header: 'sample_id', pin: true, cell: (r) => r.sample_id, cellClass: () => 'mono' },
     { cls: 'c-class', header: 'class', cell: (r) => r.class },
     { cls: 'c-moved', header: 'moved', cell: (r) => r.component },
-    { cls: 'c-delta', header: 'Δ', num: true, cell: (r) => fmtDelta(r.delta), cellClass: (r) => cls(r.delta) },
+    { cls: 'c-delta', header: 'Δ', num: true, cell: (r) => formatDelta(r.delta), cellClass: (r) => cls(r.delta) },
     // the samples' own seed-to-seed noise next to their Δ (both runs estimated with replicates)
     ...(stable
       ? [
-          { cls: 'c-noise', header: 'noise sd', num: true, cell: (r: MoverRow) => fmt(r.stability), cellClass: () => 'muted' },
-          { cls: 'c-noise', header: '|Δ| / sd', num: true, cell: (r: MoverRow) => (r.stability && r.stability > 0 ? fmt(Math.abs(r.delta) / r.stability, 1) : '—') },
+          { cls: 'c-noise', header: 'noise sd', num: true, cell: (r: MoverRow) => formatNats(r.stability), cellClass: () => 'muted' },
+          { cls: 'c-noise', header: '|Δ| / sd', num: true, cell: (r: MoverRow) => (r.stability && r.stability > 0 ? formatRatio(Math.abs(r.delta) / r.stability) : '—') },
         ]
       : []),
-    ...COMPONENTS.map((c): Column<MoverRow> => ({ cls: 'c-delta', header: `Δ${c}`, num: true, cell: (r) => fmtDelta(r.deltas[c]), cellClass: (r) => cls(r.deltas[c]) })),
-    { cls: 'c-run', header: 'baseline → run', num: true, cell: (r) => `${fmt(r.baseline[r.component])} → ${fmt(r.value[r.component])}`, cellClass: () => 'muted' },
+    ...COMPONENTS.map((c): Column<MoverRow> => ({ cls: 'c-delta', header: `Δ${c}`, num: true, cell: (r) => formatDelta(r.deltas[c]), cellClass: (r) => cls(r.deltas[c]) })),
+    { cls: 'c-run', header: 'baseline → run', num: true, cell: (r) => `${formatNats(r.baseline[r.component])} → ${formatNats(r.value[r.component])}`, cellClass: () => 'muted' },
   ];
   table = new VirtualTable<MoverRow>({
     id: 'movers',
@@ -514,7 +515,7 @@ function moversSection(s: ComparisonSummary): Node[] {
     columns,
     key: (r) => r.index,
     fetch: (offset, limit) => vscode.postMessage({ type: 'movers', request: { ...moversQuery(), offset, limit, gen } }),
-    describe: (r) => `${r.rank}. ${r.sample_id}, ${r.class}: ${r.component} moved ${fmtDelta(r.delta)}`,
+    describe: (r) => `${r.rank}. ${r.sample_id}, ${r.class}: ${r.component} moved ${formatDelta(r.delta)}`,
     onExpand: (r) => {
       save({ expanded: r?.index });
       if (!r || !summary) return (detailHost = undefined);
@@ -546,8 +547,8 @@ function detailView(d: CompareSampleDetail): HTMLElement {
       h('th', { scope: 'row' }, runSwatch(r.run), r.label, r.run === s.baseline ? ' (baseline)' : ''),
       ...(r.present
         ? [
-            ...COMPONENTS.map((c) => h('td', { class: 'num' }, fmt(r.value[c]))),
-            ...COMPONENTS.map((c) => h('td', { class: `num ${deltaClass(r.delta[c])}` }, r.run === s.baseline ? '—' : fmtDelta(r.delta[c]))),
+            ...COMPONENTS.map((c) => h('td', { class: 'num' }, formatNats(r.value[c]))),
+            ...COMPONENTS.map((c) => h('td', { class: `num ${deltaClass(r.delta[c])}` }, r.run === s.baseline ? '—' : formatDelta(r.delta[c]))),
             h('td', null, showInResults(d.index, r.run, r.label)),
           ]
         : [h('td', { colspan: 9, class: 'muted' }, 'not in this run')])))));

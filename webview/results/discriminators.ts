@@ -7,16 +7,14 @@
  */
 import type { DensityOverview, HeadOverview, ResultsOverview } from '../../src/protocol/messages';
 import { reliabilityDiagram } from '../shared/charts';
-import { fmt, h } from '../shared/vscode';
+import { formatCount, formatFraction, formatNats, formatSeconds, formatTemperature, h } from '../shared/vscode';
 
-const f3 = (x: number | null | undefined) => fmt(x, 3);
-const arrow = (a: number | null | undefined, b: number | null | undefined) => `${f3(a)} → ${f3(b)}`;
-const count = (n: number) => n.toLocaleString('en-US');
+/** before → after: log-losses in nats, calibration errors as fractions. */
+const arrow = (a: number | null | undefined, b: number | null | undefined, format: (x: number | null | undefined) => string = formatNats) => `${format(a)} → ${format(b)}`;
+const count = formatCount;
 
 /** A temperature: two decimals, fewer digits when it is large (a near-constant head can reach thousands). */
-function temp(t: number): string {
-  return Math.abs(t) >= 100 ? t.toFixed(0) : Math.abs(t) >= 10 ? t.toFixed(1) : t.toFixed(2);
-}
+const temp = formatTemperature;
 
 export function headName(o: ResultsOverview, head: HeadOverview['head']): string {
   return head === '12' ? 'Both modalities' : `Modality ${head}: ${o.modalityNames[Number(head) - 1]}`;
@@ -61,7 +59,7 @@ function candidatesView(x: HeadOverview): HTMLElement | null {
           h('span', { class: 'family' }, c.used ? h('span', { class: 'used-mark', 'aria-label': 'used' }, '✓ ') : null, c.label),
           why ? h('div', { class: 'muted small cand-detail' }, why) : null,
           c.detail && c.note ? h('div', { class: 'muted small cand-detail' }, c.note) : null),
-        h('td', { class: 'num' }, c.logLoss === null ? h('span', { class: 'muted', title: c.note ?? 'not fitted' }, 'not fitted') : f3(c.logLoss)),
+        h('td', { class: 'num' }, c.logLoss === null ? h('span', { class: 'muted', title: c.note ?? 'not fitted' }, 'not fitted') : formatNats(c.logLoss)),
         h('td', { class: 'num', title: c.chosen ? `chosen in ${c.chosen} of ${sel ?? '?'} selections` : 'not chosen' }, chosen));
     })));
 }
@@ -70,7 +68,7 @@ function learningCurveView(x: HeadOverview): HTMLElement | null {
   const lc = x.learningCurve;
   if (!lc || !lc.logLoss.length) return null;
   const d = lc.dropPerDoubling;
-  const drop = d === null ? 'change per doubling —' : `${d >= 0 ? 'down' : 'up'} ${Math.abs(d).toFixed(3)} nats per doubling of the rows`;
+  const drop = d === null ? 'change per doubling —' : `${d >= 0 ? 'down' : 'up'} ${formatNats(Math.abs(d))} nats per doubling of the rows`;
   const verdict = lc.stillFalling
     ? h('strong', { class: 'still-falling' }, 'still falling: more samples would lower it')
     : h('span', null, 'no longer falling');
@@ -79,7 +77,7 @@ function learningCurveView(x: HeadOverview): HTMLElement | null {
     h('table', { class: 'lc-table' },
       h('tbody', null,
         h('tr', null, h('th', { scope: 'row' }, 'rows'), ...lc.rows.map((n, k) => h('td', { class: 'num', title: lc.fractions[k] === undefined ? undefined : `${Math.round(lc.fractions[k] * 100)} % of the training rows` }, count(n)))),
-        h('tr', null, h('th', { scope: 'row' }, 'log-loss'), ...lc.logLoss.map((v) => h('td', { class: 'num' }, f3(v)))))),
+        h('tr', null, h('th', { scope: 'row' }, 'log-loss'), ...lc.logLoss.map((v) => h('td', { class: 'num' }, formatNats(v)))))),
     h('p', { class: 'lc-verdict small' }, h('span', { class: 'muted' }, `${drop}: `), verdict));
 }
 
@@ -88,19 +86,19 @@ function headCard(o: ResultsOverview, x: HeadOverview): HTMLElement {
   const c = x.calibration;
   // [label, value, label's explanation, value's hover]
   const facts: [string, string, string, string?][] = [
-    ['log-loss', c ? arrow(c.logLossBefore, c.logLossAfter) : f3(x.logLoss), c ? 'held-out log-loss (nats, out of fold), before → after calibration' : 'held-out log-loss (nats)'],
+    ['log-loss', c ? arrow(c.logLossBefore, c.logLossAfter) : formatNats(x.logLoss), c ? 'held-out log-loss (nats, out of fold), before → after calibration' : 'held-out log-loss (nats)'],
     ['calibration', cal.text, 'calibration method; T: its temperature, the mean over the calibration folds (hover for each fold)', cal.title],
-    ['accuracy', f3(x.accuracy), 'share of samples whose most probable class is the label'],
-    ['ECE', x.reliability ? arrow(x.reliability.before.ece, x.reliability.after.ece) : '—', 'expected calibration error (10 confidence bins), before → after calibration'],
-    ['mean MI', f3(x.meanMI), 'mean pointwise MI with the label, log p(y|x) − log p(y) (nats)'],
+    ['accuracy', formatFraction(x.accuracy), 'share of samples whose most probable class is the label'],
+    ['ECE', x.reliability ? arrow(x.reliability.before.ece, x.reliability.after.ece, formatFraction) : '—', 'expected calibration error (10 confidence bins), before → after calibration'],
+    ['mean MI', formatNats(x.meanMI), 'mean pointwise MI with the label, log p(y|x) − log p(y) (nats)'],
   ];
   const name = headName(o, x.head);
   const figure = x.reliability
     ? h('figure', { class: 'rel-figure', id: `reliability-${x.head}` },
         reliabilityDiagram(x.reliability.before, x.reliability.after, `Reliability diagram, ${name.toLowerCase()}`),
         h('figcaption', { class: 'rel-legend small' },
-          h('span', null, h('span', { class: 'lg lg-before', 'aria-hidden': 'true' }), `before (ECE ${f3(x.reliability.before.ece)})`),
-          h('span', null, h('span', { class: 'lg lg-after', 'aria-hidden': 'true' }), `after (ECE ${f3(x.reliability.after.ece)})`),
+          h('span', null, h('span', { class: 'lg lg-before', 'aria-hidden': 'true' }), `before (ECE ${formatFraction(x.reliability.before.ece)})`),
+          h('span', null, h('span', { class: 'lg lg-after', 'aria-hidden': 'true' }), `after (ECE ${formatFraction(x.reliability.after.ece)})`),
           h('span', null, h('span', { class: 'lg lg-diag', 'aria-hidden': 'true' }), 'perfectly calibrated'),
           h('span', null, h('span', { class: 'lg lg-count', 'aria-hidden': 'true' }), 'samples per bin')))
     : null;
@@ -127,22 +125,22 @@ function headCard(o: ResultsOverview, x: HeadOverview): HTMLElement {
 function densityLine(o: ResultsOverview, d: DensityOverview): HTMLElement {
   const fit = [
     d.iterations !== undefined ? `${d.iterations} iterations${d.converged === false ? ' (not converged)' : ''}` : null,
-    `mean log-likelihood ${f3(d.meanLogLik)} nats${d.fitRows !== undefined ? ` on ${count(d.fitRows)} rows` : ''}`,
+    `mean log-likelihood ${formatNats(d.meanLogLik)} nats${d.fitRows !== undefined ? ` on ${count(d.fitRows)} rows` : ''}`,
   ].filter(Boolean).join(', ');
   const s = d.search;
   const search = s
     ? h('details', { class: 'density-search', id: `density-search-${d.modality}` },
         h('summary', null, `Chosen from ${s.candidates.length} candidates by held-out log-likelihood` +
           (s.fitRows !== null && s.valRows !== null ? ` (fit on ${count(s.fitRows)} rows, ${count(s.valRows)} held out` : ' (') +
-          (s.seconds !== null ? `; ${s.seconds.toFixed(1)} s${s.budgetSeconds !== null ? ` of a ${s.budgetSeconds} s budget` : ''})` : ')')),
+          (s.seconds !== null ? `; ${formatSeconds(s.seconds)}${s.budgetSeconds !== null ? ` of a ${s.budgetSeconds} s budget` : ''})` : ')')),
         h('table', { class: 'density-candidates' },
           h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'covariance'), h('th', { scope: 'col', class: 'num' }, 'K'), h('th', { scope: 'col', class: 'num' }, 'held-out log-lik'), h('th', { scope: 'col' }, ''))),
           h('tbody', null, ...s.candidates.map((c) =>
             h('tr', { class: c.chosen ? 'used' : undefined },
               h('td', null, c.chosen ? h('span', { class: 'used-mark', 'aria-label': 'used' }, '✓ ') : null, c.covariance),
               h('td', { class: 'num' }, c.K === null ? '—' : String(c.K)),
-              h('td', { class: 'num' }, c.skipped ? '—' : f3(c.heldOutLogLik)),
-              h('td', { class: 'muted small' }, c.skipped ? `skipped: ${c.skipped}` : c.seconds !== null ? `${c.seconds.toFixed(1)} s` : ''))))))
+              h('td', { class: 'num' }, c.skipped ? '—' : formatNats(c.heldOutLogLik)),
+              h('td', { class: 'muted small' }, c.skipped ? `skipped: ${c.skipped}` : c.seconds !== null ? formatSeconds(c.seconds) : ''))))))
     : null;
   return h('li', { id: `density-${d.modality}` },
     h('strong', null, o.modalityNames[Number(d.modality) - 1]),

@@ -27,7 +27,7 @@ import { HoverThumb, galleryView } from './gallery';
 import { pidSection, renderPid, resetPid } from './pid';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, VirtualTable } from '../shared/virtualTable';
-import { announceReady, connect, fmt, fmtInterval, h } from '../shared/vscode';
+import { announceReady, connect, formatCount, formatFraction, formatInterval, formatLevel, formatNats, formatPercent, h } from '../shared/vscode';
 
 /** The sortable columns (the protocol's SORT_COLUMNS; webviews import types only); the *_sd ones only with stability. */
 const SORT_COLUMNS: readonly SortColumn[] = ['r', 'u1', 'u2', 's', 'i1', 'i2', 'i12'];
@@ -198,7 +198,7 @@ function focusSample(row: number, switchTab: boolean): void {
 }
 
 function updateCount(total: number): void {
-  if (countInfo && overview) countInfo.textContent = total === overview.n ? `${total.toLocaleString('en-US')} samples` : `${total.toLocaleString('en-US')} of ${overview.n.toLocaleString('en-US')} samples`;
+  if (countInfo && overview) countInfo.textContent = total === overview.n ? `${formatCount(total)} samples` : `${formatCount(total)} of ${formatCount(overview.n)} samples`;
 }
 
 // ---------------------------------------------------------------------------------------------- layout
@@ -241,7 +241,7 @@ function view(o: ResultsOverview): Node[] {
       }
     });
   });
-  const meta = [`${o.n.toLocaleString('en-US')} samples`, `${o.classNames.length} classes`, `modalities: 1 = ${o.modalityNames[0]}, 2 = ${o.modalityNames[1]}`];
+  const meta = [`${formatCount(o.n)} samples`, `${o.classNames.length} classes`, `modalities: 1 = ${o.modalityNames[0]}, 2 = ${o.modalityNames[1]}`];
   if (o.architecture) meta.push(o.architecture);
   if (o.fusion) meta.push(`${o.fusion} fusion`);
   return [
@@ -268,16 +268,16 @@ function showSamples(patch: Partial<ResultsPanelState>): void {
 
 /** "95 % bootstrap interval, 1000 replicates, seed 0": how the cards' intervals were made. */
 function intervalCaption(iv: NonNullable<ResultsOverview['dataset']['intervals']>): string {
-  return `${Math.round(iv.level * 100)} % bootstrap interval, ${iv.replicates.toLocaleString('en-US')} replicates, seed ${iv.seed}`;
+  return `${formatLevel(iv.level)} bootstrap interval, ${formatCount(iv.replicates)} replicates, seed ${iv.seed}`;
 }
 
 function atomTooltip(o: ResultsOverview, key: keyof AtomValues): string {
   const d = o.dataset;
   const iv = d.intervals;
   const ivText = iv
-    ? `\n${intervalCaption(iv)}: adjusted ${fmtInterval(iv.adjusted[key], 4)}, raw ${fmtInterval(iv.raw[key], 4)} (${iv.method})`
+    ? `\n${intervalCaption(iv)}: adjusted ${formatInterval(iv.adjusted[key])}, raw ${formatInterval(iv.raw[key])} (${iv.method})`
     : '\nno interval (results estimated before 0.3, or with the bootstrap off)';
-  return `${key}: adjusted ${fmt(d.adjusted[key], 4)} nats, raw ${fmt(d.raw[key], 4)} nats${ivText}\nadjustment: ${BRANCH[d.branch] ?? d.branch}; adj = ${fmt(d.adj, 4)}\nClick to list the samples with the highest ${key.toLowerCase()}.`;
+  return `${key}: adjusted ${formatNats(d.adjusted[key])} nats, raw ${formatNats(d.raw[key])} nats${ivText}\nadjustment: ${BRANCH[d.branch] ?? d.branch}; adj = ${formatNats(d.adj)}\nClick to list the samples with the highest ${key.toLowerCase()}.`;
 }
 
 function overviewView(o: ResultsOverview): Node[] {
@@ -285,10 +285,10 @@ function overviewView(o: ResultsOverview): Node[] {
   const stats = h('div', { class: 'stats', id: 'dataset' },
     ...ATOMS.map((a) => {
       const iv = o.dataset.intervals?.adjusted[a.key];
-      const ivText = fmtInterval(iv);
-      const card = h('button', { type: 'button', class: `stat stat-${a.col}`, id: `stat-${a.key}`, title: atomTooltip(o, a.key), 'aria-label': `${a.key}, ${atomLabel(o.modalityNames, a.key)}: ${fmt(d[a.key], 4)} nats${iv ? `, ${Math.round(o.dataset.intervals!.level * 100)} % interval ${fmt(iv.lo)} to ${fmt(iv.hi)}` : ''} (raw ${fmt(o.dataset.raw[a.key], 4)}). Show the top samples by ${a.col}.` },
+      const ivText = formatInterval(iv);
+      const card = h('button', { type: 'button', class: `stat stat-${a.col}`, id: `stat-${a.key}`, title: atomTooltip(o, a.key), 'aria-label': `${a.key}, ${atomLabel(o.modalityNames, a.key)}: ${formatNats(d[a.key])} nats${iv ? `, ${formatLevel(o.dataset.intervals!.level)} interval ${formatNats(iv.lo)} to ${formatNats(iv.hi)}` : ''} (raw ${formatNats(o.dataset.raw[a.key])}). Show the top samples by ${a.col}.` },
         h('span', { class: 'stat-key' }, a.key),
-        h('span', { class: 'stat-value' }, fmt(d[a.key], 4)),
+        h('span', { class: 'stat-value' }, formatNats(d[a.key])),
         iv ? h('span', { class: 'stat-interval', id: `interval-${a.key}` }, ivText) : null,
         h('span', { class: 'stat-name muted' }, atomLabel(o.modalityNames, a.key)));
       card.addEventListener('click', () => showSamples({ sort: a.col, desc: true }));
@@ -301,13 +301,13 @@ function overviewView(o: ResultsOverview): Node[] {
     stats,
     compositionBar(d, 'composition', 'Composition of the label information'),
     legend(o.modalityNames),
-    h('p', { class: 'muted small' }, `Adjustment: ${BRANCH[o.dataset.branch] ?? o.dataset.branch} (adj = ${fmt(o.dataset.adj, 4)}). Hover a value for its raw mean and interval; click it for the top samples.`),
+    h('p', { class: 'muted small' }, `Adjustment: ${BRANCH[o.dataset.branch] ?? o.dataset.branch} (adj = ${formatNats(o.dataset.adj)}). Hover a value for its raw mean and interval; click it for the top samples.`),
     ...(o.dataset.intervals
       ? [h('p', { class: 'muted small explain', id: 'interval-help' },
           `[lo, hi]: ${intervalCaption(o.dataset.intervals)} (samples resampled; the RUS adjustment in every replicate): the range the value would plausibly take on another sample of this size, so two values whose intervals overlap are not known to differ.`)]
       : []),
     ...(o.stability
-      ? [h('p', { class: 'muted small', id: 'stability-note' }, `Estimated with ${o.stability.replicates} replicate fits: each sample's standard deviation (r_sd … s_sd) is in the samples table; mean per-sample sd: ${ATOMS.map((a) => `${a.col} ${fmt(o.stability!.meanSampleSd[a.key])}`).join(', ')}.`)]
+      ? [h('p', { class: 'muted small', id: 'stability-note' }, `Estimated with ${o.stability.replicates} replicate fits: each sample's standard deviation (r_sd … s_sd) is in the samples table; mean per-sample sd: ${ATOMS.map((a) => `${a.col} ${formatNats(o.stability!.meanSampleSd[a.key])}`).join(', ')}.`)]
       : []),
     ...pidSection(o, (m) => vscode.postMessage(m)),
     h('h2', { id: 'hist-h' }, 'Per-sample distributions'),
@@ -323,7 +323,10 @@ function overviewView(o: ResultsOverview): Node[] {
     ...discriminatorsView(o),
     h('h2', { id: 'settings-h' }, 'Settings and backend'),
     h('dl', { class: 'facts', id: 'settings' },
-      ...[...o.settings, ['Backend', o.backend], ['Run file', o.runFile], ['Estimated', `${o.createdAt} with LSMI Explorer ${o.toolVersion}`]].flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
+      ...[...o.settings, ['Backend', o.backend], ['Run file', o.runFile], ['Estimated', `${o.createdAt} with LSMI Explorer ${o.toolVersion}`]].flatMap(([k, v]) => [h('dt', null, k), k === 'Backend' && o.backendDetail
+        // one short line; why a GPU was not used on hover and in a disclosure
+        ? h('dd', { id: 'backend', title: o.backendDetail }, v, ' ', h('details', { class: 'backend-detail' }, h('summary', { class: 'muted small' }, 'details'), h('p', { class: 'muted small' }, o.backendDetail)))
+        : h('dd', k === 'Backend' ? { id: 'backend' } : null, v)])),
     h('div', { class: 'actions' },
       button('Reload', 'reload', () => vscode.postMessage({ type: 'reload' })),
       button('Reveal in Explorer', 'reveal', () => vscode.postMessage({ type: 'revealInExplorer' }), 'Reveal the results file in the Explorer', true)),
@@ -341,9 +344,9 @@ function syncControls(): void {
 }
 
 function rangeText(r: RangeFilter): string {
-  if (r.lo === null && r.hi !== null) return `${r.col} < ${fmt(r.hi)}`;
-  if (r.hi === null && r.lo !== null) return `${r.col} ≥ ${fmt(r.lo)}`;
-  return `${fmt(r.lo ?? -Infinity)} ≤ ${r.col} < ${fmt(r.hi ?? Infinity)}`;
+  if (r.lo === null && r.hi !== null) return `${r.col} < ${formatNats(r.hi)}`;
+  if (r.hi === null && r.lo !== null) return `${r.col} ≥ ${formatNats(r.lo)}`;
+  return `${formatNats(r.lo ?? -Infinity)} ≤ ${r.col} < ${formatNats(r.hi ?? Infinity)}`;
 }
 
 function renderChips(): void {
@@ -409,7 +412,7 @@ function samplesView(o: ResultsOverview): Node[] {
     ['class', { cls: 'c-class', header: 'class', cell: (r) => r.className }],
     ...(o.hasSplit ? [['split', { cls: 'c-split', header: 'split', cell: (r: SampleRow) => r.split ?? '' }] as [string, Column<SampleRow>]] : []),
     ...[...SORT_COLUMNS, ...(o.stability ? SD_COLUMNS : [])].map((c): [string, Column<SampleRow>] => [c, {
-      cls: 'c-num', header: sortHeader(c), num: true, key: c, cell: (r) => fmt(r[c]), cellClass: (r) => ((r[c] ?? 0) < 0 ? 'negative' : ''),
+      cls: 'c-num', header: sortHeader(c), num: true, key: c, cell: (r) => formatNats(r[c]), cellClass: (r) => (formatNats(r[c]).startsWith('−') ? 'negative' : ''),
       sort: () => ((state.sort ?? 's') === c ? ((state.desc ?? true) ? 'descending' : 'ascending') : 'none'),
     }]),
   ];
@@ -447,7 +450,7 @@ function samplesView(o: ResultsOverview): Node[] {
     columns,
     key: (r) => r.row,
     fetch: (offset, limit) => fetchRows(offset, limit),
-    describe: (r) => `${r.sample_id}, ${r.className}: r ${fmt(r.r)}, u1 ${fmt(r.u1)}, u2 ${fmt(r.u2)}, s ${fmt(r.s)}`,
+    describe: (r) => `${r.sample_id}, ${r.className}: r ${formatNats(r.r)}, u1 ${formatNats(r.u1)}, u2 ${formatNats(r.u2)}, s ${formatNats(r.s)}`,
     onExpand: (r) => {
       save({ expanded: r?.row });
       if (!r) return (detailHost = undefined);
@@ -621,13 +624,14 @@ function categoriesView(o: ResultsOverview): Node[] {
 function table3(o: ResultsOverview, rk: ClassRanking): HTMLElement {
   const top = 3;
   const unit = rk.request.normalised ? 'share of −log p(y)' : 'nats';
+  const classValue = rk.request.normalised ? formatFraction : formatNats;
   return h('table', { id: 'table3', class: 'table3' },
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'component'), h('th', { scope: 'col' }, `top ${top} classes (${rk.request.by === 'lower' ? 'lower bound' : 'mean'}, ${unit}; n)`), h('th', { scope: 'col' }, 'lowest'))),
     h('tbody', null, ...ATOMS.map((a) => {
       const ranked = rk.byAtom[a.col];
       const link = (c: ClassRankRow) => {
         const v = rk.request.by === 'lower' ? c.interval?.lo : c.value;
-        const b = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${a.name.toLowerCase()} first; mean ${fmt(c.value)} ${fmtInterval(c.interval)}, n ${c.n}` }, `${c.name} (${fmt(v)}; n ${c.n})`);
+        const b = h('button', { type: 'button', class: 'link', title: `Show the samples of ${c.name}, most ${a.name.toLowerCase()} first; mean ${classValue(c.value)} ${formatInterval(c.interval, classValue)}, n ${formatCount(c.n)}` }, `${c.name} (${classValue(v)}; n ${formatCount(c.n)})`);
         b.addEventListener('click', () => showSamples({ classes: [c.index], sort: a.col, desc: true, range: undefined }));
         return b;
       };
@@ -669,14 +673,15 @@ function rankedView(o: ResultsOverview, rk: ClassRanking, by: RankBy, level: num
           return h('tr', { 'data-class': c.index },
             h('td', { class: 'num muted' }, String(k + 1)),
             h('td', null, show),
-            h('td', { class: 'num' }, String(r.n)),
+            h('td', { class: 'num' }, formatCount(r.n)),
             ...ATOMS.map((a) => {
               const v = r.values[a.key];
               const iv = r.intervals[a.key];
-              return h('td', { class: `num${v < 0 ? ' negative' : ''}${a.col === by ? ' ranked' : ''}`, title: `${a.key} of ${c.name}: ${fmt(v, 4)}${norm ? ' (share of −log p(y))' : ' nats'}${iv ? `, ${level} % interval ${fmtInterval(iv, 4)}` : ''}; adjusted ${fmt(c.adjusted[a.key], 4)} nats, raw ${fmt(c.raw[a.key], 4)}` }, fmt(v));
+              const shown = norm ? formatFraction(v) : formatNats(v);
+              return h('td', { class: `num${shown.startsWith('−') ? ' negative' : ''}${a.col === by ? ' ranked' : ''}`, title: `${a.key} of ${c.name}: ${shown}${norm ? ' (share of −log p(y))' : ' nats'}${iv ? `, ${level} % interval ${formatInterval(iv, norm ? formatFraction : formatNats)}` : ''}; adjusted ${formatNats(c.adjusted[a.key])} nats, raw ${formatNats(c.raw[a.key])}` }, shown);
             }),
-            h('td', { class: 'num interval' }, r.interval ? fmtInterval(r.interval) : '—'),
-            h('td', { class: 'num' }, `${Math.round(100 * share(c.adjusted))}%`),
+            h('td', { class: 'num interval' }, r.interval ? formatInterval(r.interval, norm ? formatFraction : formatNats) : '—'),
+            h('td', { class: 'num' }, formatPercent(share(c.adjusted))),
             h('td', { class: 'bar-cell' }, compositionBar(c.adjusted, undefined, `${c.name} composition`)));
         })))),
   ];

@@ -2,7 +2,7 @@
 import type { RunPanelFromWebview, RunPanelState, RunPanelToWebview } from '../../src/protocol/messages';
 import type { RunSummary } from '../../src/engine/summary';
 import '../shared/elements';
-import { announceReady, connect, fmt, formatBytes, h } from '../shared/vscode';
+import { announceReady, connect, formatBytes, formatCount, formatFraction, formatNats, formatPercent, h } from '../shared/vscode';
 
 const app = document.getElementById('app')!;
 const vscode = connect<RunPanelState, RunPanelFromWebview, RunPanelToWebview>(render);
@@ -54,10 +54,10 @@ function nextSteps(results: { file: string; exists: boolean }): HTMLElement {
 
 function summaryView(s: RunSummary, results: { file: string; exists: boolean }): Node[] {
   const facts: [string, string][] = [
-    ['Samples', s.n.toLocaleString('en-US')],
+    ['Samples', formatCount(s.n)],
     ['Classes', String(s.nClasses)],
-    [`Modality 1: ${s.modalityNames[0]}`, `d = ${s.dims[0]}${s.dtypes.emb_1 ? ` (${s.dtypes.emb_1})` : ''}${s.pathCounts[1] !== undefined ? `, ${s.pathCounts[1]} files` : ''}`],
-    [`Modality 2: ${s.modalityNames[1]}`, `d = ${s.dims[1]}${s.dtypes.emb_2 ? ` (${s.dtypes.emb_2})` : ''}${s.pathCounts[2] !== undefined ? `, ${s.pathCounts[2]} files` : ''}`],
+    [`Modality 1: ${s.modalityNames[0]}`, `d = ${s.dims[0]}${s.dtypes.emb_1 ? ` (${s.dtypes.emb_1})` : ''}${s.pathCounts[1] !== undefined ? `, ${formatCount(s.pathCounts[1])} files` : ''}`],
+    [`Modality 2: ${s.modalityNames[1]}`, `d = ${s.dims[1]}${s.dtypes.emb_2 ? ` (${s.dtypes.emb_2})` : ''}${s.pathCounts[2] !== undefined ? `, ${formatCount(s.pathCounts[2])} files` : ''}`],
     ['File', `${s.format === 'arrow' ? 'Arrow IPC' : 'npz'}, ${formatBytes(s.bytes)}, ${s.batches} batch${s.batches === 1 ? '' : 'es'}, ${s.compression}`],
   ];
   if (s.architecture) facts.push(['Architecture', s.architecture]);
@@ -76,7 +76,7 @@ function summaryView(s: RunSummary, results: { file: string; exists: boolean }):
       s.heads.length
         ? h('table', { id: 'heads' },
             h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'head'), h('th', { scope: 'col', class: 'num' }, 'accuracy'), h('th', { scope: 'col', class: 'num' }, 'log-loss (nats)'))),
-            h('tbody', null, ...s.heads.map((x) => h('tr', null, h('td', null, HEAD_LABEL[x.head](s)), h('td', { class: 'num' }, fmt(x.accuracy)), h('td', { class: 'num' }, fmt(x.logLoss))))))
+            h('tbody', null, ...s.heads.map((x) => h('tr', null, h('td', null, HEAD_LABEL[x.head](s)), h('td', { class: 'num' }, formatFraction(x.accuracy)), h('td', { class: 'num' }, formatNats(x.logLoss))))))
         : null,
       s.missingHeads.length
         ? h('p', { class: 'muted' }, `No logits for ${s.missingHeads.map((x) => HEAD_LABEL[x](s)).join(', ')}: probes will be trained on the embeddings.`)
@@ -89,8 +89,8 @@ function summaryView(s: RunSummary, results: { file: string; exists: boolean }):
           h('tr', null,
             h('td', { class: 'num' }, String(k)),
             h('td', null, s.classNames[k] ?? ''),
-            h('td', { class: 'num' }, String(c)),
-            h('td', { class: 'bar-cell' }, barOf(c / maxCount, `${((100 * c) / s.n).toFixed(1)}% of samples`))))))),
+            h('td', { class: 'num' }, formatCount(c)),
+            h('td', { class: 'bar-cell' }, barOf(c / maxCount, `${formatPercent(c / s.n)} of samples`))))))),
     h('div', { class: 'actions' },
       button('Reload', 'reload', () => vscode.postMessage({ type: 'reload' })),
       button('Reveal in Explorer', 'reveal', () => vscode.postMessage({ type: 'revealInExplorer' }))),

@@ -1,6 +1,6 @@
 /** Small charts drawn with DOM and SVG (no inline styles: the CSP forbids them). */
 import type { AtomValues, Histogram } from '../../src/protocol/messages';
-import { fmt, h } from './vscode';
+import { fmt, formatCount, formatFraction, formatPercent, h } from './vscode';
 
 export const ATOMS = [
   { key: 'R', col: 'r', name: 'Redundancy' },
@@ -150,7 +150,7 @@ export function reliabilityDiagram(before: ReliabilityData, after: ReliabilityDa
   const x = (c: number) => L + Math.min(1, Math.max(0, c)) * P;
   const y = (a: number) => T + (1 - Math.min(1, Math.max(0, a))) * P;
   const used = (r: ReliabilityData) => r.bins.map((b, k) => ({ ...b, k })).filter((b) => b.n > 0 && b.confidence !== null && b.accuracy !== null);
-  const aria = `${label}: expected calibration error ${fmt(before.ece)} before calibration, ${fmt(after.ece)} after; ${used(after).length} of ${after.bins.length} confidence bins hold samples`;
+  const aria = `${label}: expected calibration error ${formatFraction(before.ece)} before calibration, ${formatFraction(after.ece)} after; ${used(after).length} of ${after.bins.length} confidence bins hold samples`;
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'reliability', role: 'img', 'aria-label': aria });
   root.append(svg('title', {}, aria));
   // frame, grid at 0.5, the diagonal
@@ -173,7 +173,7 @@ export function reliabilityDiagram(before: ReliabilityData, after: ReliabilityDa
     if (b.n <= 0) continue;
     const hgt = Math.max(1, (b.n / maxN) * BAND);
     const bar = svg('rect', { x: x(b.lo) + 0.5, y: bandTop + BAND - hgt, width: Math.max(1, x(b.hi) - x(b.lo) - 1), height: hgt, class: 'rel-count', 'data-bin': k });
-    bar.append(svg('title', {}, `confidence ${fmt(b.lo, 1)}–${fmt(b.hi, 1)}: ${b.n.toLocaleString('en-US')} samples (${Math.round((100 * b.n) / total)} %) after calibration`));
+    bar.append(svg('title', {}, `confidence ${fmt(b.lo, 1)}–${fmt(b.hi, 1)}: ${formatCount(b.n)} samples (${formatPercent(b.n / total)}) after calibration`));
     counts.append(bar);
   }
   root.append(counts);
@@ -184,7 +184,7 @@ export function reliabilityDiagram(before: ReliabilityData, after: ReliabilityDa
     if (pts.length > 1) g.append(svg('polyline', { points: pts.map((b) => `${x(b.confidence!)},${y(b.accuracy!)}`).join(' '), class: 'rel-line' }));
     for (const b of pts) {
       const c = svg('circle', { cx: x(b.confidence!), cy: y(b.accuracy!), r: which === 'before' ? 4 : 2.8, class: 'rel-pt', 'data-bin': b.k, 'data-n': b.n });
-      c.append(svg('title', {}, `${which} calibration, confidence ${fmt(b.lo, 1)}–${fmt(b.hi, 1)}: ${b.n.toLocaleString('en-US')} samples, mean confidence ${fmt(b.confidence)}, accuracy ${fmt(b.accuracy)}`));
+      c.append(svg('title', {}, `${which} calibration, confidence ${fmt(b.lo, 1)}–${fmt(b.hi, 1)}: ${formatCount(b.n)} samples, mean confidence ${formatFraction(b.confidence)}, accuracy ${formatFraction(b.accuracy)}`));
       g.append(c);
     }
     root.append(g);

@@ -1,7 +1,7 @@
 /** The expanded view of one sample: its files, the waterfall of its decomposition, its percentiles. */
 import type { Histogram, SampleDetail, SampleFilePreview } from '../../src/protocol/messages';
 import { histogramView, waterfall } from './charts';
-import { fmt, h } from './vscode';
+import { formatNats, h } from './vscode';
 
 export interface SampleViewContext {
   modalityNames: [string, string];
@@ -51,7 +51,7 @@ export function sampleView(d: SampleDetail, ctx: SampleViewContext): HTMLElement
   const v = d.values;
   const positions = (['r', 'u1', 'u2', 's'] as const).map((c) => {
     const hist = ctx.histograms?.[c];
-    const text = `${c} ${fmt(v[c])}: ${ordinal(d.percentiles[c])} percentile`;
+    const text = `${c} ${formatNats(v[c])}: ${ordinal(d.percentiles[c])} percentile`;
     return hist
       ? h('div', { class: 'position' }, histogramView(c, text, hist, { mark: v[c], small: true, id: `pos-${c}` }))
       : h('p', { class: 'position' }, text);
@@ -61,11 +61,11 @@ export function sampleView(d: SampleDetail, ctx: SampleViewContext): HTMLElement
     h('div', { class: 'detail-waterfall' },
       h('h3', null, 'Decomposition (nats)'),
       waterfall(v, ctx.modalityNames),
-      h('p', { class: 'muted small' }, `${d.sample_id} · ${d.className}${d.split ? ` · ${d.split}` : ''} · raw r ${fmt(v.r_raw)}, s ${fmt(v.s_raw)}`),
+      h('p', { class: 'muted small' }, `${d.sample_id} · ${d.className}${d.split ? ` · ${d.split}` : ''} · raw r ${formatNats(v.r_raw)}, s ${formatNats(v.s_raw)}`),
       d.stability
         ? h('div', { class: 'small', id: 'sample-stability' },
             h('p', null, `± one standard deviation over ${d.stability.replicates + 1} fits (this estimate and ${d.stability.replicates} replicate${d.stability.replicates === 1 ? '' : 's'} with forked seeds):`),
-            h('p', { class: 'sd-values' }, ...(['r', 'u1', 'u2', 's'] as const).flatMap((c, k) => [k ? ', ' : '', h('span', { class: 'nowrap', id: `sd-${c}` }, `${c} ${fmt(v[c])} ± ${fmt(d.stability!.sd[c])}`)])))
+            h('p', { class: 'sd-values' }, ...(['r', 'u1', 'u2', 's'] as const).flatMap((c, k) => [k ? ', ' : '', h('span', { class: 'nowrap', id: `sd-${c}` }, `${c} ${formatNats(v[c])} ± ${formatNats(d.stability!.sd[c])}`)])))
         : null),
     h('div', { class: 'detail-positions' }, h('h3', null, 'Where it stands'), ...positions));
 }

@@ -1,3 +1,5 @@
+import { DIGITS, formatFixed, formatSigned } from '../../src/engine/format';
+
 /** The typed bridge to the host: post only protocol messages; state survives reloads. */
 interface VsCodeApi<State, Out> {
   postMessage(message: Out): void;
@@ -50,36 +52,41 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-/**
- * A number with fixed digits, as the CLI prints it (`-0.0094`, `1.7075`); missing values (null,
- * NaN) as an em dash. A value that rounds to zero has no sign: never "-0.0000".
- */
-export function fmt(x: number | null | undefined, digits = 3): string {
-  if (typeof x !== 'number' || !Number.isFinite(x)) return x === null || x === undefined || Number.isNaN(x) ? '—' : String(x);
-  const s = x.toFixed(digits);
-  return Number(s) === 0 ? Math.abs(x).toFixed(digits) : s;
+// Numbers: the one formatter shared with the host and the CLI (src/engine/format.ts). Prefer the
+// named formatters (formatNats, formatDelta, formatCount, …); `fmt` and friends remain for callers
+// that pass digits themselves (chart axes).
+export {
+  formatBytes,
+  formatCount,
+  formatDelta,
+  formatDeltaInterval,
+  formatFraction,
+  formatInterval,
+  formatLevel,
+  formatNats,
+  formatPercent,
+  formatRatio,
+  formatSeconds,
+  formatTemperature,
+  formatTick,
+} from '../../src/engine/format';
+
+/** A number with `digits` decimals (default: nats, 4), Unicode minus, no negative zero; missing as '—'. */
+export function fmt(x: number | null | undefined, digits: number = DIGITS.nats): string {
+  return formatFixed(x, digits);
 }
 
-/** An interval as every panel shows it: `[lo, hi]` with {@link fmt}'s digits; '' when there is none. */
-export function fmtInterval(iv: { lo: number; hi: number } | null | undefined, digits = 3): string {
+/** An interval `[lo, hi]` with {@link fmt}'s digits; '' when there is none. */
+export function fmtInterval(iv: { lo: number; hi: number } | null | undefined, digits: number = DIGITS.nats): string {
   return iv ? `[${fmt(iv.lo, digits)}, ${fmt(iv.hi, digits)}]` : '';
 }
 
-/** A signed interval of a difference: `[−0.0175, +0.0100]` with {@link fmtDelta}'s signs; '' when there is none. */
-export function fmtDeltaInterval(iv: { lo: number; hi: number } | null | undefined, digits = 3): string {
+/** A signed difference: +0.0123 / −0.0123 (no sign when it rounds to zero). */
+export function fmtDelta(x: number | null | undefined, digits: number = DIGITS.nats): string {
+  return formatSigned(x, digits);
+}
+
+/** A signed interval of a difference: `[−0.0175, +0.0100]`; '' when there is none. */
+export function fmtDeltaInterval(iv: { lo: number; hi: number } | null | undefined, digits: number = DIGITS.nats): string {
   return iv ? `[${fmtDelta(iv.lo, digits)}, ${fmtDelta(iv.hi, digits)}]` : '';
-}
-
-/** A signed difference: +0.123 / −0.123. */
-export function fmtDelta(x: number | null | undefined, digits = 3): string {
-  if (typeof x !== 'number' || !Number.isFinite(x)) return '—';
-  const s = Math.abs(x).toFixed(digits);
-  return Number(s) === 0 ? s : `${x > 0 ? '+' : '−'}${s}`;
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let u = 0;
-  while (n >= 1024 && u < units.length - 1) (n /= 1024), u++;
-  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import type { Atoms } from '../estimate/decompose';
 import { DEFAULT_SETTINGS, validateSetting } from '../estimate/settings';
 import { LsmiInputError, describeRows, isInputError } from '../errors';
+import { formatCount } from '../format';
 import { type ResultsData, RESULTS_SUFFIX, readResults, resultsPathFor } from '../io/results';
+import { SPLITS } from '../io/run';
 import { type Interval, classIntervals, normalQuantile } from '../uncertainty';
 import {
   ATOM_OF,
@@ -99,6 +101,8 @@ export function compareResults(inputs: { file: string; data: ResultsData }[], op
   const joinedLabels = new Int32Array(n).fill(-1);
   const anySplit = inputs.some(({ data }) => data.split);
   const split = anySplit ? new Uint8Array(n).fill(NO_SPLIT) : undefined;
+  let splitConflicts = 0;
+  let splitExample: { id: string; first: string; here: string } | undefined;
   for (const k of order) {
     const { file, data } = inputs[k];
     const r = rows[k];
@@ -115,7 +119,17 @@ export function compareResults(inputs: { file: string; data: ResultsData }[], op
         if (firstConflict < 0) firstConflict = j;
         (conflicts ??= []).length < 10 && conflicts.push(row);
       }
-      if (split && data.split && split[j] === NO_SPLIT) split[j] = data.split[row];
+      if (split && data.split) {
+        if (split[j] === NO_SPLIT) split[j] = data.split[row];
+        else if (split[j] !== data.split[row]) {
+          // the same sample in another split than in an earlier run: kept (the first run's split), counted
+          splitConflicts++;
+          if (!splitExample) {
+            const from = order.find((o) => rows[o][j] >= 0 && inputs[o].data.split)!;
+            splitExample = { id: ids[j], first: `${SPLITS[split[j]]} in ${labels[from]}`, here: `${SPLITS[data.split[row]]} in ${labels[k]}` };
+          }
+        }
+      }
     }
     if (conflicts) {
       const j = firstConflict;
@@ -191,7 +205,14 @@ export function compareResults(inputs: { file: string; data: ResultsData }[], op
 
   const warnings: string[] = [];
   if (nCommon === 0) warnings.push('no sample is present in every run: the runs were evaluated on different samples, so no difference can be computed.');
-  else if (nCommon < n) warnings.push(`${n - nCommon} of ${n} samples are missing from at least one run; differences use the ${nCommon} samples every run has.`);
+  else if (nCommon < n) warnings.push(`${formatCount(n - nCommon)} of ${formatCount(n)} samples are missing from at least one run; differences use the ${formatCount(nCommon)} samples every run has.`);
+  if (splitConflicts && splitExample) {
+    const e = splitExample;
+    warnings.push(
+      `${formatCount(splitConflicts)} sample${splitConflicts === 1 ? ' has' : 's have'} a different split in different runs (e.g. '${e.id}': ${e.first}, ${e.here}); ` +
+        "the split filter uses the baseline's split (or that of the first run that has the sample). Check that the runs were evaluated on the same splits.",
+    );
+  }
   const names = new Set(runs.map((r) => JSON.stringify(r.modalityNames)));
   if (names.size > 1) warnings.push(`the runs name their modalities differently (${runs.map((r) => `${r.label}: ${r.modalityNames.join(' / ')}`).join('; ')}).`);
   const settingsKeys = new Set(runs.map((r) => JSON.stringify({ mode: r.settings.mode, covariance: r.settings.covariance, components: r.settings.components, prior: r.settings.prior })));

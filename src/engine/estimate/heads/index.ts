@@ -12,6 +12,7 @@ import type { EstimatorSettings } from '../settings';
 import { crossCalibrate } from './calibration';
 import { crossFitHead } from './crossfit';
 import { type HeadData, stratifiedFolds } from './rows';
+import { formatCount, formatDelta, formatNats, formatTemperature } from '../../format';
 
 export const HEAD_NAMES: Record<Head, string> = { '1': 'head 1 (modality 1)', '2': 'head 2 (modality 2)', '12': 'head 12 (both modalities)' };
 
@@ -48,7 +49,7 @@ export interface HeadOptions {
   onProgress?: (fraction: number, message: string) => void;
 }
 
-const f3 = (x: number) => x.toFixed(3);
+const f3 = formatNats;
 
 /** log p(y|x) for one head, and its report. */
 export async function estimateHead(run: RunData, head: Head, settings: EstimatorSettings, opts: HeadOptions = {}): Promise<HeadEstimate> {
@@ -96,7 +97,7 @@ export async function estimateHead(run: RunData, head: Head, settings: Estimator
     if (lc?.stillFalling) {
       const pct = lc.fractions.map((x) => `${Math.round(x * 100)} %`).join('/');
       warnings.push(
-        `${name}: the probe's held-out log-loss is still falling with more training rows (${lc.logLoss.map(f3).join(' → ')} nats at ${pct} of ${lc.rows[lc.rows.length - 1].toLocaleString('en-US')} rows, ` +
+        `${name}: the probe's held-out log-loss is still falling with more training rows (${lc.logLoss.map(f3).join(' → ')} nats at ${pct} of ${formatCount(lc.rows[lc.rows.length - 1])} rows, ` +
           `about ${f3(lc.dropPerDoubling)} nats per doubling): its MIs, and so R, U and S, are probably underestimated because of sample size. ` +
           'More samples, or logits from the trained model, would tighten them.',
       );
@@ -108,10 +109,10 @@ export async function estimateHead(run: RunData, head: Head, settings: Estimator
   if (settings.calibrate !== 'none' && Math.abs(change) > CALIBRATION_WARN) {
     const temps = calibrated.report.temperatures;
     const t = temps ? temps.reduce((a, b) => a + b, 0) / temps.length : undefined;
-    const how = t === undefined ? '' : t > 1 ? ` (temperature ${t.toFixed(2)}: it was over-confident)` : ` (temperature ${t.toFixed(2)}: it was under-confident)`;
+    const how = t === undefined ? '' : t > 1 ? ` (temperature ${formatTemperature(t)}: it was over-confident)` : ` (temperature ${formatTemperature(t)}: it was under-confident)`;
     warnings.push(
       `${name}: calibration (${settings.calibrate}) changed its held-out log-loss from ${f3(calibrated.report.logLossBefore)} to ${f3(calibrated.report.logLossAfter)} nats${how}; ` +
-        `the MIs use the calibrated values${given ? ' (the logits as given would move each mean MI by ' + f3(change) + ' nats)' : ''}.`,
+        `the MIs use the calibrated values${given ? ' (the logits as given would move each mean MI by ' + formatDelta(change) + ' nats)' : ''}.`,
     );
   }
   if (warnings.length) report.warnings = warnings;
