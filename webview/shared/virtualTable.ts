@@ -41,8 +41,11 @@ export interface VirtualTableOptions<R> {
 }
 
 export const PAGE = 100;
-/** Minimum widths (em) of the column classes (media/panel.css sets the same widths on the <col>s). */
-const MIN_EM: Record<string, number> = { 'c-row': 5.5, 'c-id': 10, 'c-class': 9, 'c-split': 5, 'c-num': 5.2, 'c-run': 11, 'c-moved': 4.6, 'c-noise': 5.6, 'c-delta': 5.6 };
+/**
+ * Minimum widths (em) of the column classes (media/panel.css sets the same widths on the <col>s);
+ * c-id, sized by the space left, never narrower than a 17-character mono id (fmnist-test-00312) uncut.
+ */
+const MIN_EM: Record<string, number> = { 'c-row': 5.5, 'c-id': 13, 'c-class': 9, 'c-split': 5, 'c-num': 6, 'c-run': 11.5, 'c-moved': 4.2, 'c-noise': 6.4, 'c-delta': 6.4 };
 const MAX_PAGES = 40;
 const MAX_SPACE = 8_000_000; // px: browsers cap element heights (Chromium ~33M)
 
