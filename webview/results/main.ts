@@ -19,7 +19,8 @@ import type {
   SampleRow,
   SortColumn,
 } from '../../src/protocol/messages';
-import { ATOMS, atomLabel, binRange, compositionBar, histogramView, legend } from '../shared/charts';
+import { ATOMS, atomLabel, compositionBar, legend } from '../shared/charts';
+import { type Distributions, distributionsSection } from '../shared/distributions';
 import { setSelectValue, singleSelect } from '../shared/elements';
 import { discriminatorsView, warningsView } from './discriminators';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
@@ -59,6 +60,8 @@ let table: VirtualTable<SampleRow> | undefined;
 /** Bumped on every query change: pages of older queries are dropped. */
 let queryGen = 0;
 let countInfo: HTMLElement | undefined;
+/** The overview's histograms: their brushed range is the table's range filter. */
+let distributions: Distributions | undefined;
 let chips: HTMLElement | undefined;
 let detailHost: HTMLElement | undefined;
 let selectTab: (t: Tab, focus: boolean) => void = () => {};
@@ -281,14 +284,16 @@ function overviewView(o: ResultsOverview): Node[] {
       ? [h('p', { class: 'muted small', id: 'stability-note' }, `Estimated with ${o.stability.replicates} replicate fits: each sample's standard deviation (r_sd … s_sd) is in the samples table; mean per-sample sd: ${ATOMS.map((a) => `${a.col} ${fmt(o.stability!.meanSampleSd[a.key])}`).join(', ')}.`)]
       : []),
     h('h2', { id: 'hist-h' }, 'Per-sample distributions'),
-    h('p', { class: 'muted small' }, 'Click a bar to list the samples in that range.'),
-    h('div', { class: 'hists' }, ...ATOMS.map((a) =>
-      histogramView(a.col, `${a.col} — ${atomLabel(o.modalityNames, a.key).toLowerCase()}`, o.histograms[a.col], {
-        onBin: (k) => {
-          const r = binRange(o.histograms[a.col], k);
-          showSamples({ range: { col: a.col, lo: r.lo, hi: r.hi }, sort: a.col, desc: true });
-        },
-      }))),
+    ...(distributions = distributionsSection(o, {
+      scale: state.histScale ?? 'linear',
+      range: state.range,
+      onScale: (histScale) => save({ histScale }),
+      onSelect: (range) => showSamples({ range, sort: range.col, desc: true }),
+      onClear: () => {
+        save({ range: undefined });
+        requery();
+      },
+    })).nodes,
     h('h2', { id: 'heads-h' }, 'Discriminators'),
     ...discriminatorsView(o),
     h('h2', { id: 'settings-h' }, 'Settings and backend'),
@@ -317,6 +322,7 @@ function rangeText(r: RangeFilter): string {
 }
 
 function renderChips(): void {
+  distributions?.sync(state.range);
   if (!chips || !overview) return;
   const o = overview;
   const list: [string, string, Partial<ResultsPanelState>][] = [];
