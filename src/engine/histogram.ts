@@ -8,9 +8,10 @@
  * - Outliers are counted apart, never folded into the edge bins: `underflow` (x < edges[0]) and
  *   `overflow` (x ≥ edges[bins]). When the range is not clipped the last edge is the smallest double
  *   above the maximum, so the overflow is empty and the maximum is in the last bin.
- * - The range is the full [min, max] unless the tails are far out: then it is Tukey's outer fences,
- *   [Q1 − 3·IQR, Q3 + 3·IQR] (rule `fences`), and what lies beyond is an outlier by that rule,
- *   not a fixed share of the samples.
+ * - The range is the full [min, max] unless values lie far out (rule `fences`): beyond Tukey's
+ *   outer fences, Q1 − 3·IQR and Q3 + 3·IQR, and beyond the 0.5th / 99.5th percentile. So the
+ *   outliers are at most 0.5 % on each side and often none (normal data has none), never a fixed
+ *   share; a spike holding the middle half (IQR 0) clips no more than the outer 0.5 %.
  * - Non-finite values (a Δ of a sample missing from a run) are left out and counted in `missing`.
  */
 import { quantileSorted } from './uncertainty';
@@ -45,6 +46,8 @@ export interface Histogram {
 export const DEFAULT_BINS = 30;
 /** Tukey's "far out" multiplier of the interquartile range. */
 export const FENCE_IQR = 3;
+/** At most this share of the values on either side is clipped (counted as outliers). */
+export const TAIL = 0.005;
 
 const f64 = new Float64Array(1);
 const u64 = new BigUint64Array(f64.buffer);
@@ -69,7 +72,8 @@ export function sortedFinite(values: ArrayLike<number>): Float64Array {
 
 /**
  * The range a histogram covers, from the finite values sorted ascending: [min, max] (the last edge
- * just above the maximum), or Tukey's outer fences where values lie beyond them. `symmetric`: the
+ * just above the maximum), or clipped where values lie beyond both Tukey's outer fences and the
+ * 0.5th / 99.5th percentile. `symmetric`: the
  * range is [−L, L] (differences, whose 0 must sit on an edge).
  */
 export function histogramRange(sorted: ArrayLike<number>, opts: { symmetric?: boolean } = {}): HistogramRange {
@@ -77,18 +81,15 @@ export function histogramRange(sorted: ArrayLike<number>, opts: { symmetric?: bo
   if (n === 0) return opts.symmetric ? { lo: -1, hi: 1, rule: 'full' } : { lo: 0, hi: 1, rule: 'full' };
   const min = sorted[0];
   const max = sorted[n - 1];
+  // the outer fences, Q1 − 3·IQR and Q3 + 3·IQR, but never more than the outer 0.5 % on either side
+  // (a spike that holds the middle half, as the structural zeros of u1 / u2 do, makes the IQR 0)
   const q1 = quantileSorted(sorted, 0.25);
   const q3 = quantileSorted(sorted, 0.75);
-  const iqr = q3 - q1;
-  let lo = min;
-  let hi = max;
-  let rule: HistogramRule = 'full';
-  if (iqr > 0) {
-    const a = q1 - FENCE_IQR * iqr;
-    const b = q3 + FENCE_IQR * iqr;
-    if (a > min) (lo = a), (rule = 'fences');
-    if (b < max) (hi = b), (rule = 'fences');
-  }
+  const lo0 = Math.min(q1 - FENCE_IQR * (q3 - q1), quantileSorted(sorted, TAIL));
+  const hi0 = Math.max(q3 + FENCE_IQR * (q3 - q1), quantileSorted(sorted, 1 - TAIL));
+  const lo = Math.max(min, lo0);
+  const hi = Math.min(max, hi0);
+  const rule: HistogramRule = lo > min || hi < max ? 'fences' : 'full';
   if (opts.symmetric) {
     const lim = Math.max(Math.abs(lo), Math.abs(hi));
     const full = Math.max(Math.abs(min), Math.abs(max));

@@ -24,12 +24,18 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((w): w is string => typeof w === 'string' && w.length > 0) : []);
 const familyLabel = (f: unknown): string => (typeof f === 'string' ? (FAMILY[f] ?? f) : 'MLP');
 
-/** Samples whose raw value is exactly 0 (u1, u2: the modality with the smaller h has no unique information by construction). */
-function zerosOf(v: Float64Array | undefined): number {
+/**
+ * Samples whose raw value is 0 (u1, u2: where r = i of that modality, it adds nothing the other
+ * lacks, by construction; 0 up to the rounding of i − r, hence the tolerance).
+ */
+export function structuralZeros(v: Float64Array | undefined): number {
   let k = 0;
-  if (v) for (const x of v) if (x === 0) k++;
+  if (v) for (const x of v) if (Math.abs(x) <= STRUCTURAL_ZERO) k++;
   return k;
 }
+
+/** |raw u| at or below this is a structural zero (nats). */
+export const STRUCTURAL_ZERO = 1e-9;
 
 /** A results column's histogram (the one contract: src/engine/histogram.ts), from its cached sorted copy. */
 export function histogramOf(v: Float64Array, bins = HIST_BINS): Histogram {
@@ -197,7 +203,7 @@ export function overviewOf(file: string, data: ResultsData): ResultsOverview {
       adjusted: meta.dataset.adjusted,
       branch: meta.dataset.branch,
       adj: meta.dataset.adj,
-      structuralZeros: { u1: zerosOf(data.columns.u1_raw), u2: zerosOf(data.columns.u2_raw) },
+      structuralZeros: { u1: structuralZeros(data.columns.u1_raw), u2: structuralZeros(data.columns.u2_raw) },
       ...(meta.dataset.intervals
         ? {
             intervals: {

@@ -106,3 +106,25 @@ describe('histogram: the one contract', () => {
     assert.equal(a.edges.length, 31);
   });
 });
+
+describe('histogram: the range rule', () => {
+  it('a spike that holds the middle half (IQR 0) clips no more than the outer 0.5 % on either side', () => {
+    const rng = new Rng(8);
+    const n = 10_000;
+    // 70 % at one value (the structural zeros of u1 after the RUS adjustment), heavy tails around it
+    const v = Float64Array.from({ length: n }, (_, i) => (i % 10 < 7 ? 0.0426 : 0.0426 + rng.normal() * (i % 2 ? 0.3 : 3)));
+    const h = histogram(v, { bins: 30 });
+    assert.equal(h.rule, 'fences');
+    assert.ok(h.underflow <= n * 0.005 + 1 && h.overflow <= n * 0.005 + 1, `${h.underflow} below, ${h.overflow} above`);
+    assert.ok(h.underflow + h.overflow > 0);
+    assert.ok(h.edges[30] - h.edges[0] > 1, 'the bins span the tails, not the spike');
+  });
+
+  it('normal data has no outliers at all (the 0.5 % tails are inside the fences)', () => {
+    const rng = new Rng(9);
+    const v = Float64Array.from({ length: 50_000 }, () => rng.normal());
+    const h = histogram(v);
+    assert.equal(h.rule, 'full');
+    assert.equal(h.underflow + h.overflow, 0);
+  });
+});

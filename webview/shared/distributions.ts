@@ -37,7 +37,7 @@ export function shiftNote(o: ResultsOverview): string | undefined {
   if (!z || !adj || z.u1 + z.u2 === 0) return undefined;
   const shift = fmt(-adj);
   const parts = (['u1', 'u2'] as const).filter((c) => z[c] > 0).map((c) => `${z[c].toLocaleString('en-US')} samples (${pct(z[c], o.n)}) have ${c} = ${shift}`);
-  return `${parts.join(' and ')}: the RUS adjustment moves every sample by the same amount (u1 and u2 by ${shift}, r and s by ${fmt(adj)}) so that no dataset component is negative, and these samples' u was exactly 0 before it (their modality adds nothing the other lacks, by how r is defined). The dashed line marks the shift.`;
+  return `${parts.join(' and ')}: the RUS adjustment moves every sample by the same amount (u1 and u2 by ${shift}, r and s by ${fmt(adj)}) so that no dataset component is negative, and these samples' u was 0 before it (their modality adds nothing the other lacks, by how r is defined). The dashed line marks the shift.`;
 }
 
 export function distributionsSection(o: ResultsOverview, opts: DistributionsOptions): Distributions {

@@ -327,17 +327,17 @@ export function histogramChart(hist: Histogram, opts: HistogramOptions): Histogr
 }
 
 /**
- * One sentence under a histogram on what its range covers and what lies beyond it (the outliers
- * by Tukey's outer fences, counted in the "<" and "≥" bars), or that every sample is inside.
+ * One sentence under a histogram on what its bins cover and what lies beyond (the far outliers,
+ * counted in the "<" and "≥" bars), or that every sample is inside.
  */
 export function rangeNote(hist: Histogram, name: string): string {
   const bins = hist.counts.length;
   const digits = tickDigits(niceTicks(hist.edges[0], hist.edges[bins], 4)) + 1;
   const range = `${fmt(hist.min, digits)} … ${fmt(hist.max, digits)}`;
-  const missing = hist.missing ? `; ${samples(hist.missing)} without a value` : '';
-  if (hist.rule === 'full' || hist.underflow + hist.overflow === 0) return `Every sample drawn: ${name} from ${range}${missing}.`;
-  const parts = [hist.underflow ? `${samples(hist.underflow)} below ${fmt(hist.edges[0], digits)}` : '', hist.overflow ? `${samples(hist.overflow)} at or above ${fmt(hist.edges[bins], digits)}` : ''].filter(Boolean);
-  return `Bins cover ${fmt(hist.edges[0], digits)} … ${fmt(hist.edges[bins], digits)} (3 × IQR beyond the quartiles); the outliers are counted in the "<" / "≥" bars: ${parts.join(', ')} (full range ${range})${missing}.`;
+  const missing = hist.missing ? ` ${samples(hist.missing)} have no value.` : '';
+  if (hist.rule === 'full' || hist.underflow + hist.overflow === 0) return `Every sample is in the bins: ${name} from ${range}.${missing}`;
+  const parts = [hist.underflow ? `${samples(hist.underflow)} below ${fmt(hist.edges[0], digits)}` : '', hist.overflow ? `${samples(hist.overflow)} from ${fmt(hist.edges[bins], digits)} up` : ''].filter(Boolean);
+  return `Far outliers in the "<" / "≥" bars: ${parts.join(', ')} (beyond 3 × IQR from the quartiles and the outer 0.5 %; full range ${range}).${missing}`;
 }
 
 /** The log-scale switch of a group of histograms (aria-pressed). */

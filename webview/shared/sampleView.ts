@@ -58,10 +58,10 @@ export function sampleView(d: SampleDetail, ctx: SampleViewContext): HTMLElement
       : h('p', { class: 'position' }, text);
   });
   // u1 / u2 exactly the RUS adjustment's shift: the raw value was a structural 0 (docs/estimator.md)
-  const shifted = (['u1', 'u2'] as const).filter((c) => v[`${c}_raw`] === 0 && v[c] !== 0);
+  const shifted = (['u1', 'u2'] as const).filter((c) => Math.abs(v[`${c}_raw`]) <= 1e-9 && Math.abs(v[c]) > 1e-9);
   const shiftNote = shifted.length
     ? h('p', { class: 'muted small explain', id: 'shift-note' },
-        `${shifted.map((c) => `${c} = ${fmt(v[c])}`).join(' and ')} ${shifted.length > 1 ? 'are' : 'is'} only the RUS adjustment's shift: before it ${shifted.length > 1 ? 'both were' : `this sample's ${shifted[0]} was`} exactly 0 (its modality adds nothing the other lacks, by how r is defined), and the adjustment moves every sample's u1 and u2 by the same amount so that no dataset component is negative.`)
+        `${shifted.map((c) => `${c} = ${fmt(v[c])}`).join(' and ')} ${shifted.length > 1 ? 'are' : 'is'} only the RUS adjustment's shift: before it ${shifted.length > 1 ? 'both were' : `this sample's ${shifted[0]} was`} 0 (its modality adds nothing the other lacks, by how r is defined), and the adjustment moves every sample's u1 and u2 by the same amount so that no dataset component is negative.`)
     : null;
   return h('div', { class: 'detail-box', role: 'region', 'aria-label': `Sample ${d.sample_id}`, id: 'sample-detail', 'data-row': d.row },
     h('div', { class: 'detail-files' }, ...d.files.map((f) => fileView(d, f, ctx))),
