@@ -167,7 +167,8 @@ export function histogramChart(hist: Histogram, opts: HistogramOptions): Histogr
         class: `bin bar-${opts.colour}${outlier ? ' outlier' : ''}${inMark ? ' mark' : ''}`,
         'data-bin': k, 'data-count': c,
       });
-      const hit = svg('rect', { x, y: T, width: slotW, height: plotH, class: 'bin-hit', 'data-bin': k });
+      const r = slotRange(hist, k, k);
+      const hit = svg('rect', { x, y: T, width: slotW, height: plotH, class: 'bin-hit', 'data-bin': k, 'data-lo': r.lo ?? '-Infinity', 'data-hi': r.hi ?? 'Infinity' });
       hit.append(svg('title', {}, `${text}${outlier ? (k < 0 ? ' (below the range)' : ' (above the range)') : ''}: ${samples(c)} (${((100 * c) / total).toFixed(1)} %)${brush ? '. Drag across bins to select a range.' : ''}`));
       root.append(bar, hit);
     }
