@@ -238,9 +238,22 @@ const scatter = {
     const tip = frame.locator('#scatter g.scatter-tip[visibility="visible"]');
     await tip.waitFor({ timeout: 5_000 });
     const tipText = await tip.locator('text').allTextContents();
-    assert.match(tipText[0], /^fmnist-test-\d{5} \(.+\)$/);
-    assert.match(tipText[1], /^fmnist-early-fusion: -?\d\.\d{3} {3}fmnist-late-fusion: -?\d\.\d{3}$/);
-    assert.match(tipText[2], /^Δs [+−]?\d\.\d{3}$/);
+    const id = /^(fmnist-test-\d{5}) \((.+)\)$/.exec(tipText[0]);
+    assert.ok(id, tipText[0]);
+    // the values are the sample's s in each results file
+    const early = await readResults(path.join(ctx.workspace, 'fashion-mnist', 'fmnist-early-fusion.lsmi.arrow'));
+    const late = await readResults(path.join(ctx.workspace, 'fashion-mnist', `${RUN}.lsmi.arrow`));
+    const sOf = (d) => d.columns.s[d.sampleIds.indexOf(id[1])].toFixed(3).replace(/^-(0\.000)$/, '$1');
+    assert.equal(tipText[1], `x fmnist-early-fusion: ${sOf(early)}`);
+    assert.equal(tipText[2], `y fmnist-late-fusion: ${sOf(late)}`);
+    assert.match(tipText[3], /^Δs = y − x: [+−]?\d\.\d{3}$/);
+    // the tooltip stays inside the chart
+    const tipInside = await tip.evaluate((g) => {
+      const b = g.getBoundingClientRect();
+      const s = g.ownerSVGElement.getBoundingClientRect();
+      return b.left >= s.left - 0.5 && b.right <= s.right + 0.5 && b.top >= s.top - 0.5 && b.bottom <= s.bottom + 0.5;
+    });
+    assert.ok(tipInside, "the tooltip is not clipped");
     await ctx.shot('charts-scatter-tooltip-dark');
     // drag a box over the middle of the plot: the movers are the samples inside it (every sample is a point here)
     const [x0, y0] = toPage(90, 90);

@@ -338,7 +338,7 @@ export function rangeNote(hist: Histogram, name: string): string {
   const missing = hist.missing ? ` ${samples(hist.missing)} have no value.` : '';
   if (hist.rule === 'full' || hist.underflow + hist.overflow === 0) return `Every sample is in the bins: ${name} from ${range}.${missing}`;
   const parts = [hist.underflow ? `${samples(hist.underflow)} below ${fmt(hist.edges[0], digits)}` : '', hist.overflow ? `${samples(hist.overflow)} from ${fmt(hist.edges[bins], digits)} up` : ''].filter(Boolean);
-  return `Far outliers in the "<" / "≥" bars: ${parts.join(', ')} (beyond 3 × IQR from the quartiles and the outer 0.5 %; full range ${range}).${missing}`;
+  return `"<" / "≥" bars: far outliers, ${parts.join(', ')} (beyond 3 × IQR from the quartiles and the outer 0.5 %); full range ${range}.${missing}`;
 }
 
 /** The log-scale switch of a group of histograms (aria-pressed). */

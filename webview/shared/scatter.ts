@@ -48,7 +48,8 @@ export function scatterChart(sc: Scatter, opts: ScatterOptions): ScatterChart {
   const n = pts.index.length;
   const label = (k: number) => `${pts.sampleId?.[k] ?? `#${pts.index[k]}`} (${opts.classNames[pts.label[k]] ?? pts.label[k]})`;
   const status = h('p', { class: 'muted small', id: 'scatter-status', role: 'status', 'aria-live': 'polite' });
-  const root = svg('svg', { width: S, height: S - R + B - 10, viewBox: `0 0 ${S} ${S - R + B - 10}`, class: 'scatter', tabindex: 0, role: 'group', 'aria-roledescription': 'scatter plot', 'aria-describedby': 'scatter-status' });
+  const HGT = T + plot + B;
+  const root = svg('svg', { width: S, height: HGT, viewBox: `0 0 ${S} ${HGT}`, class: 'scatter', tabindex: 0, role: 'group', 'aria-roledescription': 'scatter plot', 'aria-describedby': 'scatter-status' });
   root.setAttribute('aria-label', `Scatter of ${sc.component}: x ${opts.xRun}, y ${opts.yRun}; ${sc.total.toLocaleString('en-US')} samples, Pearson ${fmt(sc.pearson)}. Drag a box to list the samples inside it. Arrow keys step through the points, biggest movers first; Enter inspects one; Escape clears the box.`);
   // density of every sample
   const g = sc.grid;
@@ -83,7 +84,7 @@ export function scatterChart(sc: Scatter, opts: ScatterOptions): ScatterChart {
   const sel = svg('circle', { cx: -10, cy: -10, r: 4, class: 'selected-dot' });
   const tip = svg('g', { class: 'scatter-tip', visibility: 'hidden', 'aria-hidden': 'true' });
   const tipBg = svg('rect', { x: 0, y: 0, width: 10, height: 10, rx: 3, class: 'tip-bg' });
-  const tipLines = [0, 1, 2].map((k) => svg('text', { x: 6, y: 14 + k * 14, class: 'tip-text' }));
+  const tipLines = [0, 1, 2, 3].map((k) => svg('text', { x: 6, y: 14 + k * 14, class: 'tip-text' }));
   tip.append(tipBg, ...tipLines);
   root.append(boxRect, sel, tip);
 
@@ -98,16 +99,20 @@ export function scatterChart(sc: Scatter, opts: ScatterOptions): ScatterChart {
   };
   drawBox(box);
 
-  const tipText = (k: number) => [label(k), `${opts.xRun}: ${fmt(pts.x[k])}   ${opts.yRun}: ${fmt(pts.y[k])}`, `Δ${sc.component} ${fmtDelta(pts.y[k] - pts.x[k])}`];
+  const tipText = (k: number) => [label(k), `x ${opts.xRun}: ${fmt(pts.x[k])}`, `y ${opts.yRun}: ${fmt(pts.y[k])}`, `Δ${sc.component} = y − x: ${fmtDelta(pts.y[k] - pts.x[k])}`];
   const showTip = (k: number) => {
     const lines = tipText(k);
     lines.forEach((t, i) => (tipLines[i].textContent = t));
-    const w = Math.max(...lines.map((t) => t.length)) * 6.2 + 12;
+    // the text's own width where the browser can measure it
+    const measured = Math.max(...tipLines.map((t) => (t.getComputedTextLength ? t.getComputedTextLength() : 0)));
+    const w = (measured > 0 ? measured : Math.max(...lines.map((t) => t.length)) * 6.2) + 12;
     const hgt = lines.length * 14 + 8;
     let x = px(pts.x[k]) + 10;
     let y = py(pts.y[k]) - hgt - 6;
-    if (x + w > S) x = px(pts.x[k]) - w - 10;
-    if (y < 0) y = py(pts.y[k]) + 10;
+    if (x + w > S - 2) x = px(pts.x[k]) - w - 10;
+    x = Math.max(2, Math.min(S - w - 2, x));
+    if (y < 2) y = py(pts.y[k]) + 10;
+    y = Math.max(2, Math.min(HGT - hgt - 2, y));
     tip.setAttribute('transform', `translate(${x} ${y})`);
     tipBg.setAttribute('width', String(w));
     tipBg.setAttribute('height', String(hgt));
