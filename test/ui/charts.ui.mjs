@@ -321,7 +321,7 @@ const themed = (label, theme) => ({
     const frame = await openResults(ctx);
     await frame.locator('#hist-log').click();
     await frame.locator('#hist-u1 svg[data-scale="log"]').waitFor();
-    await frame.locator('#hist-h').scrollIntoViewIfNeeded();
+    await frame.locator('#hist-h').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await ctx.shot(`charts-hists-${label}`);
     await frame.locator('#hist-log').click();
     await frame.locator('#tab-samples').click();
@@ -329,8 +329,10 @@ const themed = (label, theme) => ({
     await frame.locator('#sample-detail .waterfall').waitFor({ timeout: 15_000 });
     await ctx.shot(`charts-waterfall-${label}`);
     const cmp = await openCompare(ctx);
-    await cmp.locator('#scatter-h').scrollIntoViewIfNeeded();
-    await ctx.shot(`charts-compare-${label}`);
+    await cmp.locator('#delta-h').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await ctx.shot(`charts-compare-deltas-${label}`);
+    await cmp.locator('#scatter-h').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await ctx.shot(`charts-compare-scatter-${label}`);
     ctx.errors.assertNone({ webviewOnly: true });
   },
 });

@@ -47,7 +47,7 @@ export function scatterChart(sc: Scatter, opts: ScatterOptions): ScatterChart {
   const pts = sc.points;
   const n = pts.index.length;
   const label = (k: number) => `${pts.sampleId?.[k] ?? `#${pts.index[k]}`} (${opts.classNames[pts.label[k]] ?? pts.label[k]})`;
-  const status = h('p', { class: 'muted small', id: 'scatter-status', role: 'status', 'aria-live': 'polite' });
+  const status = h('p', { class: 'hist-status muted small', id: 'scatter-status', role: 'status', 'aria-live': 'polite' });
   const HGT = T + plot + B;
   const root = svg('svg', { width: S, height: HGT, viewBox: `0 0 ${S} ${HGT}`, class: 'scatter', tabindex: 0, role: 'group', 'aria-roledescription': 'scatter plot', 'aria-describedby': 'scatter-status' });
   root.setAttribute('aria-label', `Scatter of ${sc.component}: x ${opts.xRun}, y ${opts.yRun}; ${sc.total.toLocaleString('en-US')} samples, Pearson ${fmt(sc.pearson)}. Drag a box to list the samples inside it. Arrow keys step through the points, biggest movers first; Enter inspects one; Escape clears the box.`);
