@@ -57,7 +57,9 @@ export function distributionsSection(o: ResultsOverview, opts: DistributionsOpti
         : undefined,
       onSelect: (r) => {
         for (const [c, other] of charts) if (c !== a.col) other.setSelection(undefined);
-        opts.onSelect({ col: a.col, lo: r.lo, hi: r.hi });
+        // every bar selected: no filter at all
+        if (r.lo === null && r.hi === null) opts.onClear();
+        else opts.onSelect({ col: a.col, lo: r.lo, hi: r.hi });
       },
       onClear: () => opts.onClear(),
     });
