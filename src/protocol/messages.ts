@@ -194,7 +194,7 @@ export interface DensityOverview {
   };
 }
 
-/** A value range of one component (a histogram bin); null ends are open. */
+/** A value range of one component (bins brushed on a histogram: lo ≤ x < hi, as the bins count); null ends are open. */
 export interface RangeFilter {
   col: SortColumn;
   /** Inclusive lower end, or null for no lower end. */
@@ -212,7 +212,7 @@ export interface RowsRequest {
   classFilter?: number;
   /** Only samples of this split ('train', 'val', 'test'). */
   split?: string;
-  /** Only samples whose component lies in this range (e.g. a clicked histogram bin). */
+  /** Only samples whose component lies in this range (e.g. bins brushed on a histogram). */
   range?: RangeFilter;
   /** Case-insensitive substring of sample_id. */
   search?: string;
