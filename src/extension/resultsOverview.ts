@@ -9,6 +9,7 @@
  * as "—"), never thrown.
  */
 import type { DensityReport, HeadReport, ResultsData, ResultsMeta } from '../engine/io/results';
+import { histogram } from '../engine/histogram';
 import { DEFAULT_MIN_CLASS_N, rankClasses } from '../engine/uncertainty';
 import type { CandidateOverview, ClassRankRequest, ClassRankRow, ClassRanking, DensityOverview, HeadOverview, Histogram, ReliabilityOverview, ResultsOverview } from '../protocol/messages';
 import { sortedValues } from './resultsStore';
@@ -24,28 +25,22 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((w): w is string => typeof w === 'string' && w.length > 0) : []);
 const familyLabel = (f: unknown): string => (typeof f === 'string' ? (FAMILY[f] ?? f) : 'MLP');
 
-/** Histogram over the 1st–99th percentile range; values beyond fall into the edge bins. */
+/**
+ * Samples whose raw value is 0 (u1, u2: where r = i of that modality, it adds nothing the other
+ * lacks, by construction; 0 up to the rounding of i − r, hence the tolerance).
+ */
+export function structuralZeros(v: Float64Array | undefined): number {
+  let k = 0;
+  if (v) for (const x of v) if (Math.abs(x) <= STRUCTURAL_ZERO) k++;
+  return k;
+}
+
+/** |raw u| at or below this is a structural zero (nats). */
+export const STRUCTURAL_ZERO = 1e-9;
+
+/** A results column's histogram (the one contract: src/engine/histogram.ts), from its cached sorted copy. */
 export function histogramOf(v: Float64Array, bins = HIST_BINS): Histogram {
-  const sorted = sortedValues(v);
-  const n = sorted.length;
-  const q = (p: number) => (n ? sorted[Math.min(n - 1, Math.max(0, Math.round(p * (n - 1))))] : 0);
-  let lo = q(0.01);
-  let hi = q(0.99);
-  if (!(hi > lo)) {
-    lo = n ? sorted[0] : 0;
-    hi = n ? sorted[n - 1] : 1;
-    if (!(hi > lo)) hi = lo + 1;
-  }
-  const counts = new Array<number>(bins).fill(0);
-  let below = 0;
-  let above = 0;
-  for (const x of v) {
-    if (x < lo) below++;
-    if (x > hi) above++;
-    const b = Math.min(bins - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * bins)));
-    counts[b]++;
-  }
-  return { lo, hi, counts, below, above, min: n ? sorted[0] : 0, max: n ? sorted[n - 1] : 0 };
+  return histogram(v, { bins, sorted: sortedValues(v) });
 }
 
 function reliabilityOf(r: unknown): ReliabilityOverview | undefined {
@@ -246,6 +241,7 @@ export function overviewOf(file: string, data: ResultsData): ResultsOverview {
       adjusted: meta.dataset.adjusted,
       branch: meta.dataset.branch,
       adj: meta.dataset.adj,
+      structuralZeros: { u1: structuralZeros(data.columns.u1_raw), u2: structuralZeros(data.columns.u2_raw) },
       ...(meta.dataset.intervals
         ? {
             intervals: {

@@ -14,6 +14,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bun
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${bundle}.js`));
   const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const chartsCss = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'charts.css'));
   const csp = [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
@@ -29,6 +30,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bun
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${css}">
+<link rel="stylesheet" href="${chartsCss}">
 <title>${escapeHtml(title)}</title>
 </head>
 <body>

@@ -73,17 +73,9 @@ export interface AtomValues {
   S: number;
 }
 
-/** A histogram of one per-sample component over [lo, hi]; the edge bins also count values beyond. */
-export interface Histogram {
-  lo: number;
-  hi: number;
-  counts: number[];
-  /** Values below lo / above hi (counted in the first / last bin). */
-  below: number;
-  above: number;
-  min: number;
-  max: number;
-}
+/** A histogram of one per-sample component: the engine's one contract (src/engine/histogram.ts). */
+export type { Histogram, HistogramRule } from '../engine/histogram';
+import type { Histogram } from '../engine/histogram';
 
 /** Everything the results panel shows except the sample rows. */
 export interface ResultsOverview {
@@ -102,6 +94,11 @@ export interface ResultsOverview {
     adjusted: AtomValues;
     branch: string;
     adj: number;
+    /**
+     * Samples whose raw u1 / u2 is exactly 0 (the modality with the smaller h carries no unique
+     * information by construction of r): after the RUS adjustment they all show u = −adj.
+     */
+    structuralZeros?: { u1: number; u2: number };
     /** Percentile bootstrap intervals of the atoms (absent in older results or with the bootstrap off). */
     intervals?: {
       raw: Record<keyof AtomValues, IntervalValue>;
@@ -221,7 +218,7 @@ export interface DensityOverview {
   };
 }
 
-/** A value range of one component (a histogram bin); null ends are open. */
+/** A value range of one component (bins brushed on a histogram: lo ≤ x < hi, as the bins count); null ends are open. */
 export interface RangeFilter {
   col: SortColumn;
   /** Inclusive lower end, or null for no lower end. */
@@ -239,7 +236,7 @@ export interface RowsRequest {
   classes?: number[];
   /** Only samples of this split ('train', 'val', 'test'). */
   split?: string;
-  /** Only samples whose component lies in this range (e.g. a clicked histogram bin). */
+  /** Only samples whose component lies in this range (e.g. bins brushed on a histogram). */
   range?: RangeFilter;
   /** Case-insensitive substring of sample_id. */
   search?: string;
@@ -438,6 +435,8 @@ export interface ResultsPanelState {
   expanded?: number;
   /** Gallery tab (image runs): its component, samples per end and classes. */
   gallery?: GalleryRequest;
+  /** The histograms' count axis. */
+  histScale?: 'linear' | 'log';
   /** Categories tab: the component the classes are ranked by. */
   rankBy?: 'r' | 'u1' | 'u2' | 's';
   /** Categories tab: by the mean or the interval's lower bound, the minimum n, the normalised view. */
@@ -459,6 +458,23 @@ export type CompareComponentName = 'r' | 'u1' | 'u2' | 's';
 export type MoverComponentName = CompareComponentName | 'any';
 export type MoverOrderName = 'abs' | 'gain' | 'loss' | 'stable';
 
+/**
+ * A value range of one component in one run (`delta`: of its Δ to the baseline): lo ≤ x < hi, a
+ * null end open (the engine's ValueRange, src/engine/compare/movers.ts).
+ */
+export interface CompareRange {
+  run: number;
+  component: CompareComponentName;
+  delta?: boolean;
+  lo: number | null;
+  hi: number | null;
+}
+
+/** What is brushed in the compare panel: a range of a Δ histogram, or a box on the scatter. */
+export type CompareBrush =
+  | { kind: 'delta'; component: CompareComponentName; lo: number | null; hi: number | null }
+  | { kind: 'box'; component: CompareComponentName; x: { lo: number; hi: number }; y: { lo: number; hi: number } };
+
 export interface MoversRequest {
   /** The run compared with the baseline. */
   run: number;
@@ -470,6 +486,8 @@ export interface MoversRequest {
   classes?: number[];
   split?: string;
   search?: string;
+  /** Brushed ranges (every one must hold). */
+  ranges?: CompareRange[];
   /** Query generation (pages of older queries are dropped by the webview). */
   gen: number;
 }
@@ -540,4 +558,8 @@ export interface ComparePanelState {
   search?: string;
   scatterComponent?: CompareComponentName;
   expanded?: number;
+  /** The brushed range or box (the movers table lists only what it selects). */
+  brush?: CompareBrush;
+  /** The Δ histograms' count axis. */
+  histScale?: 'linear' | 'log';
 }

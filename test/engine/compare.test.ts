@@ -222,16 +222,22 @@ describe('baseline, shifts, histograms, movers, scatter', () => {
   it('histograms of Δ: symmetric bins, every Δ counted once', async () => {
     const c = await loadComparison([await writeSmall(dir, A), await writeSmall(dir, B)]);
     const h = deltaHistogram(c, 'r', 4);
-    // Δr over b, c, d = 0.5, −2, 1; |Δ| 99.5th percentile (linear) of 0.5, 1, 2 = 1.99
-    assert.equal(h.edges.length, 5);
-    assert.ok(Math.abs(h.edges[4] - 1.99) < 1e-12 && Math.abs(h.edges[0] + 1.99) < 1e-12);
-    assert.deepEqual(h.counts[1], [0, 0, 1, 1]);
-    assert.equal(h.underflow[1], 1);
-    assert.equal(h.overflow[1], 0);
-    assert.equal(h.n[1], 3);
+    // Δr over b, c, d = 0.5, −2, 1: nothing beyond Tukey's outer fences, so the full range ±2 (the
+    // last edge just above 2, so that 2 is inside), the same edges for every run
+    const run = h.runs[1];
+    assert.equal(run.edges.length, 5);
+    assert.equal(run.rule, 'full');
+    assert.ok(run.edges[4] > 2 && run.edges[4] - 2 < 1e-15 && run.edges[0] === -run.edges[4]);
+    assert.deepEqual(h.runs[0].edges, run.edges);
+    // edges −2 − ε, −1 − ε, 0, 1 + ε, 2 + ε (ε: the last edge is the next double above 2): Δ = 1 is in [0, 1 + ε)
+    assert.deepEqual(run.counts, [1, 0, 2, 0]);
+    assert.equal(run.underflow, 0);
+    assert.equal(run.overflow, 0);
+    assert.equal(run.n, 3);
+    assert.equal(run.missing, 2, 'a and e lack a Δ');
     assert.ok(Math.abs(h.mean[1] - -0.5 / 3) < 1e-12);
     assert.ok(Math.abs(h.meanAbs[1] - 3.5 / 3) < 1e-12);
-    assert.deepEqual(h.counts[0], [0, 0, 4, 0], 'the baseline: Δ = 0 for its 4 samples, in the bin right of 0');
+    assert.deepEqual(h.runs[0].counts, [0, 0, 4, 0], 'the baseline: Δ = 0 for its 4 samples, in the bin that 0 opens');
   });
 
   it('moversPage ranks by |Δ|, gain or loss, for one component or any, filtered and paged', async () => {
@@ -339,7 +345,7 @@ describe('the example runs: early vs late fusion of Fashion-MNIST', () => {
     assert.ok(s.hasFiles);
     const f = sampleFiles(c, s.movers[0].page.rows[0].index)!;
     assert.ok(fs.existsSync(path.join(src, f.path_1!)), `${f.path_1} exists in the example folder`);
-    for (const comp of ['r', 'u1', 'u2', 's'] as const) assert.equal(s.histograms[comp].n[1], 2000);
+    for (const comp of ['r', 'u1', 'u2', 's'] as const) assert.equal(s.histograms[comp].runs[1].n, 2000);
   });
 });
 

@@ -23,7 +23,8 @@ async function checkOverview(ctx, frame) {
   assert.equal(meta.dataset.branch, 'priority2');
   assert.match(await frame.locator('#stat-U2').getAttribute('title'), new RegExp(`raw ${fixed(meta.dataset.raw.U2, 4)} nats[\\s\\S]*priority 2`));
   assert.equal(await frame.locator('#composition .seg').count(), 3, 'R, U1 and S have a share; U2 is 0');
-  for (const c of ['r', 'u1', 'u2', 's']) assert.equal(await frame.locator(`#hist-${c} .hbar`).count(), 30);
+  // 30 bins each (far outliers, if any, in separate "<" / "≥" bars)
+  for (const c of ['r', 'u1', 'u2', 's']) assert.equal(await frame.locator(`#hist-${c} rect.bin:not(.outlier)`).count(), 30);
   assert.match(await frame.locator('#settings').textContent(), /Gaussian mixture \(EM\), covariance auto, K auto/);
   const d = meta.density['1'];
   assert.match(await frame.locator('#density-1').textContent(), new RegExp(`top half: Gaussian mixture \\(EM\\), ${d.covariance} covariance, K = ${d.K}`));
@@ -140,18 +141,17 @@ async function checkInspect(ctx, frame, label) {
     assert.ok(w > 0, `preview ${which} decoded`);
   }
   assert.match(await frame.locator('#sample-detail .waterfall').getAttribute('aria-label'), /i12 = \d/);
-  assert.equal(await frame.locator('#sample-detail .hbar.mark').count(), 4, 'the sample is marked in all four distributions');
+  assert.equal(await frame.locator('#sample-detail rect.bin.mark').count(), 4, 'the sample is marked in all four distributions');
   assert.equal(await rows.first().getAttribute('aria-expanded'), 'true');
   await ctx.shot(`results-inspect-${label}`);
   // open the first file in an editor (VS Code's image preview)
   await frame.locator('#open-1').click();
   await ctx.page.locator('.tabs-container .tab', { hasText: 'fmnist-test-01592.png' }).first().waitFor({ timeout: 20_000 });
-  // back to the panel: a histogram bin filters the samples to its range
+  // back to the panel: a click on a histogram bin filters the samples to its range
   const frame2 = await ctx.webview({ title: PANEL });
   await frame2.locator('#tab-overview').click();
-  const bin = frame2.locator('#hist-r button.hbar[data-bin="29"]');
-  const n = Number(/: (\d+) samples?/.exec(await bin.getAttribute('aria-label'))[1]);
-  await bin.click();
+  const n = Number(await frame2.locator('#hist-r rect.bin[data-bin="29"]').getAttribute('data-count'));
+  await frame2.locator('#hist-r rect.bin-hit[data-bin="29"]').click();
   await frame2.locator('#chip-range').waitFor();
   await frame2.locator('#count', { hasText: `${n.toLocaleString('en-US')} of 2,000` }).waitFor();
   await frame2.locator('#chip-range').click();

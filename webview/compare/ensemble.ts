@@ -5,7 +5,7 @@
  * section is built (computed once, in a worker); rendered into #ensemble.
  */
 import type { EnsembleState } from '../../src/protocol/messages';
-import { fmt, fmtDelta, fmtDeltaInterval, fmtInterval, h } from '../shared/vscode';
+import { fmt, fmtDelta, fmtDeltaInterval, fmtInterval, formatCount, h } from '../shared/vscode';
 
 type Post = (m: { type: 'ensemble' }) => void;
 let last: EnsembleState | undefined;
@@ -30,7 +30,7 @@ function content(s: EnsembleState): Node[] {
   const shown = e.variants.filter((v) => v.kind !== 'head' || v.name === e.bestHead);
   return [
     h('p', { class: 'muted small explain' },
-      `${e.n.toLocaleString('en-US')} samples out of sample in every run${e.dropped.train ? ` (${e.dropped.train} train samples left out)` : ''}; stratified ${st.folds} folds (seed ${st.seed}): weights, τ and the gate are fitted on the other folds. ` +
+      `${formatCount(e.n)} samples out of sample in every run${e.dropped.train ? ` (${e.dropped.train} train samples left out)` : ''}; stratified ${st.folds} folds (seed ${st.seed}): weights, τ and the gate are fitted on the other folds. ` +
       `${st.bootstrap ? `[lo, hi]: ${pct} paired bootstrap (${st.bootstrap} replicates). ` : ''}Δ log-loss < 0 is better. The interaction guide is label-free: r̄, ū1, ū2, s̄ averaged over the predicted classes.`),
     ...e.notes.map((w) => h('p', { class: 'notice warning', role: 'note' }, w)),
     h('div', { class: 'table-scroll' }, h('table', { id: 'ensemble-table' },

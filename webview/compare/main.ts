@@ -6,7 +6,9 @@
  */
 import type { ComparisonSummary, MoverRow, Scatter } from '../../src/engine/compare';
 import type {
+  CompareBrush,
   CompareComponentName,
+  CompareRange,
   ComparePanelFromWebview,
   ComparePanelState,
   ComparePanelToWebview,
@@ -17,10 +19,12 @@ import type {
   ScatterRequest,
 } from '../../src/protocol/messages';
 import { svg } from '../shared/charts';
+import { type DeltaHistograms, deltaHistograms } from '../shared/deltaHistograms';
+import { type ScatterChart, scatterChart } from '../shared/scatter';
 import { classFilter, setClassFilter, singleSelect } from '../shared/elements';
 import { button, detailPlaceholder, sampleView } from '../shared/sampleView';
 import { type Column, PAGE, VirtualTable } from '../shared/virtualTable';
-import { announceReady, connect, formatCount, formatDelta, formatDeltaInterval, formatFraction, formatLevel, formatNats, formatRatio, formatTick, h } from '../shared/vscode';
+import { announceReady, connect, fmt, fmtDelta, formatCount, formatDelta, formatDeltaInterval, formatFraction, formatLevel, formatNats, formatRatio, formatTick, h } from '../shared/vscode';
 import { ensembleSection, renderEnsemble } from './ensemble';
 
 type Run = ComparisonSummary['runs'][number];
@@ -38,6 +42,10 @@ let countInfo: HTMLElement | undefined;
 let detailHost: HTMLElement | undefined;
 let scatterBox: HTMLElement | undefined;
 let scatterDetail: HTMLElement | undefined;
+/** The brushable charts: a brushed Δ range or scatter box filters the movers. */
+let deltas: DeltaHistograms | undefined;
+let scatterPlot: ScatterChart | undefined;
+let brushChips: HTMLElement | undefined;
 
 function save(patch: Partial<ComparePanelState>): void {
   state = { ...state, ...patch };
@@ -112,7 +120,41 @@ function moversQuery(): Omit<MoversRequest, 'offset' | 'limit' | 'gen'> {
     classes: state.classes,
     split: state.split,
     search: state.search || undefined,
+    ranges: summary ? brushRanges(summary, state.brush) : undefined,
   };
+}
+
+/** The movers filter of a brush: a Δ range of the compared run, or a box (x: the baseline, y: the compared run). */
+function brushRanges(s: ComparisonSummary, b: CompareBrush | undefined): CompareRange[] | undefined {
+  if (!b) return undefined;
+  if (b.kind === 'delta') return [{ run: runIndex(s), component: b.component, delta: true, lo: b.lo, hi: b.hi }];
+  return [{ run: s.baseline, component: b.component, lo: b.x.lo, hi: b.x.hi }, { run: runIndex(s), component: b.component, lo: b.y.lo, hi: b.y.hi }];
+}
+
+/** A brush set (or cleared) on one chart: the other charts drop theirs, the movers follow. */
+function setBrush(b: CompareBrush | undefined): void {
+  save({ brush: b });
+  deltas?.sync(b);
+  scatterPlot?.setBox(b?.kind === 'box' && b.component === (state.scatterComponent ?? 's') ? { x: b.x, y: b.y } : undefined);
+  renderBrushChip();
+  requery();
+}
+
+function brushText(b: CompareBrush): string {
+  if (b.kind === 'delta') {
+    const n = `Δ${b.component}`;
+    return b.lo === null && b.hi === null ? `every ${n}` : b.lo === null ? `${n} < ${fmtDelta(b.hi)}` : b.hi === null ? `${n} ≥ ${fmtDelta(b.lo)}` : `${fmtDelta(b.lo)} ≤ ${n} < ${fmtDelta(b.hi)}`;
+  }
+  return `${b.component}: baseline ${fmt(b.x.lo)} … ${fmt(b.x.hi)}, run ${fmt(b.y.lo)} … ${fmt(b.y.hi)}`;
+}
+
+function renderBrushChip(): void {
+  if (!brushChips) return;
+  const b = state.brush;
+  if (!b) return brushChips.replaceChildren();
+  const chip = h('button', { type: 'button', class: 'chip', id: 'chip-brush', title: `Remove the selection ${brushText(b)}`, 'aria-label': `Remove selection: ${brushText(b)}` }, brushText(b), h('span', { 'aria-hidden': 'true' }, ' ✕'));
+  chip.addEventListener('click', () => setBrush(undefined));
+  brushChips.replaceChildren(chip);
 }
 
 function requery(): void {
@@ -138,11 +180,11 @@ function view(s: ComparisonSummary): Node[] {
   const cmp = s.runs[run];
   const options = s.runs.map((r, k): [string, string] => [String(k), `${r.label}${r.fusion ? ` (${r.fusion} fusion)` : ''}`]);
   const baseSel = singleSelect('baseline', 'Baseline run', options, String(s.baseline), (v) => {
-    save({ baseline: Number(v), run: undefined });
+    save({ baseline: Number(v), run: undefined, brush: undefined });
     vscode.postMessage({ type: 'setBaseline', run: Number(v) });
   });
   const runSel = singleSelect('compared', 'Run compared with the baseline', options.filter(([v]) => Number(v) !== s.baseline), String(run), (v) => {
-    save({ run: Number(v) });
+    save({ run: Number(v), brush: undefined });
     app.replaceChildren(...view(s));
     requery();
     requestScatter();
@@ -160,7 +202,14 @@ function view(s: ComparisonSummary): Node[] {
     h('h2', { id: 'classes-h' }, `Per-class shifts: ${cmp.label} − ${base.label}`),
     classShifts(s, run),
     h('h2', { id: 'delta-h' }, 'Per-sample differences'),
-    h('div', { class: 'hists' }, ...COMPONENTS.map((c) => deltaHistogram(s, c, run))),
+    ...(deltas = deltaHistograms(s, {
+      run,
+      scale: state.histScale ?? 'linear',
+      brush: state.brush,
+      onScale: (histScale) => save({ histScale }),
+      onSelect: (b) => setBrush(b),
+      onClear: () => setBrush(undefined),
+    })).nodes,
     h('h2', { id: 'scatter-h' }, 'Run against run'),
     scatterSection(s),
     h('h2', { id: 'movers-h' }, 'Biggest movers'),
@@ -357,21 +406,6 @@ function classShifts(s: ComparisonSummary, run: number): Node {
     h('p', { class: 'muted small' }, `Sorted by ΔS. Each Δ with its ${levelText(s)} interval, simultaneous over the classes; green: more in the compared run, red: less, beyond noise; greyed and marked ~: within noise. Click a class for its movers.`));
 }
 
-function deltaHistogram(s: ComparisonSummary, c: CompareComponentName, run: number): HTMLElement {
-  const hist = s.histograms[c];
-  const counts = hist.counts[run] ?? [];
-  const max = Math.max(1, ...counts);
-  const bars = counts.map((n, k) => {
-    const pct = n === 0 ? 0 : Math.max(1, Math.round((100 * n) / max));
-    return h('div', { class: `hbar seg-${c} h${pct}${hist.edges[k] < 0 && hist.edges[k + 1] > 0 ? ' zero-bin' : ''}`, title: `Δ${c} ∈ [${formatNats(hist.edges[k])}, ${formatNats(hist.edges[k + 1])}): ${formatCount(n)} samples` });
-  });
-  return h('figure', { class: 'hist-figure', id: `delta-${c}` },
-    h('figcaption', null, `Δ${c} (${NAME[c]})`),
-    h('div', { class: 'hist', role: 'img', 'aria-label': `Histogram of Δ${c}: mean ${formatDelta(hist.mean[run])}, mean absolute ${formatNats(hist.meanAbs[run])}` }, ...bars),
-    h('div', { class: 'hist-axis muted' }, h('span', null, formatTick(hist.edges[0])), h('span', null, '0'), h('span', null, formatTick(hist.edges[hist.edges.length - 1]))),
-    h('div', { class: 'muted small' }, `mean ${formatDelta(hist.mean[run])}, mean |Δ| ${formatNats(hist.meanAbs[run])}, sd ${formatNats(hist.std[run])}${hist.underflow[run] + hist.overflow[run] ? `; ${hist.underflow[run] + hist.overflow[run]} beyond the range` : ''}`));
-}
-
 // ---------------------------------------------------------------------------------------------- scatter
 
 function scatterSection(s: ComparisonSummary): HTMLElement {
@@ -380,6 +414,7 @@ function scatterSection(s: ComparisonSummary): HTMLElement {
     b.addEventListener('click', () => {
       save({ scatterComponent: c });
       for (const x of COMPONENTS) document.getElementById(`scatter-${x}`)?.setAttribute('aria-pressed', String(x === c));
+      if (state.brush?.kind === 'box') setBrush(undefined);
       requestScatter();
     });
     return b;
@@ -388,59 +423,29 @@ function scatterSection(s: ComparisonSummary): HTMLElement {
   scatterDetail = h('div', { class: 'scatter-detail', id: 'scatter-detail' });
   return h('div', null,
     h('div', { class: 'controls', role: 'group', 'aria-label': 'Component of the scatter' }, h('span', { class: 'muted' }, 'Component'), ...buttons,
-      h('span', { class: 'muted small' }, `x: ${s.runs[s.baseline].label}, y: ${s.runs[runIndex(s)].label}. Click a point to inspect the sample.`)),
+      h('span', { class: 'muted small' }, `x: ${s.runs[s.baseline].label}, y: ${s.runs[runIndex(s)].label}. Hover a point for its values, click it to inspect the sample, drag a box to list the samples inside it in the movers.`)),
     h('div', { class: 'scatter-wrap' }, scatterBox, scatterDetail));
 }
 
 function scatterView(sc: Scatter): Node[] {
-  const S = 360;
-  const pad = 34;
-  const span = sc.max - sc.min || 1;
-  const px = (v: number) => pad + ((v - sc.min) / span) * (S - pad - 8);
-  const py = (v: number) => S - pad - ((v - sc.min) / span) * (S - pad - 8);
-  const root = svg('svg', { width: S, height: S, viewBox: `0 0 ${S} ${S}`, class: 'scatter', role: 'img' });
-  root.setAttribute('aria-label', `Scatter of ${sc.component}: ${sc.total} samples, Pearson ${formatFraction(sc.pearson)}`);
-  const g = sc.grid;
-  const cell = (S - pad - 8) / g.size;
-  for (let gy = 0; gy < g.size; gy++) {
-    for (let gx = 0; gx < g.size; gx++) {
-      const n = g.cells[gy * g.size + gx];
-      if (!n) continue;
-      const level = Math.min(9, Math.ceil((9 * Math.log1p(n)) / Math.log1p(g.maxCount || 1)));
-      root.append(svg('rect', { x: pad + gx * cell, y: S - pad - (gy + 1) * cell, width: cell + 0.3, height: cell + 0.3, class: `dens d${level}` }));
-    }
-  }
-  root.append(svg('line', { x1: px(sc.min), y1: py(sc.min), x2: px(sc.max), y2: py(sc.max), class: 'diag' }));
-  const dots = svg('g', { class: 'dots' });
-  for (let k = 0; k < sc.points.index.length; k++) dots.append(svg('circle', { cx: px(sc.points.x[k]), cy: py(sc.points.y[k]), r: 1.6 }));
-  root.append(dots);
-  root.append(svg('line', { x1: pad, x2: S - 8, y1: S - pad, y2: S - pad, class: 'axis' }));
-  root.append(svg('line', { x1: pad, x2: pad, y1: 8, y2: S - pad, class: 'axis' }));
-  root.append(svg('text', { x: pad, y: S - pad + 14, class: 'tick' }, formatTick(sc.min)));
-  root.append(svg('text', { x: S - 8, y: S - pad + 14, 'text-anchor': 'end', class: 'tick' }, formatTick(sc.max)));
-  root.append(svg('text', { x: pad - 4, y: 16, 'text-anchor': 'end', class: 'tick' }, formatTick(sc.max)));
-  const sel = svg('circle', { cx: -10, cy: -10, r: 4, class: 'selected-dot' });
-  root.append(sel);
-  root.addEventListener('click', (e) => {
-    const box = root.getBoundingClientRect();
-    const mx = ((e.clientX - box.left) / box.width) * S;
-    const my = ((e.clientY - box.top) / box.height) * S;
-    let best = -1;
-    let bestD = 12 * 12;
-    for (let k = 0; k < sc.points.index.length; k++) {
-      const d = (px(sc.points.x[k]) - mx) ** 2 + (py(sc.points.y[k]) - my) ** 2;
-      if (d < bestD) (bestD = d), (best = k);
-    }
-    if (best < 0 || !scatterDetail || !summary) return;
-    sel.setAttribute('cx', String(px(sc.points.x[best])));
-    sel.setAttribute('cy', String(py(sc.points.y[best])));
-    const index = sc.points.index[best];
-    scatterDetail.dataset.index = String(index);
-    scatterDetail.replaceChildren(detailPlaceholder(`#${index}`));
-    vscode.postMessage({ type: 'sample', index, run: runIndex(summary) });
+  const s = summary!;
+  const b = state.brush;
+  scatterPlot = scatterChart(sc, {
+    xRun: s.runs[sc.x]?.label ?? 'x',
+    yRun: s.runs[sc.y]?.label ?? 'y',
+    classNames: s.classNames,
+    box: b?.kind === 'box' && b.component === sc.component ? { x: b.x, y: b.y } : undefined,
+    onInspect: (index) => {
+      if (!scatterDetail || !summary) return;
+      scatterDetail.dataset.index = String(index);
+      scatterDetail.replaceChildren(detailPlaceholder(`#${index}`));
+      vscode.postMessage({ type: 'sample', index, run: runIndex(summary) });
+    },
+    onSelect: (box) => setBrush({ kind: 'box', component: sc.component, ...box }),
+    onClear: () => setBrush(undefined),
   });
   return [
-    root,
+    scatterPlot.el,
     h('p', { class: 'muted small', id: 'scatter-info' },
       `${sc.component}: ${formatCount(sc.total)} samples in both runs, Pearson ${formatFraction(sc.pearson)}; `,
       sc.sampled ? `${formatCount(sc.points.index.length)} drawn as points (the biggest movers and a uniform sample), every sample in the density shading.` : 'every sample drawn.'),
@@ -487,6 +492,8 @@ function moversSection(s: ComparisonSummary): Node[] {
     }, 200);
   });
   countInfo = h('span', { id: 'movers-count', class: 'muted', role: 'status' });
+  brushChips = h('div', { class: 'chips', id: 'movers-filters', 'aria-label': 'Active selection' });
+  queueMicrotask(renderBrushChip);
   const exportMovers = (request: Extract<ComparePanelFromWebview, { type: 'export' }>['request']) => vscode.postMessage({ type: 'export', request, movers: moversQuery() });
   const actions = h('div', { class: 'actions' },
     button('Export CSV', 'export-csv', () => exportMovers({ kind: 'view', format: 'csv' }), 'Export the movers as listed (filters and ranking) as CSV', true),
@@ -526,6 +533,7 @@ function moversSection(s: ComparisonSummary): Node[] {
   });
   return [
     h('div', { class: 'controls' }, compSel, orderSel, classSel, search, h('span', { class: 'spacer' }), countInfo),
+    brushChips,
     table.el,
     actions,
     h('p', { class: 'muted small' }, `Ranked by Δ = ${s.runs[runIndex(s)].label} − ${s.runs[s.baseline].label}. Click a row (or Enter) to see the sample's files and its values in every run. Pages of ${PAGE} rows come from the extension host as you scroll.`),

@@ -6,7 +6,7 @@
 import type { Gallery, GalleryRequest, GalleryThumb, ResultsOverview } from '../../src/protocol/messages';
 import { ATOMS } from '../shared/charts';
 import { classFilter } from '../shared/elements';
-import { fmt, h } from '../shared/vscode';
+import { fmt, formatCount, h } from '../shared/vscode';
 
 type Component = GalleryRequest['component'];
 const K_CHOICES = [8, 12, 24];
@@ -65,7 +65,7 @@ export function galleryView(o: ResultsOverview, opts: GalleryOptions): { nodes: 
       grid(g.top, 'gallery-top', `The ${g.top.length} samples with the highest ${g.request.component}`),
       h('h2', { id: 'gallery-bottom-h' }, `Lowest ${name} (${g.request.component})`),
       grid(g.bottom, 'gallery-bottom', `The ${g.bottom.length} samples with the lowest ${g.request.component}, the lowest first`),
-      h('p', { class: 'muted small', id: 'gallery-foot' }, `${g.n.toLocaleString('en-US')} samples${g.request.classes?.length ? ' in the chosen classes' : ''}; images scaled with square pixels. Click a sample to inspect it.`),
+      h('p', { class: 'muted small', id: 'gallery-foot' }, `${formatCount(g.n)} samples${g.request.classes?.length ? ' in the chosen classes' : ''}; images scaled with square pixels. Click a sample to inspect it.`),
     );
   };
   return {

@@ -20,7 +20,8 @@ import type {
   SampleRow,
   SortColumn,
 } from '../../src/protocol/messages';
-import { ATOMS, atomLabel, binRange, compositionBar, histogramView, legend } from '../shared/charts';
+import { ATOMS, atomLabel, compositionBar, legend } from '../shared/charts';
+import { type Distributions, distributionsSection } from '../shared/distributions';
 import { classFilter, classesText, setClassFilter, setSelectValue, singleSelect } from '../shared/elements';
 import { discriminatorsView, warningsView } from './discriminators';
 import { HoverThumb, galleryView } from './gallery';
@@ -67,6 +68,8 @@ let table: VirtualTable<SampleRow> | undefined;
 /** Bumped on every query change: pages of older queries are dropped. */
 let queryGen = 0;
 let countInfo: HTMLElement | undefined;
+/** The overview's histograms: their brushed range is the table's range filter. */
+let distributions: Distributions | undefined;
 let chips: HTMLElement | undefined;
 let detailHost: HTMLElement | undefined;
 let selectTab: (t: Tab, focus: boolean) => void = () => {};
@@ -311,14 +314,16 @@ function overviewView(o: ResultsOverview): Node[] {
       : []),
     ...pidSection(o, (m) => vscode.postMessage(m)),
     h('h2', { id: 'hist-h' }, 'Per-sample distributions'),
-    h('p', { class: 'muted small' }, 'Click a bar to list the samples in that range.'),
-    h('div', { class: 'hists' }, ...ATOMS.map((a) =>
-      histogramView(a.col, `${a.col} — ${atomLabel(o.modalityNames, a.key).toLowerCase()}`, o.histograms[a.col], {
-        onBin: (k) => {
-          const r = binRange(o.histograms[a.col], k);
-          showSamples({ range: { col: a.col, lo: r.lo, hi: r.hi }, sort: a.col, desc: true });
-        },
-      }))),
+    ...(distributions = distributionsSection(o, {
+      scale: state.histScale ?? 'linear',
+      range: state.range,
+      onScale: (histScale) => save({ histScale }),
+      onSelect: (range) => showSamples({ range, sort: range.col, desc: true }),
+      onClear: () => {
+        save({ range: undefined });
+        requery();
+      },
+    })).nodes,
     h('h2', { id: 'heads-h' }, 'Discriminators'),
     ...discriminatorsView(o),
     h('h2', { id: 'settings-h' }, 'Settings and backend'),
@@ -350,6 +355,7 @@ function rangeText(r: RangeFilter): string {
 }
 
 function renderChips(): void {
+  distributions?.sync(state.range);
   if (!chips || !overview) return;
   const o = overview;
   const list: [string, string, Partial<ResultsPanelState>][] = [];

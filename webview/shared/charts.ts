@@ -1,5 +1,6 @@
 /** Small charts drawn with DOM and SVG (no inline styles: the CSP forbids them). */
-import type { AtomValues, Histogram } from '../../src/protocol/messages';
+import type { AtomValues } from '../../src/protocol/messages';
+import { svg } from './histogram';
 import { fmt, formatCount, formatFraction, formatPercent, h } from './vscode';
 
 export const ATOMS = [
@@ -33,97 +34,66 @@ export function legend(modalityNames: [string, string]): HTMLElement {
   return h('ul', { class: 'legend', 'aria-hidden': 'true' }, ...ATOMS.map((a) => h('li', null, h('span', { class: `swatch seg-${a.col}` }), `${a.key} ${atomLabel(modalityNames, a.key).toLowerCase()}`)));
 }
 
-/** The [lo, hi) range of bin k; the edge bins are open (they also count values beyond). */
-export function binRange(hist: Histogram, k: number): { lo: number | null; hi: number | null } {
-  const width = (hist.hi - hist.lo) / hist.counts.length;
-  return { lo: k === 0 ? null : hist.lo + k * width, hi: k === hist.counts.length - 1 ? null : hist.lo + (k + 1) * width };
-}
-
-export function binOf(hist: Histogram, x: number): number {
-  const n = hist.counts.length;
-  return Math.min(n - 1, Math.max(0, Math.floor(((x - hist.lo) / (hist.hi - hist.lo)) * n)));
-}
+export { svg };
 
 /**
- * A histogram; with `onBin`, each bin is a button that filters by its range. `mark` highlights
- * the bin of one value (a sample's position in the distribution).
- */
-export function histogramView(
-  col: string,
-  caption: string,
-  hist: Histogram,
-  opts: { onBin?: (k: number) => void; mark?: number; small?: boolean; id?: string } = {},
-): HTMLElement {
-  const max = Math.max(...hist.counts, 1);
-  const width = (hist.hi - hist.lo) / hist.counts.length;
-  const markBin = opts.mark === undefined ? -1 : binOf(hist, opts.mark);
-  const bars = hist.counts.map((c, k) => {
-    const pct = c === 0 ? 0 : Math.max(1, Math.round((100 * c) / max));
-    const a = hist.lo + k * width;
-    const range = `${k === 0 ? '(−∞' : `[${fmt(a)}`}, ${k === hist.counts.length - 1 ? '∞)' : `${fmt(a + width)})`}`;
-    const title = `${col} ∈ ${range}: ${c} sample${c === 1 ? '' : 's'}`;
-    const cls = `hbar seg-${col} h${pct}${k === markBin ? ' mark' : ''}`;
-    if (!opts.onBin) return h('div', { class: cls, title });
-    const b = h('button', { type: 'button', class: cls, title: `${title} — click to list them`, 'aria-label': title, 'data-bin': k });
-    b.addEventListener('click', () => opts.onBin!(k));
-    return b;
-  });
-  const beyond = hist.below + hist.above;
-  return h('figure', { class: `hist-figure${opts.small ? ' small-hist' : ''}`, id: opts.id ?? `hist-${col}` },
-    h('figcaption', null, caption),
-    h('div', { class: 'hist', role: opts.onBin ? 'group' : 'img', 'aria-label': `Histogram of ${col}: ${hist.counts.length} bins from ${fmt(hist.lo)} to ${fmt(hist.hi)} nats, tallest bin ${max} samples` }, ...bars),
-    h('div', { class: 'hist-axis muted' }, h('span', null, fmt(hist.lo, 2)), h('span', null, fmt(hist.hi, 2))),
-    opts.small ? null : h('div', { class: 'muted small' }, `range ${fmt(hist.min, 2)} … ${fmt(hist.max, 2)}${beyond ? `; ${beyond} beyond the 1–99% range in the edge bins` : ''}`));
-}
-
-const SVG = 'http://www.w3.org/2000/svg';
-
-/** An SVG element with attributes (and text). */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
-
-/**
- * The waterfall of one sample's decomposition: r, then + u1 (= i1), + u2, + s (= i12), and the
- * i12 total; i2 = r + u2 is marked. Negative steps go left.
+ * The waterfall of one sample's decomposition: r, then + u1, + u2, + s (each step from where the
+ * last ended), and the totals i1 = r + u1, i2 = r + u2, i12 = r + u1 + u2 + s as bars from 0. Every
+ * bar is labelled at its end: right of a step that adds, left of one that takes away, so a
+ * negative value never sits at the bar's start.
  */
 export function waterfall(v: { r: number; u1: number; u2: number; s: number; i1: number; i2: number; i12: number }, modalityNames: [string, string]): SVGSVGElement {
-  const steps = [
-    { col: 'r', label: 'r', from: 0, to: v.r },
-    { col: 'u1', label: 'u1', from: v.r, to: v.r + v.u1 },
-    { col: 'u2', label: 'u2', from: v.r + v.u1, to: v.r + v.u1 + v.u2 },
-    { col: 's', label: 's', from: v.r + v.u1 + v.u2, to: v.i12 },
-    { col: 'total', label: 'i12', from: 0, to: v.i12 },
+  const rows = [
+    { col: 'r', label: 'r', from: 0, to: v.r, help: 'redundancy' },
+    { col: 'u1', label: '+ u1', from: v.r, to: v.r + v.u1, help: `unique to ${modalityNames[0]}` },
+    { col: 'u2', label: '+ u2', from: v.r + v.u1, to: v.r + v.u1 + v.u2, help: `unique to ${modalityNames[1]}` },
+    { col: 's', label: '+ s', from: v.r + v.u1 + v.u2, to: v.i12, help: 'synergy' },
+    { col: 'total', label: 'i1', from: 0, to: v.i1, help: `r + u1: what ${modalityNames[0]} tells about the label` },
+    { col: 'total', label: 'i2', from: 0, to: v.i2, help: `r + u2: what ${modalityNames[1]} tells about the label` },
+    { col: 'total', label: 'i12', from: 0, to: v.i12, help: 'r + u1 + u2 + s: what both tell' },
   ];
-  const xs = steps.flatMap((s) => [s.from, s.to]).concat([0, v.i2]);
+  const xs = rows.flatMap((s) => [s.from, s.to]).concat([0]);
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
   const W = 340;
-  const L = 40;
-  const R = 70;
-  const rowH = 22;
-  const H = steps.length * rowH + 24;
-  const x = (t: number) => L + ((t - lo) / (hi - lo || 1)) * (W - L - R);
+  const L = 34; // row labels
+  const PAD = 52; // room for a value label on either side of the bars
+  const rowH = 20;
+  const top = 4;
+  const gapAt = 4; // a gap between the steps and the totals
+  const H = top + rows.length * rowH + 8 + 30;
+  const x = (t: number) => L + PAD + ((t - lo) / (hi - lo || 1)) * (W - L - 2 * PAD);
+  const yOf = (k: number) => top + k * rowH + (k >= gapAt ? 8 : 0);
   const root = svg('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: 'waterfall', role: 'img' });
   root.setAttribute('aria-label', `Decomposition: r ${fmt(v.r)}, u1 ${fmt(v.u1)}, u2 ${fmt(v.u2)}, s ${fmt(v.s)}; i1 = r + u1 = ${fmt(v.i1)}, i2 = r + u2 = ${fmt(v.i2)}, i12 = ${fmt(v.i12)} nats`);
-  root.append(svg('line', { x1: x(0), x2: x(0), y1: 0, y2: H - 20, class: 'wf-zero' }));
-  steps.forEach((s, k) => {
-    const y = k * rowH + 2;
+  root.append(svg('title', {}, `1 = ${modalityNames[0]}, 2 = ${modalityNames[1]}`));
+  const axisY = yOf(rows.length) + 2;
+  root.append(svg('line', { x1: x(0), x2: x(0), y1: top, y2: axisY, class: 'wf-zero' }));
+  rows.forEach((s, k) => {
+    const y = yOf(k);
     const a = x(Math.min(s.from, s.to));
     const b = x(Math.max(s.from, s.to));
-    root.append(svg('text', { x: L - 6, y: y + 13, 'text-anchor': 'end', class: 'wf-label' }, s.label));
-    root.append(svg('rect', { x: a, y, width: Math.max(1, b - a), height: rowH - 6, class: `wf-bar wf-${s.col}` }));
-    root.append(svg('text', { x: Math.max(a, b) + 4, y: y + 13, class: 'wf-value' }, fmt(s.to - s.from)));
-    if (k < 3) root.append(svg('line', { x1: x(s.to), x2: x(s.to), y1: y + rowH - 6, y2: y + rowH + 2, class: 'wf-link' }));
+    const d = s.to - s.from;
+    const name = s.label.replace('+ ', '');
+    const g = svg('g', { class: 'wf-row', 'data-row': name });
+    g.append(svg('text', { x: L - 4, y: y + 13, 'text-anchor': 'end', class: 'wf-label' }, s.label));
+    const bar = svg('rect', { x: a, y: y + 2, width: Math.max(1, b - a), height: rowH - 6, class: `wf-bar wf-${s.col}` });
+    bar.append(svg('title', {}, `${name} = ${fmt(d, 4)} nats: ${s.help}`));
+    g.append(bar);
+    // the value at the bar's end, on the side it moved to (left for a negative step)
+    const neg = d < 0;
+    g.append(svg('text', { x: neg ? a - 4 : b + 4, y: y + 13, 'text-anchor': neg ? 'end' : 'start', class: `wf-value${neg ? ' negative' : ''}` }, fmt(d)));
+    // a dotted link from one step's end to the next step's start
+    if (k < 3) g.append(svg('line', { x1: x(s.to), x2: x(s.to), y1: y + rowH - 4, y2: y + rowH + 2, class: 'wf-link' }));
+    root.append(g);
   });
-  // i1 after u1, i2 as a marker on the r..i12 axis
-  const yAxis = steps.length * rowH + 6;
-  root.append(svg('text', { x: x(v.i1), y: yAxis + 12, 'text-anchor': 'middle', class: 'wf-tick' }, `i1 ${fmt(v.i1, 2)}`));
-  root.append(svg('line', { x1: x(v.i2), x2: x(v.i2), y1: yAxis - 6, y2: yAxis, class: 'wf-link' }));
-  root.append(svg('title', {}, `1 = ${modalityNames[0]}, 2 = ${modalityNames[1]}; i2 = r + u2 = ${fmt(v.i2)}`));
+  // the value axis: 0 and the ends, in nats
+  root.append(svg('line', { x1: x(lo), x2: x(hi), y1: axisY, y2: axisY, class: 'wf-zero' }));
+  for (const t of [...new Set([lo, 0, hi])]) {
+    if (t !== 0 && Math.abs(x(t) - x(0)) < 28) continue;
+    root.append(svg('text', { x: x(t), y: axisY + 12, 'text-anchor': 'middle', class: 'wf-tick' }, fmt(t, 2)));
+  }
+  root.append(svg('text', { x: x((lo + hi) / 2), y: axisY + 26, 'text-anchor': 'middle', class: 'wf-tick' }, 'nats'));
   return root;
 }
 

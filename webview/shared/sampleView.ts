@@ -1,6 +1,7 @@
 /** The expanded view of one sample: its files, the waterfall of its decomposition, its percentiles. */
 import type { Histogram, SampleDetail, SampleFilePreview } from '../../src/protocol/messages';
-import { histogramView, waterfall } from './charts';
+import { waterfall } from './charts';
+import { histogramChart } from './histogram';
 import { formatNats, h } from './vscode';
 
 export interface SampleViewContext {
@@ -53,14 +54,21 @@ export function sampleView(d: SampleDetail, ctx: SampleViewContext): HTMLElement
     const hist = ctx.histograms?.[c];
     const text = `${c} ${formatNats(v[c])}: ${ordinal(d.percentiles[c])} percentile`;
     return hist
-      ? h('div', { class: 'position' }, histogramView(c, text, hist, { mark: v[c], small: true, id: `pos-${c}` }))
+      ? h('div', { class: 'position' }, histogramChart(hist, { id: `pos-${c}`, colour: c, name: c, caption: text, mark: v[c], small: true }).el)
       : h('p', { class: 'position' }, text);
   });
+  // u1 / u2 exactly the RUS adjustment's shift: the raw value was a structural 0 (docs/estimator.md)
+  const shifted = (['u1', 'u2'] as const).filter((c) => Math.abs(v[`${c}_raw`]) <= 1e-9 && Math.abs(v[c]) > 1e-9);
+  const shiftNote = shifted.length
+    ? h('p', { class: 'muted small explain', id: 'shift-note' },
+        `${shifted.map((c) => `${c} = ${formatNats(v[c])}`).join(' and ')} ${shifted.length > 1 ? 'are' : 'is'} only the RUS adjustment's shift: before it ${shifted.length > 1 ? 'both were' : `this sample's ${shifted[0]} was`} 0 (its modality adds nothing the other lacks, by how r is defined), and the adjustment moves every sample's u1 and u2 by the same amount so that no dataset component is negative.`)
+    : null;
   return h('div', { class: 'detail-box', role: 'region', 'aria-label': `Sample ${d.sample_id}`, id: 'sample-detail', 'data-row': d.row },
     h('div', { class: 'detail-files' }, ...d.files.map((f) => fileView(d, f, ctx))),
     h('div', { class: 'detail-waterfall' },
       h('h3', null, 'Decomposition (nats)'),
       waterfall(v, ctx.modalityNames),
+      shiftNote,
       h('p', { class: 'muted small' }, `${d.sample_id} · ${d.className}${d.split ? ` · ${d.split}` : ''} · raw r ${formatNats(v.r_raw)}, s ${formatNats(v.s_raw)}`),
       d.stability
         ? h('div', { class: 'small', id: 'sample-stability' },

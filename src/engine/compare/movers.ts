@@ -4,25 +4,56 @@ import { SPLITS, type Split } from '../io/run';
 import { COMPARE_COMPONENTS, type CompareComponent, type Comparison, checkRun, defaultRun } from './model';
 import { sampleCore, sampleValues } from './details';
 
+/**
+ * A value range of one component in one run (`delta`: of its Δ to the baseline): a brushed range
+ * of a Δ histogram, or one axis of a brushed box on the scatter. lo ≤ x < hi, like the histogram
+ * bins (src/engine/histogram.ts); a null end is open. A sample without the value never passes.
+ */
+export interface ValueRange {
+  run: number;
+  component: CompareComponent;
+  delta?: boolean;
+  lo: number | null;
+  hi: number | null;
+}
+
 export interface SampleFilter {
   /** Keep these classes (indices). */
   classes?: number[];
   split?: Split;
   /** Case-insensitive substring of sample_id. */
   search?: string;
+  /** Every range must hold. */
+  ranges?: ValueRange[];
+}
+
+/** Whether a filter selects anything less than every sample. */
+export function isFiltered(f: SampleFilter): boolean {
+  return !!(f.classes?.length || f.split !== undefined || f.search?.trim() || f.ranges?.length);
 }
 
 /** Joined-sample indices that pass the filter, ascending. */
-export function filterSamples(cmp: Pick<Comparison, 'n' | 'labels' | 'split' | 'sampleIds'>, f: SampleFilter = {}): Int32Array {
+export function filterSamples(
+  cmp: Pick<Comparison, 'n' | 'labels' | 'split' | 'sampleIds'> & Partial<Pick<Comparison, 'values' | 'delta' | 'runs'>>,
+  f: SampleFilter = {},
+): Int32Array {
   const classes = f.classes?.length ? new Set(f.classes) : undefined;
   const split = f.split !== undefined ? SPLITS.indexOf(f.split) : -1;
   const needle = f.search?.trim().toLowerCase() || undefined;
+  const ranges = (f.ranges ?? []).map((r) => {
+    const runs = cmp.values && cmp.delta ? cmp.values.length : 0;
+    if (!Number.isInteger(r.run) || r.run < 0 || r.run >= runs || !(COMPARE_COMPONENTS as readonly string[]).includes(r.component)) {
+      throw new LsmiInputError('BAD_SETTINGS', { file: '', setting: 'ranges' }, `a value range needs a run (0–${runs - 1}) and a component (${COMPARE_COMPONENTS.join(', ')})`);
+    }
+    return { v: (r.delta ? cmp.delta! : cmp.values!)[r.run][r.component], lo: typeof r.lo === 'number' ? r.lo : -Infinity, hi: typeof r.hi === 'number' ? r.hi : Infinity };
+  });
   const out = new Int32Array(cmp.n);
   let m = 0;
-  for (let j = 0; j < cmp.n; j++) {
+  next: for (let j = 0; j < cmp.n; j++) {
     if (classes && !classes.has(cmp.labels[j])) continue;
     if (split >= 0 && (!cmp.split || cmp.split[j] !== split)) continue;
     if (needle && !cmp.sampleIds[j].toLowerCase().includes(needle)) continue;
+    for (const r of ranges) if (!(r.v[j] >= r.lo && r.v[j] < r.hi)) continue next;
     out[m++] = j;
   }
   return out.slice(0, m);
@@ -162,7 +193,7 @@ export function moversRanking(cmp: Comparison, q: MoversQuery = {}): Int32Array 
   const run = q.run ?? defaultRun(cmp);
   checkRun(cmp, run);
   const ranked = ranking(cmp, run, q.component ?? 'any', q.order ?? 'abs');
-  if (!(q.classes?.length || q.split !== undefined || q.search?.trim())) return ranked;
+  if (!isFiltered(q)) return ranked;
   const pass = new Uint8Array(cmp.n);
   for (const j of filterSamples(cmp, q)) pass[j] = 1;
   return ranked.filter((j) => pass[j] === 1);
@@ -176,7 +207,7 @@ export function moversPage(cmp: Comparison, q: MoversQuery = {}): MoversPage {
   const offset = Math.max(0, Math.floor(q.offset ?? 0));
   const limit = Math.min(1000, Math.max(0, Math.floor(q.limit ?? 50)));
   const ranked = ranking(cmp, run, component, order);
-  const filtered = q.classes?.length || q.split !== undefined || q.search?.trim();
+  const filtered = isFiltered(q);
   let keep: Int32Array = ranked;
   let missing = 0;
   if (filtered) {

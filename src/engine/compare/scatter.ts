@@ -33,7 +33,7 @@ export interface Scatter {
    * At most maxPoints samples drawn as points: the half with the largest |y − x| (the movers, so
    * outliers are never hidden), the rest a seeded uniform sample of the others. All when total ≤ maxPoints.
    */
-  points: { index: number[]; x: number[]; y: number[]; label: number[] };
+  points: { index: number[]; sampleId: string[]; x: number[]; y: number[]; label: number[] };
   /** True when points is a subset. */
   sampled: boolean;
   pearson: number;
@@ -106,7 +106,7 @@ export function scatter(cmp: Comparison, q: ScatterQuery): Scatter {
     min,
     max,
     grid: { size, cells, maxCount },
-    points: { index: chosen, x: chosen.map((j) => xs[j]), y: chosen.map((j) => ys[j]), label: chosen.map((j) => cmp.labels[j]) },
+    points: { index: chosen, sampleId: chosen.map((j) => cmp.sampleIds[j]), x: chosen.map((j) => xs[j]), y: chosen.map((j) => ys[j]), label: chosen.map((j) => cmp.labels[j]) },
     sampled,
     pearson,
   };

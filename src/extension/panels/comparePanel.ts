@@ -27,6 +27,7 @@ import type { ResultsData } from '../../engine/io/results';
 import { SPLITS } from '../../engine/io/run';
 import {
   COMPARE_PANEL_VIEW_TYPE,
+  type CompareRange,
   type CompareSampleDetail,
   type ComparePanelFromWebview,
   type ComparePanelState,
@@ -56,6 +57,15 @@ function jsonSafe<T>(x: T): T {
 }
 
 const MAX_PAGE = 500;
+
+/** Brushed ranges from the webview, validated (it is not trusted): at most 4, each a run, a component and number-or-null ends. */
+function rangesOf(x: unknown, cmp: Comparison): MoversQuery['ranges'] {
+  if (!Array.isArray(x) || x.length === 0) return undefined;
+  const end = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const out = x.slice(0, 4).filter((r): r is CompareRange =>
+    !!r && typeof r === 'object' && Number.isInteger(r.run) && r.run >= 0 && r.run < cmp.runs.length && (COMPARE_COMPONENTS as readonly string[]).includes(r.component));
+  return out.length ? out.map((r) => ({ run: r.run, component: r.component, delta: r.delta === true, lo: end(r.lo), hi: end(r.hi) })) : undefined;
+}
 
 export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelFromWebview> {
   /** The ensembles of the compared runs, computed on the webview's request (src/extension/pidJobs.ts). */
@@ -142,6 +152,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
       classes: Array.isArray(r.classes) && r.classes.length ? r.classes.filter((k) => Number.isInteger(k) && k >= 0) : undefined,
       split: (SPLITS as readonly string[]).includes(r.split ?? '') ? (r.split as (typeof SPLITS)[number]) : undefined,
       search: typeof r.search === 'string' && r.search.trim() ? r.search : undefined,
+      ranges: rangesOf(r.ranges, cmp),
     };
   }
 
