@@ -8,6 +8,7 @@ import type { EnsembleSettings, PidSettings } from '../engine/pid/settings';
 import type { Interval } from '../engine/uncertainty';
 import { UsageError, parseArgs, parseColumnMapping } from './args';
 import { table } from './format';
+import { formatDelta, formatNats } from '../engine/format';
 
 export interface Output {
   write(text: string): unknown;
@@ -70,7 +71,8 @@ async function pidCommon(argv: string[], command: 'pid' | 'bounds'): Promise<{ r
   return { result, results: loaded.results, notes: loaded.notes, json: f.has('json') };
 }
 
-const f4 = (x: number | undefined | null) => (x === undefined || x === null || !Number.isFinite(x) ? '—' : (Math.abs(x) < 5e-5 ? 0 : x).toFixed(4));
+/** Every number through the one formatter (src/engine/format.ts): 4 decimals, U+2212, no negative zero, '—' when missing. */
+const f4 = (x: number | undefined | null) => formatNats(x);
 const ATOMS = ['R', 'U1', 'U2', 'S'] as const;
 
 /** The one-line difference between the two definitions, shown wherever both appear. */
@@ -160,7 +162,7 @@ export async function boundsCommand(argv: string[], out: Output): Promise<number
 }
 
 const iv = (i: Interval | undefined, signed = false) => (i ? ` [${signed ? sf4(i.lo) : f4(i.lo)}, ${signed ? sf4(i.hi) : f4(i.hi)}]` : '');
-const sf4 = (x: number) => (Number.isFinite(x) ? (x > 5e-5 ? '+' : '') + f4(x) : '—');
+const sf4 = (x: number) => formatDelta(x);
 
 export function formatEnsemble(r: EnsembleResult, meta: { files: string[]; dropped: { train: number; missing: number }; notes: string[] }): string {
   const lines: string[] = [];
