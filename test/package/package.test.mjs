@@ -315,7 +315,7 @@ test('CLI: npm install -g <tgz> into an empty prefix, offline, gives a working l
   assert.match(r.out, /R \(redundancy\)/);
   assert.match(r.out, /backend: wasm/);
   const results = run.replace(/\.arrow$/, '.lsmi.arrow');
-  assert.match(sh(lsmi, ['inspect', results], { cwd: work }).out, /4000/);
+  assert.match(sh(lsmi, ['inspect', results], { cwd: work }).out, /4,000 samples/);
   t.diagnostic(r.out.split('\n').find((l) => l.startsWith('adjusted')) ?? '');
 });
 
