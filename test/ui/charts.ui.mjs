@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { THEMES } from '../harness/lib.mjs';
-import { assertNoSidewaysScroll, expectTheme, openResultsFromPalette, splitBesideReadme } from './common.mjs';
+import { assertNoSidewaysScroll, expectTheme, fixed, openResultsFromPalette, parseShown, splitBesideReadme } from './common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { readResults } = createRequire(import.meta.url)('../../out/src/engine/io/results.js');
@@ -84,7 +84,7 @@ const brushing = {
     assert.equal(inFile, expected, 'the bins count exactly the samples in their range');
     // every listed row lies in the range
     const sCol = await frame.locator('#samples thead th').evaluateAll((ths) => ths.findIndex((th) => th.textContent.trim().replace(/[▲▼]/g, '').trim() === 's'));
-    const vals = await frame.locator(ROWS).evaluateAll((rows, k) => rows.map((r) => Number(r.children[k].textContent)), sCol);
+    const vals = await frame.locator(ROWS).evaluateAll((rows, k) => rows.map((r) => Number(r.children[k].textContent.replace(/\u2212/g, "-"))), sCol);
     assert.ok(vals.length > 0 && vals.every((x) => x >= edgeOf[from][0] - 5e-4 && x < edgeOf[to][1] + 5e-4), vals.join(','));
     await ctx.shot('charts-brushed-table-dark');
     // back on the overview the selection is drawn, with its clear button
@@ -142,7 +142,7 @@ const logScale = {
     assert.match(await frame.locator('#hist-u1 .hist-axis-title').first().textContent(), /samples \(log\)/);
     // the shift explained where it shows
     const note = await frame.locator('#shift-explain').textContent();
-    assert.match(note, /^[\d,]+ samples \(\d+ %\) have u1 = 0\.043.*the RUS adjustment moves every sample by the same amount/);
+    assert.match(note, /^[\d,]+ samples \(\d+ %\) have u1 = 0\.0426.*the RUS adjustment moves every sample by the same amount/);
     assert.equal(await frame.locator('#hist-u1 line.hist-ref').count(), 1, 'the shift marked on u1');
     await frame.locator('#hist-h').scrollIntoViewIfNeeded();
     await ctx.shot('charts-log-dark');
@@ -189,8 +189,8 @@ const waterfall = {
       else assert.ok(r.vLeft >= r.barRight - 0.5, `${r.row}: a value right of its bar`);
     }
     assert.ok(rows.some((r) => r.neg), 'this sample has a negative step');
-    assert.equal(Number(rows[5].value), Number(c.i2[pick].toFixed(3)), 'i2 labelled with its value');
-    assert.match(await frame.locator('#shift-note').textContent(), /u1 = 0\.043 is only the RUS adjustment's shift/);
+    assert.equal(parseShown(rows[5].value), Number(c.i2[pick].toFixed(4)), 'i2 labelled with its value');
+    assert.match(await frame.locator('#shift-note').textContent(), /u1 = 0\.0426 is only the RUS adjustment's shift/);
     assert.equal(await frame.locator('#sample-detail rect.bin.mark').count(), 4, 'the sample marked in all four distributions');
     await frame.locator('#sample-detail').scrollIntoViewIfNeeded();
     await ctx.shot('charts-waterfall-dark');
@@ -243,7 +243,7 @@ const scatter = {
     // the values are the sample's s in each results file
     const early = await readResults(path.join(ctx.workspace, 'fashion-mnist', 'fmnist-early-fusion.lsmi.arrow'));
     const late = await readResults(path.join(ctx.workspace, 'fashion-mnist', `${RUN}.lsmi.arrow`));
-    const sOf = (d) => d.columns.s[d.sampleIds.indexOf(id[1])].toFixed(3).replace(/^-(0\.000)$/, '$1');
+    const sOf = (d) => fixed(d.columns.s[d.sampleIds.indexOf(id[1])]);
     assert.equal(tipText[1], `x fmnist-early-fusion: ${sOf(early)}`);
     assert.equal(tipText[2], `y fmnist-late-fusion: ${sOf(late)}`);
     assert.match(tipText[3], /^Δs = y − x: [+−]?\d\.\d{3}$/);
