@@ -16,6 +16,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
+import { CodecError, zstdDecode } from '../../src/engine/io/codecs';
 import { REPO } from './fixtures';
 import { writeSmall } from './results-fixtures';
 
@@ -174,4 +176,66 @@ describe('hostile files, more: a clear error in bounded time and memory, in a ch
   it('results metadata that is not an object is damage, not a TypeError in the report', async () => {
     await refused('results-meta-array.lsmi.arrow', ['BAD_METADATA', 'NOT_RESULTS'], /lsmi_results/);
   });
+});
+
+describe('hostile files: gaps the targeted fuzz suite found in the Arrow reader (pyarrow refuses each; make_hostile_extra.py checks that)', () => {
+  it("a footer block whose metaDataLength is 8 bytes too long is refused, naming the record batch and both lengths (pyarrow: 'Message metadata too long by 8 bytes')", async () => {
+    const e = await refused('block-meta-plus8.arrow', ['TRUNCATED'], /record batch 1 says its message's metadata is (\d+) bytes, but the message at byte \d+ declares (\d+)/);
+    const [, said, declared] = /metadata is (\d+) bytes, but the message at byte \d+ declares (\d+)/.exec(e.message)!;
+    assert.equal(Number(said) - Number(declared), 8, e.message);
+  });
+
+  it('a footer block whose bodyLength disagrees with its message is refused (pyarrow: "advertised body size is …, but message decoder expects …")', async () => {
+    await refused('block-body-plus8.arrow', ['TRUNCATED'], /record batch 0 says its message's body is \d+ bytes, but the message at byte \d+ declares \d+/);
+  });
+
+  it("a nullable path column whose null_count disagrees with its validity bitmap is refused, naming the column and the batch (pyarrow's full validation refuses it)", async () => {
+    await refused('path1-nullcount-3.arrow', ['TRUNCATED'], /record batch 0 declares 3 null\(s\) in 24 values, but its validity bitmap marks 5/, { column: 'path_1' });
+    // zstd, three batches: rows 0-9 hold 2 nulls (rows 0, 5), the node says 1
+    await refused('path1-nullcount-zstd.arrow', ['TRUNCATED'], /record batch 0 declares 1 null\(s\) in 10 values, but its validity bitmap marks 2/, { column: 'path_1' });
+  });
+
+  it('a null_count of 0 means no bitmap, as in pyarrow: the column is read with its values (the bitmap ignored), the same bytes pyarrow reads', async () => {
+    const o = await readInChild('path1-nullcount-0.arrow');
+    assert.ok(o.kind === 'answer' && o.ok, JSON.stringify(o));
+  });
+
+  it('damaged zstd data that libzstd refuses is refused, not decoded into wrong bytes or zeros (fuzz flip/7/79, truncate/7/131)', async () => {
+    await refused('zstd-flip-7-79.arrow', ['TRUNCATED'], /zstd data is corrupt/);
+    await refused('zstd-truncate-7-131.arrow', ['TRUNCATED'], /zstd data is corrupt|truncated/);
+  });
+
+  // libzstd's fast Huffman path (4 literal streams) checks that each stream yields its symbols, not
+  // that it ends on its last bit, so it decodes some damaged streams into other bytes: the reader
+  // refuses those (as fzstd did). Where libzstd refuses, so must the reader; where both decode, the
+  // bytes must be libzstd's; the reader refuses only damaged data (never the undamaged buffer).
+  for (const name of ['text', 'floats', 'mixed']) {
+    it(`every one-byte change of a zstd buffer (${name}): refused where libzstd refuses it, else libzstd's bytes or refused as damage`, () => {
+      const d = path.join(dir, 'zstd-flips');
+      const raw = fs.readFileSync(path.join(d, `${name}.raw`));
+      const comp = fs.readFileSync(path.join(d, `${name}.zst`));
+      const rawHash = createHash('sha256').update(raw).digest('hex');
+      const cases = JSON.parse(fs.readFileSync(path.join(d, `${name}.json`), 'utf8')) as [number, number, string | null][];
+      assert.ok(Buffer.from(zstdDecode(new Uint8Array(comp), raw.length)).equals(raw), 'the undamaged buffer');
+      const wrong: string[] = [];
+      let refusedByLibzstd = 0;
+      for (const [pos, x, want] of cases) {
+        const bad = new Uint8Array(comp);
+        bad[pos] ^= x;
+        let got: string | null;
+        try {
+          got = createHash('sha256').update(zstdDecode(bad, raw.length)).digest('hex');
+        } catch (e) {
+          if (!(e instanceof CodecError)) wrong.push(`byte ${pos} ^ ${x}: ${(e as Error).name}: ${(e as Error).message}`);
+          got = null;
+        }
+        if (want === null) refusedByLibzstd++;
+        if (want === null && got !== null) wrong.push(`byte ${pos} ^ ${x}: libzstd refuses it, the reader decoded it`);
+        else if (want !== null && got !== null && got !== want) wrong.push(`byte ${pos} ^ ${x}: decoded to other bytes than libzstd`);
+        else if (want !== null && got === null && want === rawHash) wrong.push(`byte ${pos} ^ ${x}: libzstd decodes it to the original bytes, the reader refused it`);
+      }
+      assert.ok(refusedByLibzstd > 0, 'libzstd refuses some of the changes');
+      assert.deepEqual(wrong.slice(0, 10), [], `${wrong.length} of ${cases.length} differ`);
+    });
+  }
 });

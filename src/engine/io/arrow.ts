@@ -87,8 +87,8 @@ export async function readArrowColumns(file: string, streamThreshold = STREAM_TH
     for (const field of schema.fields) parts.set(field.name, new ColumnParts(field, file));
     let rowOffset = 0;
     for await (const batch of reader as AsyncIterable<RecordBatch>) {
+      for (const field of schema.fields) parts.get(field.name)!.add(batch.getChild(field.name)!.data[0] as Data, rowOffset, batches);
       batches++;
-      for (const field of schema.fields) parts.get(field.name)!.add(batch.getChild(field.name)!.data[0] as Data, rowOffset);
       rowOffset += batch.numRows;
     }
     for (const [name, p] of parts) columns.set(name, p.finish());
@@ -181,6 +181,7 @@ async function firstBatchCompression(
 /** Accumulates one column over record batches, checking what its values mean. */
 class ColumnParts {
   private readonly datas: Data[] = [];
+  private readonly checkedDictionaries = new WeakSet<object>();
   private readonly strings: (string | null)[][] = [];
   private ints?: IntCollector;
   constructor(
@@ -192,8 +193,9 @@ class ColumnParts {
     throw new LsmiInputError(code, { file: this.file, column: this.field.name, rows }, message);
   }
 
-  add(data: Data, rowOffset: number): void {
+  add(data: Data, rowOffset: number, batch: number): void {
     const type = this.field.type as DataType;
+    checkNullCounts(data, batch, '', this.checkedDictionaries, this.fail.bind(this));
     switch (type.typeId) {
       case Type.Utf8:
       case Type.LargeUtf8:
@@ -304,6 +306,52 @@ class NullCollector {
     if (!d.nullCount) return;
     this.count += d.nullCount;
     for (let i = 0; i < d.length && this.rows.length < MAX_ROWS_REPORTED; i++) if (!d.getValid(i)) this.rows.push(rowOffset + i);
+  }
+}
+
+/** Set bits per byte value. */
+const POPCOUNT = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
+
+/** Nulls (0 bits) among the bits [start, end) of a validity bitmap. */
+function zeroBits(bitmap: Uint8Array, start: number, end: number): number {
+  let ones = 0;
+  let i = start;
+  for (; i < end && i % 8 !== 0; i++) ones += (bitmap[i >> 3] >> (i % 8)) & 1;
+  for (; i + 8 <= end; i += 8) ones += POPCOUNT[bitmap[i >> 3]];
+  for (; i < end; i++) ones += (bitmap[i >> 3] >> (i % 8)) & 1;
+  return end - start - ones;
+}
+
+/**
+ * Arrow's rule, as pyarrow's full validation applies it: a field node's null count, where it is
+ * above 0, equals the number of nulls its validity bitmap marks (a null count of 0 means no bitmap:
+ * apache-arrow and pyarrow both ignore the bitmap then). A count that disagrees is corruption: which
+ * of the two is right cannot be known, so the batch is refused rather than read either way. Checked
+ * for the column's own values, its children (list values) and its dictionary (once).
+ */
+function checkNullCounts(d: Data, batch: number, where: string, checkedDictionaries: WeakSet<object>, fail: Fail): void {
+  if (d.typeId !== Type.Union && d.typeId !== Type.SparseUnion && d.typeId !== Type.DenseUnion) {
+    const declared = d.nullCount;
+    if (declared > 0) {
+      const bitmap = d.nullBitmap;
+      if (!bitmap || bitmap.length * 8 < d.offset + d.length) {
+        fail('TRUNCATED', `record batch ${batch}${where} declares ${declared} null(s) in ${d.length} values, but its validity bitmap is missing or too short (${bitmap?.length ?? 0} bytes). The file is corrupt: export it again.`);
+      }
+      const actual = zeroBits(bitmap!, d.offset, d.offset + d.length);
+      if (actual !== declared) {
+        fail(
+          'TRUNCATED',
+          `record batch ${batch}${where} declares ${declared} null(s) in ${d.length} values, but its validity bitmap marks ${actual}: the null count and the bitmap disagree, so which rows are null is unknown. The file is corrupt: export it again.`,
+        );
+      }
+    }
+  }
+  for (const c of d.children ?? []) if (c) checkNullCounts(c, batch, `${where}, in its nested values`, checkedDictionaries, fail);
+  const dict = d.dictionary;
+  if (dict && !checkedDictionaries.has(dict)) {
+    checkedDictionaries.add(dict);
+    for (const w of dict.data) checkNullCounts(w, batch, `${where}, in its dictionary`, checkedDictionaries, fail);
   }
 }
 

@@ -3,7 +3,7 @@
  * apache-arrow ships a codec registry but no codecs; we register these once.
  */
 import { compressionRegistry, CompressionType } from 'apache-arrow';
-import { decompress as zstdDecompress } from 'fzstd';
+import { ZstdError, zstdDecompressInto } from './zstd';
 
 const LZ4_MAGIC = 0x184d2204;
 const LZ4_SKIPPABLE_MASK = 0xfffffff0;
@@ -211,25 +211,22 @@ function zstdContentSize(b: Uint8Array): number | undefined {
   return readU32(b, pos) + readU32(b, pos + 4) * 2 ** 32;
 }
 
-/** Decodes zstd data into exactly `expected` bytes (when known): never allocates by a size the data claims. */
+/**
+ * Decodes zstd data into exactly `expected` bytes (when known; else the size its frame header
+ * declares, at most {@link MAX_DECODED}) with the strict decoder of src/engine/io/zstd.ts: damaged
+ * data is an error, as in libzstd (pyarrow), never a buffer of the right size with wrong bytes.
+ */
 export function zstdDecode(data: Uint8Array, expected?: number): Uint8Array {
-  let out: Uint8Array;
+  const claimed = zstdContentSize(data);
+  if (expected === undefined && (claimed === undefined || claimed > MAX_DECODED)) throw new CodecError('zstd data without a known size');
+  const size = expected ?? claimed!;
+  if (claimed !== undefined && claimed !== size) throw new CodecError(`zstd data of ${claimed} bytes in a buffer that declares ${size}`);
   try {
-    if (expected === undefined) {
-      const claimed = zstdContentSize(data);
-      if (claimed === undefined || claimed > MAX_DECODED) throw new CodecError('zstd data without a known size');
-      out = zstdDecompress(data);
-    } else {
-      const claimed = zstdContentSize(data);
-      if (claimed !== undefined && claimed !== expected) throw new CodecError(`zstd data of ${claimed} bytes in a buffer that declares ${expected}`);
-      out = claimed !== undefined ? zstdDecompress(data) : zstdDecompress(data, new Uint8Array(expected));
-    }
+    return zstdDecompressInto(data, new Uint8Array(size));
   } catch (e) {
-    if (e instanceof CodecError) throw e;
+    if (e instanceof ZstdError) throw new CodecError(e.message);
     throw new CodecError('zstd data is corrupt');
   }
-  if (expected !== undefined && out.length !== expected) throw new CodecError(`zstd data inflates to ${out.length} bytes, not the ${expected} its buffer declares`);
-  return out;
 }
 
 let registered = false;

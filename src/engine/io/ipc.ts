@@ -224,9 +224,19 @@ class CheckState {
     if (message.headerType() !== kind) {
       throw new Fail(`the footer's ${what} points at a ${MessageHeader[message.headerType()] ?? 'unknown'} message, not a ${MessageHeader[kind]}`);
     }
-    const body = Number(message.bodyLength());
+    // the block and the message's own framing must agree exactly (as pyarrow requires: "Message
+    // metadata too long", "advertised body size is …, but message decoder expects …"): a block whose
+    // metadata length is off reads its body from the wrong bytes
     const bodyStart = offset + metaLength;
-    if (!(body >= 0) || body > bodyLength || metaEnd > bodyStart) throw new Fail(`the ${what}'s message and its footer block disagree on its size`);
+    if (metaEnd !== bodyStart) {
+      throw new Fail(
+        `the footer's ${what} says its message's metadata is ${metaLength} bytes, but the message at byte ${offset} declares ${metaEnd - offset} (length prefix included): the footer block is wrong`,
+      );
+    }
+    const body = Number(message.bodyLength());
+    if (!(body >= 0) || body !== bodyLength) {
+      throw new Fail(`the footer's ${what} says its message's body is ${bodyLength} bytes, but the message at byte ${offset} declares ${message.bodyLength()}: the footer block is wrong`);
+    }
     await this.checkMessage(message, bodyStart, body, what, kind);
   }
 
