@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
     vscode.commands.registerCommand('lsmi.estimate', (uri?: unknown, args?: EstimateArgs): Promise<EstimateCommandResult | undefined> =>
       estimator.command(runUriOf(uri), args),
     ),
+    vscode.commands.registerCommand('lsmi.cancelEstimation', (uri?: unknown): Promise<string[]> => estimator.cancel(runUriOf(uri))),
     vscode.commands.registerCommand('lsmi.openResults', (uri?: unknown) => openResults(context.extensionUri, runUriOf(uri))),
     vscode.commands.registerCommand('lsmi.openSampleFile', openSampleFileCommand),
     vscode.commands.registerCommand('lsmi.showLog', () => log().show(true)),
