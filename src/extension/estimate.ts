@@ -5,10 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { WorkerPool } from '../engine/compute/pool';
-import type { ResultsMeta } from '../engine/io/results';
-import { type SettingsInput, mergeSettings, resolveSettings } from '../engine/estimate/settings';
-import { isInputError } from '../engine/errors';
+import { WorkerPool, type ResultsMeta, type SettingsInput, mergeSettings, resolveSettings, isInputError } from '../engine';
 import type { UserError } from '../protocol/messages';
 import { log } from './output';
 import { ResultsPanel } from './panels/resultsPanel';
