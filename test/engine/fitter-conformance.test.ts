@@ -51,26 +51,11 @@ function blobs(n: number, d: number, seed: number): Matrix {
   return denseMatrix(n, d, x);
 }
 
-function xor(n: number, seed: number): { x1: Matrix; x2: Matrix; labels: Int32Array } {
-  const rng = new Rng(seed);
-  const x1 = new Float32Array(n * 2);
-  const x2 = new Float32Array(n * 2);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = rng.int(2);
-    const b = rng.int(2);
-    labels[i] = a ^ b;
-    x1[i * 2 + a] = 1;
-    x2[i * 2 + b] = 1;
-    for (let k = 0; k < 4; k++) (k < 2 ? x1 : x2)[i * 2 + (k % 2)] += 0.2 * rng.normal();
-  }
-  return { x1: denseMatrix(n, 2, x1), x2: denseMatrix(n, 2, x2), labels };
-}
-
 const X = blobs(6000, 4, 1);
 /** KNIFE reports progress every 50 ms: a fit of a few hundred ms. */
 const XK = blobs(4000, 24, 3);
-const XOR = xor(1500, 2);
+const XOR_DATA = sample(circuitModel('xor'), 1500, 2);
+const XOR = { x1: XOR_DATA.emb1, x2: XOR_DATA.emb2, labels: XOR_DATA.labels };
 const EM = { ...DEFAULT_SETTINGS.em, tol: 0, maxIter: 30 };
 /** XOR+NOT: four clusters per modality, for the density search; a run of it for the whole head. */
 const CIRCUIT = sample(circuitModel('xor_not_a'), 2000, 29);

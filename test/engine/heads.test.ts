@@ -48,7 +48,7 @@ function labelEntropy(labels: Int32Array, nClasses: number): number {
   return -counts.reduce((s, c) => (c ? s + (c / labels.length) * Math.log(c / labels.length) : s), 0);
 }
 
-/** Spec §7 XOR circuit: x1 = e_a, x2 = e_b plus σ·N(0, I), y = a ⊕ b. */
+/** The XOR circuit (docs/estimator.md, "Synthetic data with known answers"): x1 = e_a, x2 = e_b plus σ·N(0, I), y = a ⊕ b. */
 function xorCircuit(n: number, sigma: number, seed: number): { x1: Matrix; x2: Matrix; labels: Int32Array } {
   const rng = new Rng(seed);
   const x1 = new Float32Array(n * 2);
