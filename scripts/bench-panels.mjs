@@ -137,6 +137,25 @@ note('compare: biggest movers, a later page (ranking cached)', median(() => comp
 note(`compare: scatter of s (${NC.toLocaleString('en-US')} samples → density grid + 3000 points)`, median(() => compare.scatter(cmp, { component: 's', maxPoints: 3000, grid: 48 })));
 fs.rmSync(tmp, { recursive: true, force: true });
 
+// Budgets at 100,000 compared samples (formerly timing asserts in test/engine/compare.test.ts):
+// a missed one is printed and makes the exit code 1.
+const BUDGETS = [
+  [/^compare: join two runs/, 3000],
+  [/^compare: scatter of s/, 1500],
+  [/^compare: biggest movers, first page/, 3000],
+  [/^compare: summary for the panel/, 3000],
+];
+if (NC === 100_000) {
+  console.log('');
+  for (const [re, budget] of BUDGETS) {
+    const row = rows.find(([w]) => re.test(w));
+    if (!row) continue;
+    const met = row[1] <= budget;
+    if (!met) process.exitCode = 1;
+    console.log(`${met ? 'met' : 'NOT MET'}: ${row[0]}: ${row[1].toFixed(0)} ms (budget ${budget} ms)`);
+  }
+}
+
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 console.log(`\n${os.cpus().length} × ${cpu}, node ${process.version}; node scripts/bench-panels.mjs --n ${N} --compare-n ${NC}`);
 console.log('\n| what | ms |\n| --- | ---: |\n' + rows.map(([w, t]) => `| ${w} | ${t.toFixed(1)} |`).join('\n'));

@@ -29,7 +29,7 @@ const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
 // ------------------------------------------------------------------------------------------------
-// Cases (from the product issue). `quick` cases are the small ones run by --quick.
+// Cases (BENCHMARKS.md, "Cases"). `quick` cases are the small ones run by --quick.
 
 const gauss = (o) => ({ kind: 'gauss', sigma: 0.5, rho: 0.5, block: 1, mixSeed: 1, logits: false, batchRows: 8192, ...o });
 
@@ -103,7 +103,7 @@ const CASES = [
     data: gauss({ C: 10, d: 512, n: 100000, seed: 41, logits: true, block: 8, mixSeed: 7 }),
     settings: { components: 10, covariance: 'full', em: { fitSubsample: 20000 } },
   },
-  // issue #16 item 3: correlated noise at N = 1e5, d = 512 the scalable way: the defaults (K and the
+  // correlated noise (BENCHMARKS.md, "correlated noise at N = 1e5, d = 512") at N = 1e5, d = 512 the scalable way: the defaults (K and the
   // covariance by held-out likelihood: tied K = 1 here), and tied covariance at the data's K = 10
   {
     name: 'cov-1e5-d512',
@@ -127,11 +127,11 @@ const CASES = [
   },
 ];
 
-// The GPU benchmark (issue #6): `npm run bench -- --gpu-large [--backend webgpu|tensorflow-gpu|wasm]`.
+// The GPU benchmark (docs/compute.md, "The device check"): `npm run bench -- --gpu-large [--backend webgpu|tensorflow-gpu|wasm]`.
 // Not part of the full run (8 GiB of data, and meant for a machine with a GPU). Results go to
 // .bench-data/results-gpu-large.json and the console, never to BENCHMARKS.md by themselves.
 // `--n N` shrinks it for a smoke test; `--set JSON` merges settings as for the other cases.
-// Correlated noise the scalable way (issue #16 item 3): tied covariance (fitted on a subsample, then
+// Correlated noise the scalable way: tied covariance (fitted on a subsample, then
 // continued on every row), K by held-out likelihood where the budget allows it (at this size it does
 // not: K = 1, the cheapest, without a search). `--set '{"covariance":"full","components":10}'` runs the
 // former full-covariance case (O(N·K·d²) per pass).
@@ -175,17 +175,17 @@ const TARGETS = [
   },
   {
     name: 'cov-1e5-d512',
-    text: 'N = 1e5, d = 512, block-correlated noise, logits given, default settings (issue #16 item 3): end to end ≤ 60 s on 2 cores with per-sample r_raw Pearson ≥ 0.95 against the oracle',
+    text: 'N = 1e5, d = 512, block-correlated noise, logits given, default settings: end to end ≤ 60 s on 2 cores with per-sample r_raw Pearson ≥ 0.95 against the oracle',
     check: (r) => ({ met: r.wallSeconds <= 60 && r.errors.rRawPearson >= 0.95, value: `${r.wallSeconds.toFixed(1)} s (CPU ${r.cpuSeconds.toFixed(1)} s), Pearson ${r.errors.rRawPearson.toFixed(4)}, ${densityText(r)}` }),
   },
   {
     name: 'full-1e5-d512',
-    text: 'the same data with full covariance at K = 10 (the case as issue #16 measured it): ≤ 60 s with Pearson ≥ 0.95',
+    text: 'the same data with full covariance at K = 10 (the case as first measured): ≤ 60 s with Pearson ≥ 0.95',
     check: (r) => ({ met: r.wallSeconds <= 60 && r.errors.rRawPearson >= 0.95, value: `${r.wallSeconds.toFixed(1)} s, Pearson ${r.errors.rRawPearson.toFixed(4)}: full covariance costs O(N·K·d²) per pass and K separate 512 × 512 covariances overfit; use the defaults or tied covariance (cov-1e5-d512, tied-1e5-d512)` }),
   },
   {
     name: 'cov-1e5-d512',
-    text: 'N = 1e5, d = 512, logits given (issue #16 item 4): peak RSS ≤ 2× the input file, in every such case',
+    text: 'N = 1e5, d = 512, logits given: peak RSS ≤ 2× the input file, in every such case',
     check: (r, all) => {
       const cases = all.filter((x) => !x.failed && x.n === 100000 && x.d1 === 512 && headsText(x) === '3 given');
       const worst = cases.reduce((a, b) => (a.peakRssBytes / a.fileBytes >= b.peakRssBytes / b.fileBytes ? a : b), r);

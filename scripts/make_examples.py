@@ -48,7 +48,7 @@ def load_exporter():
 
 
 # --------------------------------------------------------------------------------------------
-# (a) Circuit logic (spec section 7, paper Table 1)
+# (a) Circuit logic (docs/estimator.md, "Synthetic data with known answers"; paper Table 1)
 # --------------------------------------------------------------------------------------------
 
 SIGMA = 0.1
@@ -63,7 +63,7 @@ def _gt(r, u1, u2, s):
 
 # Ground truth (R, U1, U2, S) in nats, adjusted (RUS adjustment), true label prior.
 # "paper": the paper's Table 1; "discrete_exact": sigma -> 0; "population_sigma_0.1": exact
-# densities at sigma = 0.1 (docs/lsmi-spec.md section 7).
+# densities at sigma = 0.1 (docs/estimator.md, "Synthetic data with known answers").
 CIRCUITS = {
     "xor": {
         "rule": "y = a XOR b",

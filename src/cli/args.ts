@@ -1,6 +1,5 @@
 /** A small, strict argument parser: unknown flags are errors, not silently ignored. */
-import type { ColumnMapping, StandardColumn } from '../engine/io/run';
-import { STANDARD_COLUMNS } from '../engine/io/run';
+import { type ColumnMapping, type StandardColumn, STANDARD_COLUMNS } from '../engine';
 
 export class UsageError extends Error {}
 

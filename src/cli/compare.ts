@@ -1,19 +1,7 @@
 /** `lsmi compare <results...>`: runs side by side, differences vs a baseline, class shifts, movers. */
-import {
-  COMPARE_COMPONENTS,
-  type ComparisonSummary,
-  MAX_COMPARE_RUNS,
-  MIN_COMPARE_RUNS,
-  MOVER_ORDERS,
-  type MoverOrder,
-  loadComparison,
-  summarizeComparison,
-} from '../engine/compare';
-import { isInputError } from '../engine/errors';
-import { type Interval, excludesZero } from '../engine/uncertainty';
+import { COMPARE_COMPONENTS, type ComparisonSummary, MAX_COMPARE_RUNS, MIN_COMPARE_RUNS, MOVER_ORDERS, type MoverOrder, loadComparison, summarizeComparison, isInputError, type Interval, excludesZero, formatCount, formatDelta, formatDeltaInterval, formatLevel, formatNats, formatRatio } from '../engine';
 import { UsageError, parseArgs } from './args';
 import { table } from './format';
-import { formatCount, formatDelta, formatDeltaInterval, formatLevel, formatNats, formatRatio } from '../engine/format';
 
 export interface Output {
   write(text: string): unknown;

@@ -1,11 +1,7 @@
 /** `lsmi export`: a filtered samples table (CSV / Arrow), quantile partitions, interaction weights. */
-import { COMPARE_COMPONENTS, type CompareComponent, type Comparison, type SampleFilter, filterSamples, loadComparison, readResultsForCompare, resolveRun } from '../engine/compare';
-import { type ExportFormat, type ViewQuery, comparisonView, parseQuantiles, partitionByQuantiles, resultsView, weightsView, writePartition, writeView } from '../engine/export';
-import type { ResultsData } from '../engine/io/results';
-import { SPLITS, type Split } from '../engine/io/run';
+import { COMPARE_COMPONENTS, type CompareComponent, type Comparison, type SampleFilter, filterSamples, loadComparison, readResultsForCompare, resolveRun, type ExportFormat, type ViewQuery, comparisonView, parseQuantiles, partitionByQuantiles, resultsView, weightsView, writePartition, writeView, type ResultsData, SPLITS, type Split, formatCount, formatNats } from '../engine';
 import { UsageError, parseArgs } from './args';
 import { type Output, checkRunCount, nonNegativeInt } from './compare';
-import { formatCount, formatNats } from '../engine/format';
 
 export const EXPORT_USAGE = `  lsmi export <results>... --out FILE [--format csv|arrow] [--class C,...] [--split S] [--search TEXT]
                            [--sort COLUMN] [--order desc|asc|abs] [--top K] [--baseline NAME] [--run NAME] [--csv-raw] [--json]

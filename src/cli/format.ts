@@ -1,8 +1,5 @@
 /** Human-readable rendering for the terminal. */
-import { formatBytes, formatCount, formatFraction, formatInterval, formatLevel, formatNats, formatPercent, formatSeconds, formatTemperature } from '../engine/format';
-import type { ResultsReport } from '../engine/report';
-import { type Interval, rankClasses } from '../engine/uncertainty';
-import type { RunSummary } from '../engine/summary';
+import { formatBytes, formatCount, formatFraction, formatInterval, formatLevel, formatNats, formatPercent, formatSeconds, formatTemperature, type ResultsReport, type Interval, rankClasses, type RunSummary } from '../engine';
 
 export { formatBytes };
 

@@ -4,17 +4,7 @@
  * usage error, 3 a bug, 128 + the signal's number when interrupted (SIGHUP 129, SIGINT 130, SIGTERM 143).
  */
 import * as fs from 'node:fs';
-import { BACKEND_REQUESTS } from '../engine/compute/backend-request';
-import { WorkerPool } from '../engine/compute/pool';
-import { isInputError } from '../engine/errors';
-import type { ProgressEvent } from '../engine/estimate/lsmi';
-import { type SettingsInput, resolveSettings } from '../engine/estimate/settings';
-import { readRun } from '../engine/io';
-import { removeInflightTemporaries } from '../engine/io/atomic';
-import { isResultsFile, readResults, resultsPathFor } from '../engine/io/results';
-import { resultsReport } from '../engine/report';
-import { summarizeRun } from '../engine/summary';
-import { TOOL_VERSION } from '../engine/version';
+import { BACKEND_REQUESTS, WorkerPool, isInputError, type ProgressEvent, type SettingsInput, resolveSettings, readRun, removeInflightTemporaries, isResultsFile, readResults, resultsPathFor, resultsReport, summarizeRun, TOOL_VERSION } from '../engine';
 import { UsageError, parseArgs, parseColumnMapping } from './args';
 import { COMPARE_HELP, COMPARE_USAGE, compareCommand } from './compare';
 import { EXPORT_HELP, EXPORT_USAGE, exportCommand } from './export';

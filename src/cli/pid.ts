@@ -1,11 +1,5 @@
 /** `lsmi pid`, `lsmi bounds`, `lsmi ensemble`: the seeds' other systems beside LSMI (docs/pid.md). */
-import { isInputError } from '../engine/errors';
-import type { ResultsData } from '../engine/io/results';
-import { type DatasetPid, datasetPid } from '../engine/pid/dataset';
-import { type EnsembleResult, interactionEnsemble } from '../engine/pid/ensemble';
-import { loadEnsemble, readRunAndResults } from '../engine/pid/load';
-import type { EnsembleSettings, PidSettings } from '../engine/pid/settings';
-import type { Interval } from '../engine/uncertainty';
+import { isInputError, type ResultsData, type DatasetPid, datasetPid, type EnsembleResult, interactionEnsemble, loadEnsemble, readRunAndResults, resolveEnsembleSettings, type EnsembleSettings, type PidSettings, type Interval } from '../engine';
 import { UsageError, parseArgs, parseColumnMapping } from './args';
 import { table } from './format';
 import { formatDelta, formatNats } from '../engine/format';
@@ -213,7 +207,7 @@ export async function ensembleCommand(argv: string[], out: Output): Promise<numb
     seed: numberFlag(args.flags.get('seed'), 'seed'),
     bootstrap: numberFlag(args.flags.get('bootstrap'), 'bootstrap'),
   };
-  await asUsage(() => import('../engine/pid/settings').then((m) => m.resolveEnsembleSettings(settings)));
+  await asUsage(() => resolveEnsembleSettings(settings));
   const loaded = await loadEnsemble(args.positional);
   const result = await interactionEnsemble(loaded.input, settings);
   if (args.flags.has('json')) {

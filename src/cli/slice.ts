@@ -1,7 +1,5 @@
 /** `lsmi slice`: save a samples query of one results file as a named slice, or re-apply a saved one. */
-import { readResultsForCompare } from '../engine/compare';
-import { SPLITS } from '../engine/io/run';
-import { describeSliceQuery, openSlice, writeSlice } from '../engine/slices';
+import { readResultsForCompare, SPLITS, describeSliceQuery, openSlice, writeSlice } from '../engine';
 import { type RangeFilter, SORT_COLUMNS, type SortColumn } from '../protocol/messages';
 import { UsageError, parseArgs } from './args';
 import type { Output } from './compare';

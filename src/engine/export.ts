@@ -1,5 +1,5 @@
 /**
- * Exports (issue #5 §3): a filtered, sorted view of a samples table (one results file, or a
+ * Exports (README, "`lsmi export`"): a filtered, sorted view of a samples table (one results file, or a
  * comparison) as CSV (RFC 4180) or Arrow IPC; partitions of the samples by a component's quantiles
  * as sample_id lists; per-sample interaction weights for training code. Every file is written
  * atomically. Formats: docs/compare-format.md. Pure TypeScript; never imports vscode.

@@ -1,5 +1,5 @@
 /**
- * Saved slices (issue #13 §7): a samples-table query of one results file (classes, split, a value
+ * Saved slices (README: "Saved slices" in the results panel, `lsmi slice`): a samples-table query of one results file (classes, split, a value
  * range, an id search, the sort) saved by name beside the results, in `lsmi-exports/slices/`:
  *
  * - `<name>.slice.json`: the definition (the results file relative to the slice file, the run, the

@@ -1,5 +1,5 @@
 /**
- * Synthetic data with known answers (spec §7) and the exact-density oracle that scores them.
+ * Synthetic data with known answers (docs/estimator.md, "Synthetic data with known answers") and the exact-density oracle that scores them.
  * Each generator is a latent mixture: a discrete latent z with prior π(z) sets the label y(z) and
  * the means μ1(z), μ2(z) of the two modalities; each modality adds N(0, σ²I) noise, with
  * correlation ρ between the two modalities' noise (0 for the circuits). Knowing all of it, the oracle

@@ -5,8 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MAX_COMPARE_RUNS, MIN_COMPARE_RUNS } from '../engine/compare';
-import { RESULTS_SUFFIX } from '../engine/io/results';
+import { MAX_COMPARE_RUNS, MIN_COMPARE_RUNS, RESULTS_SUFFIX } from '../engine';
 import { type CompareResult, ComparePanel } from './panels/comparePanel';
 import { resultsFileOfArg } from './runFiles';
 

@@ -3,7 +3,7 @@
  * (src/engine/errors.ts: LsmiInputError); the host maps codes, never message text. Anything without
  * a code is a bug and says so, pointing at the log.
  */
-import { isInputError } from '../engine/errors';
+import { isInputError } from '../engine';
 import type { UserError } from '../protocol/messages';
 
 export function toUserError(e: unknown): UserError {

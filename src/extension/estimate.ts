@@ -5,10 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { WorkerPool } from '../engine/compute/pool';
-import type { ResultsMeta } from '../engine/io/results';
-import { type SettingsInput, mergeSettings, resolveSettings } from '../engine/estimate/settings';
-import { isInputError } from '../engine/errors';
+import { WorkerPool, type ResultsMeta, type SettingsInput, mergeSettings, resolveSettings, isInputError } from '../engine';
 import type { UserError } from '../protocol/messages';
 import { log } from './output';
 import { ResultsPanel } from './panels/resultsPanel';
@@ -27,8 +24,6 @@ export interface EstimateArgs {
   force?: boolean;
   /** Open the results panel when done (default true). */
   open?: boolean;
-  /** Tests only: press the notification's Cancel after this many milliseconds. */
-  cancelAfterMs?: number;
 }
 
 export type EstimateCommandResult =
@@ -53,7 +48,8 @@ export class Estimator implements vscode.Disposable {
   private pool?: WorkerPool;
   private poolSize = 0;
   private poolBackendPath: string | undefined;
-  private running = new Set<string>();
+  /** The estimations in progress, by run file: the notification's Cancel and LSMI: Cancel Estimation abort them. */
+  private running = new Map<string, AbortController>();
   /** Which backend the last estimation computed on, and why (shown after the first estimation). */
   private readonly backendItem = vscode.window.createStatusBarItem('lsmi.backend', vscode.StatusBarAlignment.Right, 90);
 
@@ -137,15 +133,15 @@ export class Estimator implements vscode.Disposable {
       void vscode.window.showInformationMessage(`LSMI: ${error.message}`);
       return { ok: false, error };
     }
-    this.running.add(file);
+    const controller = new AbortController();
+    this.running.set(file, controller);
+    void vscode.commands.executeCommand('setContext', 'lsmi.estimating', true);
     const name = path.basename(file);
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `LSMI: estimating ${name}`, cancellable: true },
         async (progress, token) => {
-          const controller = new AbortController();
           const sub = token.onCancellationRequested(() => controller.abort());
-          const timer = args?.cancelAfterMs !== undefined ? setTimeout(() => controller.abort(), args.cancelAfterMs) : undefined;
           let done = 0;
           try {
             return await this.getPool().estimateFile(
@@ -171,7 +167,6 @@ export class Estimator implements vscode.Disposable {
             );
           } finally {
             sub.dispose();
-            clearTimeout(timer);
           }
         },
       );
@@ -199,7 +194,27 @@ export class Estimator implements vscode.Disposable {
       return { ok: false, error };
     } finally {
       this.running.delete(file);
+      if (this.running.size === 0) void vscode.commands.executeCommand('setContext', 'lsmi.estimating', false);
     }
+  }
+
+  /**
+   * LSMI: Cancel Estimation — the same as the progress notification's Cancel: aborts the estimation
+   * of `uri`'s run, or with no argument the one in progress (a pick when there are several).
+   * Returns the run files it cancelled.
+   */
+  async cancel(uri?: vscode.Uri): Promise<string[]> {
+    let files = uri instanceof vscode.Uri ? [uri.fsPath].filter((f) => this.running.has(f)) : [...this.running.keys()];
+    if (!(uri instanceof vscode.Uri) && files.length > 1) {
+      const picked = await vscode.window.showQuickPick(files.map((f) => ({ label: path.basename(f), description: f, file: f })), {
+        title: 'LSMI: cancel which estimation?',
+        canPickMany: true,
+      });
+      files = picked?.map((p) => p.file) ?? [];
+    }
+    if (files.length === 0 && this.running.size === 0) void vscode.window.showInformationMessage('LSMI: no estimation is in progress.');
+    for (const f of files) this.running.get(f)?.abort();
+    return files;
   }
 
   dispose(): void {

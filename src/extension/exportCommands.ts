@@ -6,12 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type ViewQuery, partitionByQuantiles, resultsView, weightsView } from '../engine/export';
-import { RESULTS_SUFFIX, type ResultsData } from '../engine/io/results';
+import { type ViewQuery, partitionByQuantiles, resultsView, weightsView, RESULTS_SUFFIX, type ResultsData, type RowsQueryInput, RowsQuery } from '../engine';
 import type { ExportRequest } from '../protocol/messages';
 import { type ExportResult, type PartitionExportArgs, type ViewExportArgs, exportDir, exportPartition, exportView } from './exports';
 import { loadResults } from './resultsStore';
-import { type RowsQueryInput, RowsQuery } from './rowsQuery';
 import { noResultsYet, toUserError } from './errors';
 import { targetResultsFile } from './runFiles';
 

@@ -7,11 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { COMPARE_COMPONENTS, type CompareComponent } from '../engine/compare';
-import { type Partition, type SamplesView, type WrittenPartition, type WrittenView, parseQuantiles, writePartition, writeView } from '../engine/export';
+import { COMPARE_COMPONENTS, type CompareComponent, type Partition, type SamplesView, type WrittenPartition, type WrittenView, parseQuantiles, writePartition, writeView, formatCount } from '../engine';
 import type { UserError } from '../protocol/messages';
 import { log } from './output';
-import { formatCount } from '../engine/format';
 
 export type ExportResult =
   | { ok: true; files: string[]; rows?: number; partition?: { value: string; thresholds: number[]; groups: { name: string; count: number; file: string }[] } }

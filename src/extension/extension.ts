@@ -1,7 +1,7 @@
 /** The VS Code host: registers commands and panels; all computation lives in src/engine. */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { RESULTS_SUFFIX } from '../engine/io/results';
+import { RESULTS_SUFFIX } from '../engine';
 import { COMPARE_PANEL_VIEW_TYPE, type ComparePanelState, RESULTS_PANEL_VIEW_TYPE, RUN_PANEL_VIEW_TYPE, type ResultsPanelState, type RunPanelState, type SamplesQuery } from '../protocol/messages';
 import { type EstimateArgs, type EstimateCommandResult, Estimator } from './estimate';
 import { log } from './output';
@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): LsmiExtensionApi {
     vscode.commands.registerCommand('lsmi.estimate', (uri?: unknown, args?: EstimateArgs): Promise<EstimateCommandResult | undefined> =>
       estimator.command(runUriOf(uri), args),
     ),
+    vscode.commands.registerCommand('lsmi.cancelEstimation', (uri?: unknown): Promise<string[]> => estimator.cancel(runUriOf(uri))),
     vscode.commands.registerCommand('lsmi.openResults', (uri?: unknown) => openResults(context.extensionUri, runUriOf(uri))),
     vscode.commands.registerCommand('lsmi.openSampleFile', openSampleFileCommand),
     vscode.commands.registerCommand('lsmi.showLog', () => log().show(true)),

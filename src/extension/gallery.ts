@@ -5,9 +5,8 @@
  * most MAX_THUMB_BYTES each (a larger image is left out: Open shows it).
  */
 import * as fs from 'node:fs';
-import type { ResultsData } from '../engine/io/results';
+import { type ResultsData, RowsQuery } from '../engine';
 import type { Gallery, GalleryRequest, GalleryThumb } from '../protocol/messages';
-import { RowsQuery } from './rowsQuery';
 import { mimeOf, resolveSampleFile } from './sampleLinks';
 
 export const MAX_THUMB_BYTES = 256 << 10;

@@ -6,14 +6,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RESULTS_SUFFIX, type ResultsData } from '../engine/io/results';
+import { RESULTS_SUFFIX, type ResultsData, formatNats } from '../engine';
 import type { UserError } from '../protocol/messages';
 import { ResultsPanel } from './panels/resultsPanel';
 import { noResultsYet, toUserError } from './errors';
 import { loadResults, rowOfSampleId } from './resultsStore';
 import { resultsFileOfArg, targetResultsFile } from './runFiles';
 import { REVEAL_SAMPLE_COMMAND } from './sampleStatus';
-import { formatNats } from '../engine/format';
 
 export type InspectSampleResult = { ok: true; file: string; row: number; id: string } | { ok: false; error: UserError };
 

@@ -4,8 +4,7 @@
  * re-rendered webview gets it at once. Settings: `lsmi.pid.*` and `lsmi.ensemble.*`.
  */
 import * as vscode from 'vscode';
-import { runPidJob } from '../engine/pid/isolated';
-import type { EnsembleSettings, PidSettings } from '../engine/pid/settings';
+import { runPidJob, type EnsembleSettings, type PidSettings } from '../engine';
 import type { EnsembleState, PidState } from '../protocol/messages';
 import { log } from './output';
 import { toUserError } from './errors';

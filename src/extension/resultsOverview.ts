@@ -8,12 +8,9 @@
  * trusts a field to exist or a number to be finite: what is missing is left out (or null, shown
  * as "—"), never thrown.
  */
-import type { DensityReport, HeadReport, ResultsData, ResultsMeta } from '../engine/io/results';
-import { histogram } from '../engine/histogram';
-import { DEFAULT_MIN_CLASS_N, rankClasses } from '../engine/uncertainty';
+import { type DensityReport, type HeadReport, type ResultsData, type ResultsMeta, histogram, DEFAULT_MIN_CLASS_N, rankClasses, formatSeconds } from '../engine';
 import type { CandidateOverview, ClassRankRequest, ClassRankRow, ClassRanking, DensityOverview, HeadOverview, Histogram, ReliabilityOverview, ResultsOverview } from '../protocol/messages';
 import { sortedValues } from './resultsStore';
-import { formatSeconds } from '../engine/format';
 
 const HIST_BINS = 30;
 const HEADS = ['1', '2', '12'] as const;

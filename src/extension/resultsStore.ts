@@ -5,8 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readResultsIsolated } from '../engine/io/isolated';
-import type { ResultsData } from '../engine/io/results';
+import { readResultsIsolated, type ResultsData } from '../engine';
 
 interface Entry {
   mtimeMs: number;

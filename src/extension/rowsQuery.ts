@@ -1,2 +1,2 @@
 /** The samples-table query lives in the engine (saved slices re-apply it there); re-exported for the host. */
-export { type RowsQueryInput, RowsQuery } from '../engine/rowsQuery';
+export { type RowsQueryInput, RowsQuery } from '../engine';

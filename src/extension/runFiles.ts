@@ -2,9 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RUN_EXTENSIONS } from '../engine/io';
-import { RESULTS_SUFFIX, resultsPathFor } from '../engine/io/results';
-import { SLICE_TABLE_SUFFIX } from '../engine/slices';
+import { RUN_EXTENSIONS, RESULTS_SUFFIX, resultsPathFor, SLICE_TABLE_SUFFIX } from '../engine';
 import { openPanels } from './panels/panelHost';
 
 export function isRunFile(file: string): boolean {

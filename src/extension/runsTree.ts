@@ -6,14 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { resultsPathFor } from '../engine/io/results';
-import { type SliceDefinition, describeSliceQuery, listSlices } from '../engine/slices';
-import { StalenessCache, runStaleness } from '../engine/staleness';
-import { TOOL_VERSION } from '../engine/version';
+import { resultsPathFor, type SliceDefinition, describeSliceQuery, listSlices, StalenessCache, runStaleness, TOOL_VERSION, formatCount, formatNats } from '../engine';
 import { log } from './output';
 import { loadResults } from './resultsStore';
 import { isRunFile } from './runFiles';
-import { formatCount, formatNats } from '../engine/format';
 
 export const RUNS_VIEW_ID = 'lsmi.runs';
 export const RUN_GLOB = '**/*.{arrow,feather,npz}';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { openSampleFileView } from './imageViewer';
-import type { ResultsData } from '../engine/io/results';
+import type { ResultsData } from '../engine';
 import type { SampleFileKind, UserError } from '../protocol/messages';
 import { log } from './output';
 import { sampleBase } from './resultsStore';

@@ -7,12 +7,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type ResultsData, RESULTS_SUFFIX } from '../engine/io/results';
+import { type ResultsData, RESULTS_SUFFIX, formatNats } from '../engine';
 import { log } from './output';
 import { loadResults, rowOfSampleFile, rowOfSampleId, cachedResults } from './resultsStore';
 import { isRunFile } from './runFiles';
 import { escapeMd } from './runsTree';
-import { formatNats } from '../engine/format';
 
 const MAX_RESULTS_FILES = 50;
 const LIST_MAX_AGE_MS = 5_000;

@@ -1,10 +1,7 @@
 /** Typed access to the `lsmi.*` settings. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type BackendRequest, isBackendRequest } from '../engine/compute/backend-request';
-import { defaultPoolSize } from '../engine/compute/pool';
-import { CALIBRATIONS, COVARIANCES, PROBE_CHOICES, type SettingsInput } from '../engine/estimate/settings';
-import { type ColumnMapping, STANDARD_COLUMNS } from '../engine/io/run';
+import { type BackendRequest, isBackendRequest, defaultPoolSize, CALIBRATIONS, COVARIANCES, PROBE_CHOICES, type SettingsInput, type ColumnMapping, STANDARD_COLUMNS } from '../engine';
 import { log } from './output';
 
 export function columnMappingSetting(): ColumnMapping | undefined {

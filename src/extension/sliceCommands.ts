@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { openSlice } from '../engine/slices';
+import { openSlice } from '../engine';
 import { noResultsYet } from './errors';
 import { ResultsPanel } from './panels/resultsPanel';
 import { loadResults } from './resultsStore';

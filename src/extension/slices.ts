@@ -6,8 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ResultsData } from '../engine/io/results';
-import { type SliceQuery, slicePaths, validateSliceName, writeSlice } from '../engine/slices';
+import { type ResultsData, type SliceQuery, slicePaths, validateSliceName, writeSlice } from '../engine';
 import type { SamplesQuery, UserError } from '../protocol/messages';
 import { toUserError } from './errors';
 import { log } from './output';

@@ -1,5 +1,5 @@
 /**
- * Backend choice and GPU-process isolation (issue #6), on any machine: a real forked GPU process
+ * Backend choice and GPU-process isolation (docs/compute.md, "Outcomes and fallback"), on any machine: a real forked GPU process
  * (out/src/engine/compute/gpu-worker.js), really killed, hung or unable to load its backend, and the
  * job finishing on the wasm worker threads with the reason recorded. The same tests with a real
  * WebGPU backend are in webgpu.test.ts (the `webgpu` suite, over lavapipe).

@@ -282,7 +282,7 @@ describe('baseline, shifts, histograms, movers, scatter', () => {
     assert.equal(d.files?.path_1, 'img/a.png');
   });
 
-  it('scatter: at most maxPoints points, a density grid of every sample, the biggest movers kept; fast at 1e5', () => {
+  it('scatter at 1e5: at most maxPoints points, a density grid of every sample, the biggest movers kept (timings: npm run bench:panels)', () => {
     const n = 100_000;
     const rng = new Rng(7);
     const ids = Array.from({ length: n }, (_, i) => `s${i}`);
@@ -292,11 +292,8 @@ describe('baseline, shifts, histograms, movers, scatter', () => {
     rb[12345] = 40; // an outlier
     const zeros = new Array(n).fill(0);
     const mk = (name: string, r: number[]) => ({ file: `${name}.lsmi.arrow`, data: smallResults({ name, ids, labels, r, u1: zeros, u2: zeros, s: zeros }) });
-    const t0 = performance.now();
     const c = compareResults([mk('a', ra), mk('b', rb)]);
-    const t1 = performance.now();
     const sc = scatter(c, { component: 'r', maxPoints: 2000, grid: 50 });
-    const t2 = performance.now();
     assert.equal(sc.x, 0);
     assert.equal(sc.y, 1);
     assert.equal(sc.total, n);
@@ -314,14 +311,10 @@ describe('baseline, shifts, histograms, movers, scatter', () => {
     assert.equal(few.sampled, false);
     assert.deepEqual(few.points.index, few.points.index.slice().sort((a, b) => a - b));
     assert.ok(few.points.index.every((j) => labels[j] === 1 && ids[j].includes('s1234')));
-    const t3 = performance.now();
     moversPage(c, { component: 'any', limit: 100 });
     moversPage(c, { component: 'any', offset: 50_000, limit: 100 });
-    const t4 = performance.now();
     const h = summarizeComparison(c, { top: 10 });
-    const t5 = performance.now();
     assert.ok(JSON.stringify(h).length < 200_000, 'the summary stays small');
-    assert.ok(t1 - t0 < 3000 && t2 - t1 < 1500 && t4 - t3 < 3000 && t5 - t4 < 3000, `join ${t1 - t0} ms, scatter ${t2 - t1} ms, movers ${t4 - t3} ms, summary ${t5 - t4} ms`);
   });
 });
 

@@ -69,7 +69,7 @@ describe('decompose', () => {
     }
   });
 
-  it("every branch gives the spec's closed-form adjusted means", () => {
+  it('every branch gives the closed-form adjusted means of docs/estimator.md', () => {
     const rng = new Rng(3);
     const seen = new Set<AdjustBranch>();
     for (let trial = 0; trial < 400; trial++) {

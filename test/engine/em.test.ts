@@ -355,7 +355,7 @@ describe('EM Gaussian mixture', () => {
     assert.equal(tf.memory().numTensors, before, 'no tensor left');
   });
 
-  // determinism, aborts, progress and tensor leaks of every fitter: test/engine/conformance.test.ts
+  // determinism, aborts (and how promptly they stop), progress and tensor leaks of every fitter: fitter-conformance.test.ts
   it('aborts in the diagonal and the full-covariance phase and while scoring, leaving no tensors', async () => {
     const d = 8;
     const n = 40000;
@@ -369,7 +369,7 @@ describe('EM Gaussian mixture', () => {
     // abort in the diagonal EM, and in the full-covariance phase (after the diagonal warm start)
     for (const [covariance, at] of [['diag', 0.05], ['full', 0.12]] as const) {
       const ac = new AbortController();
-      let abortedAt = 0;
+      let aborted = false;
       let afterAbort = 0;
       const fit = fitGmm(X, {
         K: 3,
@@ -381,13 +381,12 @@ describe('EM Gaussian mixture', () => {
           if (ac.signal.aborted) afterAbort++;
           else if (f > at) {
             ac.abort();
-            abortedAt = performance.now();
+            aborted = true;
           }
         },
       });
       await assert.rejects(fit, isAbort);
-      assert.ok(abortedAt > 0, `${covariance}: never reached ${at}`);
-      assert.ok(performance.now() - abortedAt < 1000, `${covariance}: took ${performance.now() - abortedAt} ms to stop`);
+      assert.ok(aborted, `${covariance}: never reached ${at}`);
       assert.ok(afterAbort <= 1, `${covariance}: ${afterAbort} progress reports after the abort`);
     }
 

@@ -1,5 +1,5 @@
 /**
- * The interaction-guided ensemble against hand-computed values (spec cases E1–E5, docs/pid.md) and
+ * The interaction-guided ensemble against hand-computed values (cases E1–E5 of docs/pid.md, "Test cases") and
  * through the `lsmi ensemble` / `pid` / `bounds` commands on real run files.
  */
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import { fixture } from './fixtures';
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
-describe('interaction-guided ensemble (spec E1–E5)', () => {
+describe('interaction-guided ensemble (docs/pid.md E1–E5)', () => {
   it('E1: label-free interactions, the LSMI-rule weights and pool', () => {
     const lp = (p: number[]) => p.map(Math.log);
     const p1 = [0.8, 0.2], p2 = [0.6, 0.4], p12 = [0.9, 0.1];

@@ -1,5 +1,5 @@
 /**
- * Fidelity of the heads (issue #10; docs/heads.md): the probes' family choice and the calibration,
+ * Fidelity of the heads (docs/heads.md): the probes' family choice and the calibration,
  * measured against exact oracles on synthetic runs with known answers. Defaults throughout (probe
  * 'auto', calibration 'temperature', density 'auto'), as a new user would run them.
  */
@@ -25,7 +25,7 @@ async function estimate(data: Parameters<typeof toRun>[0], opts: { logits?: Orac
   return estimateRun(toRun(data, { logits: opts.logits }), 'test', { settings: opts.settings ?? {} });
 }
 
-/** The issue's "Gaussian classes in a random rotated subspace": C = 10, d = 256 (16 label dimensions), N = 20k. */
+/** "Gaussian classes in a rotated subspace" (docs/heads.md, "Measured"): C = 10, d = 256 (16 label dimensions), N = 20k. */
 let subspace: SubspaceData | undefined;
 const subspaceRun = () => (subspace ??= sampleSubspace({ nClasses: 10, d: 256, k: 16, sep: 0.5, rho: 0.5, spread: 0, modelSeed: 1 }, 20000, 2));
 

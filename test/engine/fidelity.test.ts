@@ -1,5 +1,5 @@
 /**
- * Fidelity of the whole estimator against exact answers (spec §7, §10): dataset atoms on the paper's
+ * Fidelity of the whole estimator against exact answers (docs/estimator.md, "Synthetic data with known answers", "What decides fidelity"): dataset atoms on the paper's
  * circuits, the official uniform-prior bias, and per-sample agreement with an exact-density oracle.
  */
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ const atoms = (r: ResultsData) => {
   return [a.R, a.U1, a.U2, a.S];
 };
 
-/** Components K matched to the clusters per modality (spec §10: K must fit the data): what the density search should find. */
+/** Components K matched to the clusters per modality (docs/estimator.md, "What decides fidelity": K must fit the data): what the density search should find. */
 const K_FOR: Record<string, number> = { xor: 2, or: 2, xor_not_a: 4, xor_not_b: 4, 'gaussian-C2': 2 };
 
 describe('fidelity: the paper circuits at σ = 0.1, N = 10000, probes trained (no logits)', () => {
@@ -90,7 +90,7 @@ describe('other density settings run end to end', () => {
       assert.ok(rr.every(Number.isFinite));
       for (let k = 0; k < rr.length; k += 50) assert.ok(Math.abs(rr[k] + u1[k] - i1[k]) < 1e-9);
       assert.equal(r.meta.density['1'].mode, settings.mode);
-      // with exact logits and the true prior, the dataset atoms depend on the mean MIs only (spec §2), whatever the density
+      // with exact logits and the true prior, the dataset atoms depend on the mean MIs only (docs/estimator.md, "The RUS adjustment"), whatever the density
       const want = decompose(exact).means.adjusted;
       assert.ok(Math.abs(r.meta.dataset.adjusted.R - want.R) < 1e-6, `${settings.mode}: R ${r.meta.dataset.adjusted.R} vs ${want.R}`);
     }

@@ -1,6 +1,6 @@
 /**
  * Golden vectors: outputs of the official LSMI code (GeWu-Lab/LSMI_Estimator @ 13e4db2, torch 1.13
- * CPU) on fixed inputs, copied verbatim from shared/data/lsmi-golden-vectors.json (spec §8). Every
+ * CPU) on fixed inputs, copied verbatim into GOLDEN below (docs/estimator.md, "Golden vectors"). Every
  * group must be reproduced to 1e-5.
  */
 import assert from 'node:assert/strict';

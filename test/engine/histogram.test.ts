@@ -4,7 +4,7 @@ import { histogram, histogramRange, nextUp, sortedFinite } from '../../src/engin
 import { histogramOf } from '../../src/extension/resultsOverview';
 import { Rng } from '../../src/engine/random';
 
-/** What the samples table's range filter keeps (src/extension/rowsQuery.ts): lo ≤ x < hi, null ends open. */
+/** What the samples table's range filter keeps (src/engine/rowsQuery.ts): lo ≤ x < hi, null ends open. */
 const inRange = (values: ArrayLike<number>, lo: number | null, hi: number | null) =>
   Array.from(values).filter((x) => (lo === null || x >= lo) && (hi === null || x < hi)).length;
 

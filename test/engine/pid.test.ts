@@ -1,6 +1,6 @@
 /**
  * BROJA PID, the semi-supervised synergy bounds and the discretisation against exact oracles: the
- * spec's cases B1–B4 and S1–S5 (docs/pid.md, "Test cases").
+ * cases B1–B4 and S1–S5 of docs/pid.md, "Test cases".
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -71,7 +71,7 @@ function randomFeasible(t: JointTable, rng: Rng): Float64Array {
   return q;
 }
 
-describe('BROJA PID (spec B1–B4)', () => {
+describe('BROJA PID (docs/pid.md B1–B4)', () => {
   for (const c of CASES) {
     it(`B1 ${c.name}: atoms exact, gap ≤ 1e-6, identities to 1e-9`, () => {
       const t = tableFromTriples(c.triples);
@@ -136,7 +136,7 @@ describe('BROJA PID (spec B1–B4)', () => {
   });
 });
 
-describe('semi-supervised synergy bounds (spec S1–S5)', () => {
+describe('semi-supervised synergy bounds (docs/pid.md S1–S5)', () => {
   const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
   it('S1 AND', () => {

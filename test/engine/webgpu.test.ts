@@ -1,5 +1,5 @@
 /**
- * The engine on WebGPU (issue #6): the `webgpu` suite of scripts/test-all.mjs runs this with
+ * The engine on WebGPU (docs/compute.md, "Tests"): the `webgpu` suite of scripts/test-all.mjs runs this with
  * LSMI_WEBGPU_SUITE=1 after `source .lavapipe/env.sh` (Mesa lavapipe: Dawn's Vulkan path on the
  * CPU). There, webgpu not loading is a failure, never a skip. In the engine suite (no lavapipe) it
  * is skipped, visibly.

@@ -1,6 +1,6 @@
 // Real VS Code for tests: code-server 4.100.3 (VS Code 1.100.3, a real Node extension host) driven by Debian
 // chromium through playwright-core. Used by run-host-tests.mjs, run-ui-tests.mjs and the UI test modules.
-// Background and measured timings: /work/shared/docs/vscode-real-host-testing.md. Run ./setup.sh first.
+// Background and measured timings: docs/testing.md. Run ./setup.sh first.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

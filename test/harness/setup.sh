@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the real-host test harness needs: Debian chromium + libkrb5-dev + ripgrep, and
 # code-server 4.100.3 + playwright-core in test/harness/node_modules. Idempotent: a few hundred ms when
-# everything is in place. Recipe and reasons: /work/shared/docs/vscode-real-host-testing.md (copied facts below).
+# everything is in place. Recipe and reasons: docs/testing.md.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 LOG_DIR="${LOG_DIR:-$HERE/../../.test-output}"

@@ -152,8 +152,10 @@ suite('LSMI Explorer in a real extension host', () => {
       preset: 'defaults',
       settings: { mode: 'knife', knife: { epochs: 500 } },
       open: false,
-      cancelAfterMs: 1500,
     });
+    // LSMI: Cancel Estimation, the command behind the notification's Cancel, 1.5 s into the run
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(await vscode.commands.executeCommand<string[]>('lsmi.cancelEstimation', file), [file.fsPath], 'cancelled the running estimation');
     const result = await pending;
     assert.ok(result && !result.ok, JSON.stringify(result));
     assert.equal(result.error.code, 'CANCELLED');

@@ -1,5 +1,5 @@
 /**
- * Staleness by content in a real extension host (issue #13): a copied workspace (`cp -r`, rsync, a
+ * Staleness by content in a real extension host (docs/results-format.md; src/engine/staleness.ts): a copied workspace (`cp -r`, rsync, a
  * clone) whose runs land a fraction of a millisecond after their results is not stale; estimating
  * again reuses the results and the status bar says "reused"; a run whose content changed is stale;
  * table exports are proposed in the same `lsmi-exports` folder as partitions.

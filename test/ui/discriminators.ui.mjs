@@ -313,7 +313,7 @@ const olderVersion = {
     assert.equal(await frame.locator('svg.reliability, table.candidates, .learning-curve, #warnings').count(), 0);
     assert.match(await frame.locator('#density-1').textContent(), /^x1: Gaussian mixture \(EM\), diag covariance, K = 5 — 6 iterations/);
     assert.match(await frame.locator('#settings').textContent(), /MLP \(hidden 64, 5 epochs\), no calibration/);
-    // no intervals in results of 0.2 (issue #11): the cards show none and say so on hover, nothing fails
+    // no intervals in results of 0.2 (format 1; docs/results-format.md): the cards show none and say so on hover, nothing fails
     assert.equal(await frame.locator('#dataset .stat-interval, #interval-help').count(), 0);
     assert.match(await frame.locator('#stat-R').getAttribute('title'), /\nno interval \(results estimated before 0\.3/);
     await scrollTo(frame, '#heads-h');

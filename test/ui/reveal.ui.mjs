@@ -1,4 +1,4 @@
-// Playwright tests of revealing a sample in a results panel (issue #13 item 1), in a real VS Code
+// Playwright tests of revealing a sample in a results panel, in a real VS Code
 // workbench (code-server): from LSMI: Inspect Sample, from the status bar of a sample's file and from
 // a Compare mover, always into a results panel that sits in a background tab (its webview is torn
 // down when hidden and rebuilt when shown), for a sample far past the first page of a 100,000-row run.

@@ -1,5 +1,4 @@
-// Playwright tests of the panels' tables in a narrow editor and with many classes (issue #13 items 2
-// and 5), in a real VS Code workbench (code-server): the samples table at about 550 px (every column
+// Playwright tests of the panels' tables in a narrow editor and with many classes, in a real VS Code workbench (code-server): the samples table at about 550 px (every column
 // reachable, sample_id pinned, the expanded sample inside the box), the column chooser, the table's
 // actions in reach, the class filter's type-ahead over 100 classes, and the Categories header that
 // stays in view. Run by scripts/test-all.mjs through test/harness/run-ui-tests.mjs.

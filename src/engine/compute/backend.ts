@@ -1,7 +1,7 @@
 /**
  * The tfjs backend the engine computes on. Default: the wasm backend (XNNPACK, SIMD), which is the
  * fastest CPU option when the model is written as 2-D non-transposed matMuls (see
- * ../shared/docs/compute-backends.md); tfjs-backend-cpu as the last resort.
+ * docs/compute.md, "Writing engine code for these backends" and "Measured findings"); tfjs-backend-cpu as the last resort.
  *
  * GPU backends (`webgpu`: Dawn through the optional npm package `webgpu`; `tensorflow-gpu`:
  * @tensorflow/tfjs-node-gpu, CUDA 11.2) are loaded by gpu-backends.ts, which only the GPU process

@@ -1,5 +1,5 @@
 /**
- * The LSMI decomposition (spec §1–2): per-sample redundancy r, uniquenesses u1, u2 and synergy s
+ * The LSMI decomposition (docs/estimator.md, "Decomposition into r, u1, u2, s"): per-sample redundancy r, uniquenesses u1, u2 and synergy s
  * from pointwise MIs and pointwise entropies, then the official `RUS_adjustment`.
  *
  * Per sample (Finn–Lizier specificity/ambiguity split, as in the official code):

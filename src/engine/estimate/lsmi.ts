@@ -1,6 +1,6 @@
 /**
  * The LSMI pipeline on one run: discriminators → pointwise MI, densities → pointwise entropy,
- * decomposition → per-sample r, u1, u2, s (spec §1–6). `estimateRun` works on data in memory;
+ * decomposition → per-sample r, u1, u2, s (docs/estimator.md). `estimateRun` works on data in memory;
  * `estimateFile` adds reading, the content hash, reuse of a matching results file and the atomic
  * write. Runs anywhere Node runs (CLI, tests, worker threads); never imports vscode.
  */

@@ -1,5 +1,5 @@
 /**
- * Pointwise mutual information from a discriminator's logits (spec §3):
+ * Pointwise mutual information from a discriminator's logits (docs/estimator.md, "Pointwise mutual information"):
  *
  *   i(x; y) = log p(y|x) − log p(y)
  *

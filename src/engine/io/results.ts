@@ -1,5 +1,5 @@
 /**
- * The results file `<run>.lsmi.arrow`: one row per sample (spec §6) and, in the schema metadata key
+ * The results file `<run>.lsmi.arrow`: one row per sample (docs/results-format.md) and, in the schema metadata key
  * `lsmi_results`, everything needed to trust and reproduce it: dataset means (raw and adjusted),
  * the adjustment branch, per-class means, settings, backend, timings, the input's content hash and
  * the tool version. Written atomically: a temporary file in the same folder, then a rename.

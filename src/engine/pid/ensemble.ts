@@ -132,7 +132,7 @@ export function labelFreeInteractions(lp1: ArrayLike<number>, lp2: ArrayLike<num
 
 /**
  * The LSMI-rule's weights: softmax(τ·z) over the members, z = ū1 for a head-1 member, ū2 for head 2,
- * s̄ for head 12 (spec case E1).
+ * s̄ for head 12 (docs/pid.md, "Test cases": E1).
  */
 export function lsmiRuleWeights(tau: number, u1: number, u2: number, s: number, heads: readonly (1 | 2 | 12)[]): Float64Array {
   return softmax(heads.map((h) => tau * (h === 1 ? u1 : h === 2 ? u2 : s)));

@@ -1,5 +1,5 @@
 /**
- * The default density model for h(x) = −log p̂(x) (spec §5): a Gaussian mixture with diagonal, full
+ * The default density model for h(x) = −log p̂(x) (docs/estimator.md, "EM Gaussian mixtures"): a Gaussian mixture with diagonal, full
  * or tied covariance fitted by closed-form EM, then scored row by row. This file holds the fit and
  * the scoring; the pieces are beside it: ./em-loop.ts (the EM loop and progress), ./diag.ts,
  * ./full.ts and ./tied.ts (E-step, M-step and scoring kernels per covariance type), ./init.ts

@@ -1,5 +1,5 @@
 /**
- * The density model for h(x) = −log p̂(x) of one modality (spec §5), behind one call: EM (default)
+ * The density model for h(x) = −log p̂(x) of one modality (docs/estimator.md, "Density"), behind one call: EM (default)
  * or KNIFE (parity), with K and the covariance given or chosen ('auto').
  *
  * - EM, K and covariance both given: one fit (./em.ts) on the usual fit rows, every row scored.

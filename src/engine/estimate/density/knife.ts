@@ -1,5 +1,5 @@
 /**
- * KNIFE parity mode (spec §5): the official LSMI `MargKernel`, a K-component Gaussian mixture with
+ * KNIFE parity mode (docs/estimator.md, "KNIFE parity mode"): the official LSMI `MargKernel`, a K-component Gaussian mixture with
  * learnable means, per-kernel scales, optional strictly-lower-triangular shear and softmax weights,
  * fitted by Adam on the mean negative log-likelihood.
  *

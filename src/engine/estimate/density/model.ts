@@ -1,5 +1,5 @@
 /**
- * One interface for the density models of h(x) = −log p̂(x) (spec §5), scikit-learn style: `fit` on
+ * One interface for the density models of h(x) = −log p̂(x) (docs/estimator.md, "Density"), scikit-learn style: `fit` on
  * some rows, `score` any rows (log p̂ per row), `report` what was fitted. EM (./em.ts, the default)
  * and KNIFE (./knife.ts, parity with the official code) implement it; ./index.ts and ./search.ts
  * use only this interface and these two classes.

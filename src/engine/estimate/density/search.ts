@@ -1,5 +1,5 @@
 /**
- * `components: 'auto'` and `covariance: 'auto'` (spec §10: the density's K must fit the data):
+ * `components: 'auto'` and `covariance: 'auto'` (docs/estimator.md, "What decides fidelity": the density's K must fit the data):
  * mixtures are compared by their mean log-likelihood on held-out rows, within a time budget.
  *
  * Procedure:

@@ -2,8 +2,7 @@
  * Linear heads z = x·W + b (LDA and logistic regression) on tfjs: scoring in row blocks, and the
  * sufficient statistics of a set of rows (class counts, class sums, the Gram matrix) that LDA is
  * computed from. Every product is a 2-D non-transposed matMul (the only kind XNNPACK runs fast on
- * the wasm backend: docs/compute-backends.md in ../shared, summarised in the README's "How it
- * works"), so row blocks are gathered and transposed in JS.
+ * the wasm backend: docs/compute.md, "Writing engine code for these backends"), so row blocks are gathered and transposed in JS.
  */
 import { initBackend, tf } from '../../compute/backend';
 import { type HeadData, Pacer, gatherRows, inputWidth, transpose } from './rows';

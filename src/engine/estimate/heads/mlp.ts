@@ -1,7 +1,7 @@
 /**
  * The MLP probe family: `in → h → ReLU → h → ReLU → C` with PyTorch's default initialisation,
  * trained on the mean cross-entropy with Adam (torch semantics); the joint probe takes
- * `concat(x1, x2)`. This is the official code's probe (spec §4) with these departures, each on
+ * `concat(x1, x2)`. This is the official code's probe (docs/estimator.md, "Probe families") with these departures, each on
  * purpose:
  *
  * - **Early stopping** (default, `mlp.patience` > 0): a stratified share `mlp.valFraction` of the
