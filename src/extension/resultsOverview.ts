@@ -12,7 +12,7 @@ import type { DensityReport, HeadReport, ResultsData, ResultsMeta } from '../eng
 import { histogram } from '../engine/histogram';
 import { DEFAULT_MIN_CLASS_N, rankClasses } from '../engine/uncertainty';
 import type { CandidateOverview, ClassRankRequest, ClassRankRow, ClassRanking, DensityOverview, HeadOverview, Histogram, ReliabilityOverview, ResultsOverview } from '../protocol/messages';
-import { sortedValues } from './resultsStore';
+import { sortedColumn } from '../engine/select';
 import { formatSeconds } from '../engine/format';
 
 const HIST_BINS = 30;
@@ -40,7 +40,7 @@ export const STRUCTURAL_ZERO = 1e-9;
 
 /** A results column's histogram (the one contract: src/engine/histogram.ts), from its cached sorted copy. */
 export function histogramOf(v: Float64Array, bins = HIST_BINS): Histogram {
-  return histogram(v, { bins, sorted: sortedValues(v) });
+  return histogram(v, { bins, sorted: sortedColumn(v) });
 }
 
 function reliabilityOf(r: unknown): ReliabilityOverview | undefined {

@@ -8,7 +8,7 @@ import type { ResultsData } from '../engine/io/results';
 import { SPLITS } from '../engine/io/run';
 import type { SampleDetail, SampleFilePreview } from '../protocol/messages';
 import { mimeOf, resolveSampleFile } from './sampleLinks';
-import { percentileOf, sortedValues } from './resultsStore';
+import { percentileOf, sortedColumn } from '../engine/select';
 import { formatBytes } from '../engine/format';
 
 /** Largest image/audio file sent to a webview inline. */
@@ -29,7 +29,7 @@ export async function sampleDetail(resultsFile: string, data: ResultsData, row: 
     }
     files.push({ which, modality, raw: raw ?? undefined, ...(await preview(resolved.path, resolved.kind)) });
   }
-  const pct = (k: 'r' | 'u1' | 'u2' | 's' | 'i12') => percentileOf(sortedValues(c[k]), c[k][row]);
+  const pct = (k: 'r' | 'u1' | 'u2' | 's' | 'i12') => percentileOf(sortedColumn(c[k]), c[k][row]);
   return {
     row,
     sample_id: data.sampleIds[row],
