@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { runPidJob } from '../engine/pid/isolated';
+import { toJson } from '../engine/json';
 import type { EnsembleSettings, PidSettings } from '../engine/pid/settings';
 import type { EnsembleState, PidState } from '../protocol/messages';
 import { log } from './output';
@@ -88,7 +89,7 @@ export function ensembleJob(files: () => string[], post: (state: EnsembleState) 
       const t0 = Date.now();
       const ensemble = await runPidJob({ kind: 'ensemble', files: files(), settings: ensembleSettings() }, signal);
       log().info(`ensembles of ${files().length} runs: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      return { status: 'done', ensemble: JSON.parse(JSON.stringify(ensemble, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) };
+      return { status: 'done', ensemble: toJson(ensemble) };
     });
   return job;
 }

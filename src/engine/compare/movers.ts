@@ -1,6 +1,7 @@
 /** The samples filter of Compare Runs and its "biggest movers": rankings by Δ, paged, cached per comparison. */
 import { LsmiInputError } from '../errors';
 import type { Split } from '../io/run';
+import type { MaybeNaN } from '../json';
 import { type RowRange, type SamplesTable, selectRows } from '../select';
 import { COMPARE_COMPONENTS, type CompareComponent, type Comparison, checkRun, defaultRun } from './model';
 import { sampleCore, sampleValues } from './details';
@@ -76,7 +77,7 @@ export interface MoversQuery extends SampleFilter {
 export interface MoverRow {
   /** 1-based rank within the filtered ranking. */
   rank: number;
-  /** Joined-sample index (for {@link sampleDetail}). */
+  /** Joined-sample index (for {@link joinedSample}). */
   index: number;
   sample_id: string;
   label: number;
@@ -85,12 +86,12 @@ export interface MoverRow {
   /** The component the row is ranked by (for `any`: the one with the largest |Δ|) and its Δ. */
   component: CompareComponent;
   delta: number;
-  /** Δ of every component, the baseline's values and the run's values. */
-  deltas: Record<CompareComponent, number>;
-  baseline: Record<CompareComponent, number>;
-  value: Record<CompareComponent, number>;
+  /** Δ of every component, the baseline's values and the run's values (NaN where a run lacks the value). */
+  deltas: Record<CompareComponent, MaybeNaN>;
+  baseline: Record<CompareComponent, MaybeNaN>;
+  value: Record<CompareComponent, MaybeNaN>;
   /** √(sd_run² + sd_baseline²) of the ranked component (both runs estimated with replicates). */
-  stability?: number;
+  stability?: MaybeNaN;
 }
 
 export interface MoversPage {
