@@ -8,7 +8,7 @@
 import type { ResultsData } from './io/results';
 import { orderBy } from './order';
 import { selectRows } from './select';
-import { SPLITS } from './io/run';
+import { isSplit } from './io/run';
 import { type RowsRequest, SORT_COLUMNS, type SortColumn } from '../protocol/messages';
 
 export type RowsQueryInput = Omit<RowsRequest, 'offset' | 'limit' | 'focusRow'>;
@@ -59,7 +59,7 @@ export class RowsQuery {
     const cls = RowsQuery.classesOf(req.classes, data.meta.run.classNames.length);
     const needle = typeof req.search === 'string' ? req.search.trim().toLowerCase() : '';
     // a split filter on results without a split column lists every row
-    const split = typeof req.split === 'string' && data.split && (SPLITS as readonly string[]).includes(req.split) ? req.split : undefined;
+    const split = data.split && isSplit(req.split) ? req.split : undefined;
     const range = req.range && (SORT_COLUMNS as readonly string[]).includes(req.range.col) && (!req.range.col.endsWith('_sd') || data.stability) ? req.range : undefined;
     const key = JSON.stringify([sort, desc, cls ? [...cls] : null, needle, split, range?.col, range?.lo, range?.hi]);
     if (this.last?.key === key) return this.last.rows;

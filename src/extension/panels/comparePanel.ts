@@ -25,7 +25,7 @@ import {
 import { comparisonView, partitionByQuantiles } from '../../engine/export';
 import { toJson } from '../../engine/json';
 import type { ResultsData } from '../../engine/io/results';
-import { SPLITS } from '../../engine/io/run';
+import { isSplit } from '../../engine/io/run';
 import {
   COMPARE_PANEL_VIEW_TYPE,
   type CompareRange,
@@ -146,7 +146,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
       // 'stable' only where both runs carry per-sample stability (the webview disables it otherwise)
       order: r.order === 'gain' || r.order === 'loss' || (r.order === 'stable' && hasPairStability(cmp, run)) ? r.order : 'abs',
       classes: Array.isArray(r.classes) && r.classes.length ? r.classes.filter((k) => Number.isInteger(k) && k >= 0) : undefined,
-      split: (SPLITS as readonly string[]).includes(r.split ?? '') ? (r.split as (typeof SPLITS)[number]) : undefined,
+      split: isSplit(r.split) ? r.split : undefined,
       search: typeof r.search === 'string' && r.search.trim() ? r.search : undefined,
       ranges: rangesOf(r.ranges, cmp),
     };
