@@ -83,7 +83,7 @@ export async function exportCommand(argv: string[], out: Output): Promise<number
       ids = data!.sampleIds;
       values = data!.columns[comp];
       value = comp;
-      rows = filterSamples({ n: ids.length, labels: data!.labels, split: data!.split, sampleIds: ids }, filter);
+      rows = filterSamples(data!, filter);
     }
     const part = partitionByQuantiles(ids, values, quantiles!, value, rows);
     const written = await writePartition(outPath, part, { prefix: comp, source: { files, filter: { class: str('class'), split, search: str('search') } } });

@@ -2,7 +2,7 @@
 import { isInputError, type ResultsData, type DatasetPid, datasetPid, type EnsembleResult, interactionEnsemble, loadEnsemble, readRunAndResults, resolveEnsembleSettings, type EnsembleSettings, type PidSettings, type Interval } from '../engine';
 import { UsageError, parseArgs, parseColumnMapping } from './args';
 import { table } from './format';
-import { formatDelta, formatNats } from '../engine/format';
+import { formatDelta, formatNats } from '../engine';
 
 export interface Output {
   write(text: string): unknown;

@@ -21,6 +21,7 @@ import { LsmiInputError } from './errors';
 import { writeFileAtomic } from './io/atomic';
 import { RESULT_COLUMNS, type ResultsData } from './io/results';
 import { SPLITS } from './io/run';
+import { type SamplesTable, quantileSorted } from './select';
 import { TOOL_VERSION } from './version';
 
 export type ViewColumn =
@@ -57,7 +58,6 @@ const splitName = (k: number | undefined) => (k === undefined || k === NO_SPLIT 
 
 /** The samples of one results file: sample_id, label, class, split, path_1/2, every result column. */
 export function resultsView(data: ResultsData, q: ViewQuery = {}, source?: string): SamplesView {
-  const n = data.sampleIds.length;
   const names = data.meta.run.classNames;
   const columns: ViewColumn[] = [
     { name: 'sample_id', kind: 'string', values: data.sampleIds },
@@ -68,7 +68,7 @@ export function resultsView(data: ResultsData, q: ViewQuery = {}, source?: strin
   if (data.paths1) columns.push({ name: 'path_1', kind: 'string', values: data.paths1 });
   if (data.paths2) columns.push({ name: 'path_2', kind: 'string', values: data.paths2 });
   for (const c of RESULT_COLUMNS) columns.push({ name: c, kind: 'float', values: data.columns[c] });
-  const rows = selectRows({ n, labels: data.labels, split: data.split, sampleIds: data.sampleIds }, columns, q);
+  const rows = viewRows(data, columns, q);
   return { columns, rows, metadata: exportMeta('results', { source, run: data.meta.run.name, query: describeQuery(q) }) };
 }
 
@@ -116,7 +116,7 @@ export function comparisonView(cmp: Comparison, q: ViewQuery & { run?: number } 
     if (label === undefined || run === cmp.baseline) throw new LsmiInputError('UNSUPPORTED', { file: '(export)' }, `sorting by Δ${q.sort} needs a run other than the baseline.`);
     query = { ...q, sort: `delta_${q.sort}.${label}`, order: q.order ?? 'abs' };
   }
-  const rows = selectRows(cmp, columns, query);
+  const rows = viewRows(cmp, columns, query);
   return {
     columns,
     rows,
@@ -137,14 +137,9 @@ function describeQuery(q: ViewQuery): Record<string, unknown> {
   return rows ? { ...rest, rows: rows.length } : rest;
 }
 
-function selectRows(t: { n: number; labels: Int32Array; split?: Uint8Array; sampleIds: string[] }, columns: ViewColumn[], q: ViewQuery): Int32Array {
-  let rows: Int32Array;
-  const filtered = filterSamples(t, q);
-  if (q.rows) {
-    const pass = new Uint8Array(t.n);
-    for (const j of filtered) pass[j] = 1;
-    rows = Int32Array.from(Array.from(q.rows).filter((j) => Number.isInteger(j) && j >= 0 && j < t.n && pass[j]));
-  } else rows = filtered;
+/** The view's rows: the query's rows (or every row) that pass its filter (src/engine/select.ts), sorted, the top kept. */
+function viewRows(t: SamplesTable & Partial<Pick<Comparison, 'values' | 'delta'>>, columns: ViewColumn[], q: ViewQuery): Int32Array {
+  let rows = filterSamples(t, q, q.rows);
   if (q.sort) {
     const col = columns.find((c) => c.name === q.sort);
     if (!col) {
@@ -328,7 +323,7 @@ export function partitionByQuantiles(ids: ArrayLike<string>, values: ArrayLike<n
   const sel = rows ? Array.from(rows) : Array.from({ length: ids.length }, (_, j) => j);
   const finite = sel.filter((j) => !Number.isNaN(values[j]));
   const sorted = Float64Array.from(finite, (j) => values[j]).sort();
-  const thresholds = quantiles.map((q) => quantileOf(sorted, q));
+  const thresholds = quantiles.map((q) => quantileSorted(sorted, q));
   const names = groupNames(quantiles.length + 1, quantiles);
   const groups: PartitionGroup[] = names.map((name, g) => ({
     name,
@@ -345,15 +340,6 @@ export function partitionByQuantiles(ids: ArrayLike<string>, values: ArrayLike<n
     groups[g].count++;
   }
   return { value, quantiles, thresholds, groups, total: sel.length, excluded: sel.length - finite.length };
-}
-
-function quantileOf(sorted: Float64Array, q: number): number {
-  const n = sorted.length;
-  if (!n) return NaN;
-  const pos = q * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
 }
 
 export interface WrittenPartition {
@@ -421,6 +407,6 @@ export function weightsView(data: ResultsData, q: ViewQuery = {}, source?: strin
     COMPARE_COMPONENTS.forEach((c, q) => (shares[q][j] = total > 0 ? Math.max(0, data.columns[c][j]) / total : 0));
   }
   COMPARE_COMPONENTS.forEach((c: CompareComponent, q) => columns.push({ name: `share_${c}`, kind: 'float', values: shares[q] }));
-  const rows = selectRows({ n, labels: data.labels, split: data.split, sampleIds: data.sampleIds }, columns, q);
+  const rows = viewRows(data, columns, q);
   return { columns, rows, metadata: exportMeta('weights', { source, run: data.meta.run.name, query: describeQuery(q) }) };
 }

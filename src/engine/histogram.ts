@@ -4,7 +4,7 @@
  * one renderer (webview/shared/histogram.ts).
  *
  * - Bins are half-open, `edges[k] ≤ x < edges[k + 1]`, exactly like the samples table's range
- *   filter (src/engine/rowsQuery.ts), so the rows a brushed range lists are the bins' counts.
+ *   filter (src/engine/select.ts), so the rows a brushed range lists are the bins' counts.
  * - Outliers are counted apart, never folded into the edge bins: `underflow` (x < edges[0]) and
  *   `overflow` (x ≥ edges[bins]). When the range is not clipped the last edge is the smallest double
  *   above the maximum, so the overflow is empty and the maximum is in the last bin.
@@ -14,7 +14,7 @@
  *   share; a spike holding the middle half (IQR 0) clips no more than the outer 0.5 %.
  * - Non-finite values (a Δ of a sample missing from a run) are left out and counted in `missing`.
  */
-import { quantileSorted } from './uncertainty';
+import { quantileSorted } from './select';
 
 export type HistogramRule = 'full' | 'fences';
 

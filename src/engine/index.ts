@@ -30,6 +30,8 @@ export { WorkerPool, defaultPoolSize } from './compute/pool';
 
 // samples tables: the query, histograms, intervals and rankings, the formatter
 export * from './rowsQuery';
+export * from './select';
+export * from './json';
 export * from './histogram';
 export * from './uncertainty';
 export * from './format';

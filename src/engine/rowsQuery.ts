@@ -2,11 +2,13 @@
  * The rows of one results file that a samples-table query selects, in its order: sorted by a
  * component, filtered by class, split, a value range and an id substring. Sorted orders and the
  * last filtered selection are cached, so paging through 1e6 rows does not re-sort or re-filter.
- * Pure (the host pages the results panel with it; saved slices re-apply their query with it).
+ * The filters are the one row selection of src/engine/select.ts. Pure (the host pages the results
+ * panel with it; saved slices re-apply their query with it).
  */
 import type { ResultsData } from './io/results';
 import { orderBy } from './order';
-import { SPLITS } from './io/run';
+import { selectRows } from './select';
+import { isSplit } from './io/run';
 import { type RowsRequest, SORT_COLUMNS, type SortColumn } from '../protocol/messages';
 
 export type RowsQueryInput = Omit<RowsRequest, 'offset' | 'limit' | 'focusRow'>;
@@ -14,8 +16,6 @@ export type RowsQueryInput = Omit<RowsRequest, 'offset' | 'limit' | 'focusRow'>;
 export class RowsQuery {
   private readonly orders = new Map<string, Uint32Array>();
   private last?: { key: string; rows: ArrayLike<number> };
-  /** sample_ids in lower case, for the id search (made on the first search). */
-  private lowerIds?: string[];
 
   constructor(readonly data: ResultsData) {}
 
@@ -52,33 +52,22 @@ export class RowsQuery {
     return o;
   }
 
-  /** Results rows selected by the query, in display order. */
+  /** Results rows selected by the query, in display order (the selection: src/engine/select.ts). */
   rows(req: RowsQueryInput): ArrayLike<number> {
     const data = this.data;
     const { sort, desc } = RowsQuery.sortOf(req, data);
     const cls = RowsQuery.classesOf(req.classes, data.meta.run.classNames.length);
     const needle = typeof req.search === 'string' ? req.search.trim().toLowerCase() : '';
-    const split = typeof req.split === 'string' && data.split ? SPLITS.indexOf(req.split as (typeof SPLITS)[number]) : -1;
+    // a split filter on results without a split column lists every row
+    const split = data.split && isSplit(req.split) ? req.split : undefined;
     const range = req.range && (SORT_COLUMNS as readonly string[]).includes(req.range.col) && (!req.range.col.endsWith('_sd') || data.stability) ? req.range : undefined;
     const key = JSON.stringify([sort, desc, cls ? [...cls] : null, needle, split, range?.col, range?.lo, range?.hi]);
     if (this.last?.key === key) return this.last.rows;
     const order = this.order(sort, desc);
-    let rows: ArrayLike<number> = order;
-    if (cls !== undefined || needle || split >= 0 || range) {
-      const rv = range ? this.column(range.col) : undefined;
-      const lo = typeof range?.lo === 'number' ? range.lo : -Infinity;
-      const hi = typeof range?.hi === 'number' ? range.hi : Infinity;
-      const keep: number[] = [];
-      const ids = needle ? (this.lowerIds ??= data.sampleIds.map((id) => id.toLowerCase())) : data.sampleIds;
-      for (const i of order) {
-        if (cls !== undefined && !cls.has(data.labels[i])) continue;
-        if (split >= 0 && data.split![i] !== split) continue;
-        if (rv && !(rv[i] >= lo && rv[i] < hi)) continue;
-        if (needle && !ids[i].includes(needle)) continue;
-        keep.push(i);
-      }
-      rows = Uint32Array.from(keep);
-    }
+    const rows =
+      cls !== undefined || needle || split !== undefined || range
+        ? selectRows(data, { classes: cls && [...cls], split, search: needle, ranges: range ? [{ values: this.column(range.col), lo: range.lo, hi: range.hi }] : undefined }, order)
+        : order;
     this.last = { key, rows };
     return rows;
   }

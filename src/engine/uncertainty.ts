@@ -15,6 +15,7 @@
  */
 import { type AdjustBranch, type Atoms, type PointwiseAtoms, adjustment } from './estimate/decompose';
 import { Rng } from './random';
+import { quantileSorted } from './select';
 
 /** Blocks of the bootstrap, at most. */
 export const MAX_BLOCKS = 2000;
@@ -43,16 +44,6 @@ export interface DatasetIntervals extends BootstrapInfo {
 }
 
 const KEYS = ['R', 'U1', 'U2', 'S'] as const;
-
-/** Linear-interpolation quantile (numpy's default) of an ascending array. */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = Math.min(Math.max(q, 0), 1) * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-}
 
 /** P(k) of Poisson(1), cumulative, for an inverse-transform sampler (k ≤ 20 covers 1 − 1e-19). */
 const POISSON1_CDF = (() => {

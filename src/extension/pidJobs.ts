@@ -4,7 +4,7 @@
  * re-rendered webview gets it at once. Settings: `lsmi.pid.*` and `lsmi.ensemble.*`.
  */
 import * as vscode from 'vscode';
-import { runPidJob, type EnsembleSettings, type PidSettings } from '../engine';
+import { runPidJob, toJson, type EnsembleSettings, type PidSettings } from '../engine';
 import type { EnsembleState, PidState } from '../protocol/messages';
 import { log } from './output';
 import { toUserError } from './errors';
@@ -87,7 +87,7 @@ export function ensembleJob(files: () => string[], post: (state: EnsembleState) 
       const t0 = Date.now();
       const ensemble = await runPidJob({ kind: 'ensemble', files: files(), settings: ensembleSettings() }, signal);
       log().info(`ensembles of ${files().length} runs: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      return { status: 'done', ensemble: JSON.parse(JSON.stringify(ensemble, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) };
+      return { status: 'done', ensemble: toJson(ensemble) };
     });
   return job;
 }

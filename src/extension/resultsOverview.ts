@@ -10,7 +10,7 @@
  */
 import { type DensityReport, type HeadReport, type ResultsData, type ResultsMeta, histogram, DEFAULT_MIN_CLASS_N, rankClasses, formatSeconds } from '../engine';
 import type { CandidateOverview, ClassRankRequest, ClassRankRow, ClassRanking, DensityOverview, HeadOverview, Histogram, ReliabilityOverview, ResultsOverview } from '../protocol/messages';
-import { sortedValues } from './resultsStore';
+import { sortedColumn } from '../engine';
 
 const HIST_BINS = 30;
 const HEADS = ['1', '2', '12'] as const;
@@ -37,7 +37,7 @@ export const STRUCTURAL_ZERO = 1e-9;
 
 /** A results column's histogram (the one contract: src/engine/histogram.ts), from its cached sorted copy. */
 export function histogramOf(v: Float64Array, bins = HIST_BINS): Histogram {
-  return histogram(v, { bins, sorted: sortedValues(v) });
+  return histogram(v, { bins, sorted: sortedColumn(v) });
 }
 
 function reliabilityOf(r: unknown): ReliabilityOverview | undefined {

@@ -88,27 +88,3 @@ export async function rowOfSampleId(resultsFile: string, id: string): Promise<nu
   }
   return entry.byId.get(id);
 }
-
-const sortedCache = new WeakMap<Float64Array, Float64Array>();
-
-/** A sorted copy of a results column, made once per column (histograms and percentiles share it). */
-export function sortedValues(v: Float64Array): Float64Array {
-  let s = sortedCache.get(v);
-  if (!s) {
-    s = Float64Array.from(v).sort();
-    sortedCache.set(v, s);
-  }
-  return s;
-}
-
-/** Rank of `x` among `values` as a percentile in [0, 100] (share of values ≤ x). */
-export function percentileOf(sortedValues: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sortedValues.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sortedValues[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return sortedValues.length ? (100 * lo) / sortedValues.length : 0;
-}

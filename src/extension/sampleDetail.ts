@@ -4,12 +4,12 @@
  * each file resolved and confined by sampleLinks.
  */
 import * as fs from 'node:fs';
-import type { ResultsData } from '../engine/io/results';
-import { SPLITS } from '../engine/io/run';
+import type { ResultsData } from '../engine';
+import { SPLITS } from '../engine';
 import type { SampleDetail, SampleFilePreview } from '../protocol/messages';
 import { mimeOf, resolveSampleFile } from './sampleLinks';
-import { percentileOf, sortedValues } from './resultsStore';
-import { formatBytes } from '../engine/format';
+import { percentileOf, sortedColumn } from '../engine';
+import { formatBytes } from '../engine';
 
 /** Largest image/audio file sent to a webview inline. */
 export const MAX_INLINE_BYTES = 8 << 20;
@@ -29,7 +29,7 @@ export async function sampleDetail(resultsFile: string, data: ResultsData, row: 
     }
     files.push({ which, modality, raw: raw ?? undefined, ...(await preview(resolved.path, resolved.kind)) });
   }
-  const pct = (k: 'r' | 'u1' | 'u2' | 's' | 'i12') => percentileOf(sortedValues(c[k]), c[k][row]);
+  const pct = (k: 'r' | 'u1' | 'u2' | 's' | 'i12') => percentileOf(sortedColumn(c[k]), c[k][row]);
   return {
     row,
     sample_id: data.sampleIds[row],

@@ -4,6 +4,10 @@
  */
 import type { RunSummary } from '../engine/summary';
 
+/** The engine's data as it arrives after JSON: its NaN-able numbers as `number | null` (src/engine/json.ts). */
+export type { JsonSafe } from '../engine/json';
+import type { JsonSafe } from '../engine/json';
+
 /** An error as the user should see it: what, where, what to do. */
 export interface UserError {
   code: string;
@@ -504,12 +508,13 @@ export interface ScatterRequest {
 
 /** What the compare panel shows when a sample is expanded: the results-style detail of one run plus every run's values. */
 export interface CompareSampleDetail {
+  /** The joined sample. */
   index: number;
   /** Detail (files, waterfall, percentiles) in `detailRun`. */
   detail?: SampleDetail;
   detailRun: number;
-  runs: { run: number; label: string; present: boolean; value: Record<ValueColumn, number | null>; delta: Record<CompareComponentName, number | null> }[];
-  error?: UserError;
+  /** The joined sample in every run (src/engine/compare/details.ts); a value a run lacks is null. */
+  runs: JsonSafe<import('../engine/compare').JoinedSampleRun>[];
 }
 
 /** Export requests from a panel: the current filtered view, a quantile partition, interaction weights. */
@@ -518,13 +523,22 @@ export type ExportRequest =
   | { kind: 'partition' }
   | { kind: 'weights' };
 
-/** Compare panel: host → webview. `summary` is the engine's ComparisonSummary (JSON-safe). */
+/**
+ * The engine's comparison summary, movers page (and its rows) and scatter (src/engine/compare/) as
+ * the compare panel receives them: the same things, with every number that may be NaN as null.
+ */
+export type ComparisonSummary = JsonSafe<import('../engine/compare').ComparisonSummary>;
+export type MoversPage = JsonSafe<import('../engine/compare').MoversPage>;
+export type MoverRow = MoversPage['rows'][number];
+export type Scatter = JsonSafe<import('../engine/compare').Scatter>;
+
+/** Compare panel: host → webview. */
 export type ComparePanelToWebview =
   | HostReady
   | { type: 'loading'; files: string[] }
-  | { type: 'comparison'; files: string[]; summary: import('../engine/compare').ComparisonSummary }
-  | { type: 'moversPage'; request: MoversRequest; page: import('../engine/compare').MoversPage }
-  | { type: 'scatter'; request: ScatterRequest; scatter: import('../engine/compare').Scatter }
+  | { type: 'comparison'; files: string[]; summary: ComparisonSummary }
+  | { type: 'moversPage'; request: MoversRequest; page: MoversPage }
+  | { type: 'scatter'; request: ScatterRequest; scatter: Scatter }
   | { type: 'sampleDetail'; detail: CompareSampleDetail }
   | { type: 'notice'; text: string }
   | { type: 'error'; files: string[]; error: UserError }

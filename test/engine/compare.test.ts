@@ -17,9 +17,9 @@ import {
   compareResults,
   deltaHistogram,
   filterSamples,
+  joinedSample,
   loadComparison,
   moversPage,
-  sampleDetail,
   sampleFiles,
   scatter,
   summarizeComparison,
@@ -106,7 +106,7 @@ describe('loadComparison: the join', () => {
     assert.match(c.warnings.join('\n'), /2 of 5 samples are missing from at least one run; differences use the 3 samples/);
     // split from the baseline, unknown where only B (no split column) has the sample
     assert.deepEqual(filterSamples(c, { split: 'test' }), Int32Array.from([1, 2]));
-    assert.equal(sampleDetail(c, 4).split, undefined);
+    assert.equal(joinedSample(c, 4).split, undefined);
   });
 
   it('warns when a sample has a different split in two runs, with the count and an example id', async () => {
@@ -275,7 +275,7 @@ describe('baseline, shifts, histograms, movers, scatter', () => {
     assert.deepEqual(sampleFiles(c, 1), { path_1: 'img/b.png', path_2: undefined, resolved_1: path.join(dir, 'img/b.png'), resolved_2: undefined, base: dir, resultsFile: fa, run: 0 });
     assert.equal(sampleFiles(c, 2)?.path_1, 'x/c.png', "c has no file in the baseline: the next run's");
     assert.equal(sampleFiles(c, 4)?.run, 1);
-    const d = sampleDetail(c, 0);
+    const d = joinedSample(c, 0);
     assert.equal(d.sample_id, 'a');
     assert.deepEqual(d.runs.map((r) => [r.present, r.row]), [[true, 0], [false, -1]]);
     assert.ok(Number.isNaN(d.runs[1].value.r));

@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import { histogram, histogramRange, nextUp, sortedFinite } from '../../src/engine/histogram';
 import { histogramOf } from '../../src/extension/resultsOverview';
 import { Rng } from '../../src/engine/random';
+import { inRange as keeps } from '../../src/engine/select';
 
-/** What the samples table's range filter keeps (src/engine/rowsQuery.ts): lo ≤ x < hi, null ends open. */
-const inRange = (values: ArrayLike<number>, lo: number | null, hi: number | null) =>
-  Array.from(values).filter((x) => (lo === null || x >= lo) && (hi === null || x < hi)).length;
+/** How many values the samples table's range filter keeps (src/engine/select.ts): lo ≤ x < hi, null ends open. */
+const inRange = (values: ArrayLike<number>, lo: number | null, hi: number | null) => Array.from(values).filter((x) => keeps(x, lo, hi)).length;
 
 const normal = (rng: Rng, n: number) => Float64Array.from({ length: n }, () => rng.normal());
 

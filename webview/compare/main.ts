@@ -4,7 +4,6 @@
  * runs (density grid + at most a few thousand points, so 1e5 samples stay responsive), and the
  * biggest movers in a virtualized table whose rows expand into the sample's files.
  */
-import type { ComparisonSummary, MoverRow, Scatter } from '../../src/engine/compare';
 import type {
   CompareBrush,
   CompareComponentName,
@@ -13,9 +12,12 @@ import type {
   ComparePanelState,
   ComparePanelToWebview,
   CompareSampleDetail,
+  ComparisonSummary,
+  MoverRow,
   MoverComponentName,
   MoverOrderName,
   MoversRequest,
+  Scatter,
   ScatterRequest,
 } from '../../src/protocol/messages';
 import { svg } from '../shared/charts';
@@ -234,9 +236,9 @@ function levelText(s: ComparisonSummary): string {
   return formatLevel(s.significance.level);
 }
 
-/** The components by |Δ|, largest first. */
-function byAbsDelta(d: Record<'R' | 'U1' | 'U2' | 'S', number>, cs: CompareComponentName[] = COMPONENTS): CompareComponentName[] {
-  return [...cs].sort((a, b) => Math.abs(d[KEY[b]]) - Math.abs(d[KEY[a]]));
+/** The components by |Δ|, largest first (a Δ of no samples, null, as 0). */
+function byAbsDelta(d: Record<'R' | 'U1' | 'U2' | 'S', number | null>, cs: CompareComponentName[] = COMPONENTS): CompareComponentName[] {
+  return [...cs].sort((a, b) => Math.abs(d[KEY[b]] ?? 0) - Math.abs(d[KEY[a]] ?? 0));
 }
 
 /**
@@ -281,7 +283,8 @@ function groupedBars(s: ComparisonSummary): SVGSVGElement {
   const top = 10;
   const bottom = 24;
   const left = 36;
-  const values = s.runs.flatMap((r) => COMPONENTS.map((c) => r.common[KEY[c]]));
+  // a mean over no common samples arrives as null: drawn at 0, titled "—"
+  const values = s.runs.flatMap((r) => COMPONENTS.map((c) => r.common[KEY[c]] ?? 0));
   const hi = Math.max(0, ...values);
   const lo = Math.min(0, ...values);
   const y = (v: number) => top + ((hi - v) / (hi - lo || 1)) * (H - top - bottom);
@@ -295,9 +298,10 @@ function groupedBars(s: ComparisonSummary): SVGSVGElement {
   COMPONENTS.forEach((c, g) => {
     const x0 = left + g * groupW + 8;
     s.runs.forEach((r, k) => {
-      const v = r.common[KEY[c]];
+      const mean = r.common[KEY[c]];
+      const v = mean ?? 0;
       const rect = svg('rect', { x: x0 + k * barW, y: Math.min(y(v), y(0)), width: barW - 2, height: Math.max(1, Math.abs(y(v) - y(0))), class: `gbar run-${k % 8}` });
-      rect.append(svg('title', {}, `${KEY[c]} ${r.label}: ${formatNats(v)} nats`));
+      rect.append(svg('title', {}, `${KEY[c]} ${r.label}: ${formatNats(mean)} nats`));
       root.append(rect);
     });
     root.append(svg('text', { x: x0 + (s.runs.length * barW) / 2, y: H - 6, 'text-anchor': 'middle', class: 'tick' }, KEY[c]));
@@ -454,9 +458,13 @@ function scatterView(sc: Scatter): Node[] {
 
 // ---------------------------------------------------------------------------------------------- movers
 
+const isMoverComponent = (v: string): v is MoverComponentName => v === 'any' || COMPONENTS.some((c) => c === v);
+const isMoverOrder = (v: string): v is MoverOrderName => v === 'abs' || v === 'gain' || v === 'loss' || v === 'stable';
+
 function moversSection(s: ComparisonSummary): Node[] {
   const compSel = singleSelect('mover-component', 'Rank by the change of', [['any', 'any component'], ...COMPONENTS.map((c): [string, string] => [c, `${c} (${NAME[c]})`])], state.component ?? 'any', (v) => {
-    save({ component: v as MoverComponentName });
+    if (!isMoverComponent(v)) return;
+    save({ component: v });
     requery();
   });
   // ranking by |Δ| relative to the samples' own seed-to-seed noise needs it in both runs (the engine's hasPairStability)
@@ -467,7 +475,8 @@ function moversSection(s: ComparisonSummary): Node[] {
     ['abs', 'largest |Δ|'], ['gain', 'largest gain'], ['loss', 'largest loss'],
     ['stable', stable ? 'largest |Δ| relative to stability' : 'largest |Δ| relative to stability (needs replicates)'],
   ], state.order ?? 'abs', (v) => {
-    save({ order: v as MoverOrderName });
+    if (!isMoverOrder(v)) return;
+    save({ order: v });
     requery();
   });
   const stableOption = orderSel.querySelector('vscode-option[value="stable"]') as HTMLElement | null;

@@ -3,8 +3,7 @@
  * histogram renderer (./histogram.ts) on the engine's bins, with a log-scale switch and brushing
  * (a brushed Δ range becomes a filter of the movers table).
  */
-import type { ComparisonSummary } from '../../src/engine/compare';
-import type { CompareBrush, CompareComponentName } from '../../src/protocol/messages';
+import type { CompareBrush, CompareComponentName, ComparisonSummary } from '../../src/protocol/messages';
 import type { CountScale } from './chartScale';
 import { type HistogramChart, histogramChart, rangeNote, scaleToggle } from './histogram';
 import { fmt, fmtDelta, h } from './vscode';

@@ -4,7 +4,7 @@
  * under the pointer (or the keyboard cursor), a click to inspect a sample and a dragged box that
  * selects the samples inside it (the movers table follows). SVG attributes only (CSP).
  */
-import type { Scatter } from '../../src/engine/compare';
+import type { Scatter } from '../../src/protocol/messages';
 import { niceTicks, tickDigits } from './chartScale';
 import { svg } from './histogram';
 import { fmt, fmtDelta, formatCount, h } from './vscode';

@@ -1,4 +1,5 @@
 import { DIGITS, formatFixed, formatSigned } from '../../src/engine/format';
+import type { HostReady, PanelReady } from '../../src/protocol/messages';
 
 /** The typed bridge to the host: post only protocol messages; state survives reloads. */
 interface VsCodeApi<State, Out> {
@@ -12,17 +13,19 @@ declare function acquireVsCodeApi<State, Out>(): VsCodeApi<State, Out>;
 const instance = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 let announce: (() => void) | undefined;
 
+const isHostReady = (m: { type: string }): m is HostReady => m.type === 'hostReady';
+
 /**
  * The typed bridge to the host. The handshake's `hostReady` is answered here (with the panel's
  * announcement, once {@link announceReady} has been called) and never reaches `onMessage`.
  */
 export function connect<State, Out, In extends { type: string }>(onMessage: (m: In) => void): VsCodeApi<State, Out> {
   const api = acquireVsCodeApi<State, Out>();
-  window.addEventListener('message', (e: MessageEvent<In | { type: 'hostReady' }>) => {
+  window.addEventListener('message', (e: MessageEvent<In | HostReady>) => {
     const m = e.data;
     if (!m || typeof m !== 'object') return;
-    if (m.type === 'hostReady') return announce?.();
-    onMessage(m as In);
+    if (isHostReady(m)) return announce?.();
+    onMessage(m);
   });
   return api;
 }
@@ -32,8 +35,8 @@ export function connect<State, Out, In extends { type: string }>(onMessage: (m: 
  * (the host side is PanelHost, in the extension's panels folder): no polling, and a repeated announcement is recognised by
  * its instance.
  */
-export function announceReady<Out>(api: VsCodeApi<unknown, Out>): void {
-  announce = () => api.postMessage({ type: 'ready', instance } as Out);
+export function announceReady(api: Pick<VsCodeApi<unknown, PanelReady>, 'postMessage'>): void {
+  announce = () => api.postMessage({ type: 'ready', instance });
   announce();
 }
 

@@ -1,8 +1,10 @@
-/** One joined sample in full (inline inspection), and its sample files. */
+/** One joined sample in every run (inline inspection), and its sample files. */
 import * as path from 'node:path';
 import type { ResultsData } from '../io/results';
 import { SPLITS } from '../io/run';
+import type { MaybeNaN } from '../json';
 import { COMPARE_COMPONENTS, type CompareComponent, type Comparison, JOINED_COLUMNS, type JoinedColumn, NO_SPLIT } from './model';
+import type { MoverRow } from './movers';
 
 export function sampleCore(cmp: Comparison, j: number): { index: number; sample_id: string; label: number; class: string; split?: string } {
   const y = cmp.labels[j];
@@ -15,8 +17,8 @@ export function sampleCore(cmp: Comparison, j: number): { index: number; sample_
   };
 }
 
-export function sampleValues(cmp: Comparison, j: number, run: number): { deltas: Record<CompareComponent, number>; baseline: Record<CompareComponent, number>; value: Record<CompareComponent, number> } {
-  const pick = (f: (c: CompareComponent) => number) => Object.fromEntries(COMPARE_COMPONENTS.map((c) => [c, f(c)])) as Record<CompareComponent, number>;
+export function sampleValues(cmp: Comparison, j: number, run: number): Pick<MoverRow, 'deltas' | 'baseline' | 'value'> {
+  const pick = (f: (c: CompareComponent) => number) => Object.fromEntries(COMPARE_COMPONENTS.map((c) => [c, f(c)])) as Record<CompareComponent, MaybeNaN>;
   return {
     deltas: pick((c) => cmp.delta[run][c][j]),
     baseline: pick((c) => cmp.values[cmp.baseline][c][j]),
@@ -37,30 +39,45 @@ export interface SampleFiles {
   run: number;
 }
 
-export interface SampleDetail {
+/** One joined sample in one run: whether the run has it, its row there, its values and Δ vs the baseline. */
+export interface JoinedSampleRun {
+  run: number;
+  label: string;
+  present: boolean;
+  /** The row in the run's results file, −1 where the run lacks the sample. */
+  row: number;
+  /** NaN where the run lacks the sample. */
+  value: Record<JoinedColumn, MaybeNaN>;
+  delta: Record<CompareComponent, MaybeNaN>;
+}
+
+/** One joined sample in every run, with its sample files. */
+export interface JoinedSample {
   index: number;
   sample_id: string;
   label: number;
   class: string;
   split?: string;
-  /** Per run: whether it has the sample, its row, values (NaN where absent) and Δ vs the baseline. */
-  runs: { run: number; label: string; present: boolean; row: number; value: Record<JoinedColumn, number>; delta: Record<CompareComponent, number> }[];
+  runs: JoinedSampleRun[];
   files?: SampleFiles;
 }
 
-/** Everything about one joined sample (for inline inspection), with its sample files. */
-export function sampleDetail(cmp: Comparison, index: number): SampleDetail {
-  if (!(Number.isInteger(index) && index >= 0 && index < cmp.n)) throw new RangeError(`sample index ${index} is out of range (0 to ${cmp.n - 1})`);
-  const core = sampleCore(cmp, index);
-  const runs = cmp.runs.map((r, k) => ({
+/** Per run, one joined sample's values (see {@link JoinedSampleRun}). */
+export function joinedSampleRuns(cmp: Comparison, index: number): JoinedSampleRun[] {
+  return cmp.runs.map((r, k) => ({
     run: k,
     label: r.label,
     present: cmp.rows[k][index] >= 0,
     row: cmp.rows[k][index],
-    value: Object.fromEntries(JOINED_COLUMNS.map((c) => [c, cmp.values[k][c][index]])) as Record<JoinedColumn, number>,
-    delta: Object.fromEntries(COMPARE_COMPONENTS.map((c) => [c, cmp.delta[k][c][index]])) as Record<CompareComponent, number>,
+    value: Object.fromEntries(JOINED_COLUMNS.map((c) => [c, cmp.values[k][c][index]])) as Record<JoinedColumn, MaybeNaN>,
+    delta: Object.fromEntries(COMPARE_COMPONENTS.map((c) => [c, cmp.delta[k][c][index]])) as Record<CompareComponent, MaybeNaN>,
   }));
-  return { ...core, runs, files: sampleFiles(cmp, index) };
+}
+
+/** Everything about one joined sample (for inline inspection), with its sample files. */
+export function joinedSample(cmp: Comparison, index: number): JoinedSample {
+  if (!(Number.isInteger(index) && index >= 0 && index < cmp.n)) throw new RangeError(`sample index ${index} is out of range (0 to ${cmp.n - 1})`);
+  return { ...sampleCore(cmp, index), runs: joinedSampleRuns(cmp, index), files: sampleFiles(cmp, index) };
 }
 
 /** The ResultsData a comparison was built from (kept for sample paths; shared, not copied). */

@@ -1,5 +1,6 @@
 /** Histograms of the per-sample differences Δ = run − baseline, every run on the same bins (src/engine/histogram.ts). */
 import { type Histogram, histogram, histogramRange, sortedFinite } from '../histogram';
+import type { MaybeNaN } from '../json';
 import type { CompareComponent, Comparison } from './model';
 
 export interface DeltaHistogram {
@@ -10,9 +11,9 @@ export interface DeltaHistogram {
    */
   runs: Histogram[];
   /** Per run: mean Δ, mean |Δ| and standard deviation of Δ (NaN without samples). */
-  mean: number[];
-  meanAbs: number[];
-  std: number[];
+  mean: MaybeNaN[];
+  meanAbs: MaybeNaN[];
+  std: MaybeNaN[];
 }
 
 /**

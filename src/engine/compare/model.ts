@@ -5,6 +5,7 @@
  */
 import type { Atoms } from '../estimate/decompose';
 import type { ResultsData, ResultsMeta } from '../io/results';
+import type { MaybeNaN } from '../json';
 import type { AtomIntervals, Interval } from '../uncertainty';
 
 export const MIN_COMPARE_RUNS = 2;
@@ -16,6 +17,9 @@ export type CompareComponent = (typeof COMPARE_COMPONENTS)[number];
 /** Per-sample columns carried into the join. */
 export const JOINED_COLUMNS = ['r', 'u1', 'u2', 's', 'i1', 'i2', 'i12'] as const;
 export type JoinedColumn = (typeof JOINED_COLUMNS)[number];
+
+/** Means of R, U1, U2, S that are NaN over no samples (a class no common sample has; no common samples). */
+export type MeanAtoms = Record<keyof Atoms, MaybeNaN>;
 
 export const ATOM_OF: Record<CompareComponent, keyof Atoms> = { r: 'R', u1: 'U1', u2: 'U2', s: 'S' };
 /** Split code for a joined sample whose runs have no split column. */
@@ -40,7 +44,7 @@ export interface ComparedRun {
   /** Dataset means from the results file (all of this run's samples; adjusted and raw, with the adjustment). */
   dataset: ResultsMeta['dataset'];
   /** Adjusted means over the samples every compared run has (what the differences use). */
-  common: Atoms;
+  common: MeanAtoms;
   modalityNames: [string, string];
   toolVersion: string;
   settings: ResultsMeta['settings'];
@@ -53,9 +57,9 @@ export interface ClassComparison {
   /** Samples of this class that every run has. */
   n: number;
   /** Adjusted means per run (index = run index) over those samples. */
-  means: Atoms[];
+  means: MeanAtoms[];
   /** means[k] − means[baseline], per run. */
-  delta: Atoms[];
+  delta: MeanAtoms[];
   /**
    * Per run: the interval of each Δ (t interval of the mean per-sample difference, simultaneous
    * over the classes: see {@link CompareSignificance}); null for the baseline, for n < 2 and
@@ -118,7 +122,7 @@ export interface Comparison {
   /** 1 where every run has the sample. */
   common: Uint8Array;
   /** Per run: common means − baseline's common means. */
-  datasetDelta: Atoms[];
+  datasetDelta: MeanAtoms[];
   /** Per run: the paired bootstrap interval of each Δ (null for the baseline, or without a bootstrap). */
   datasetDeltaIntervals: (AtomIntervals | null)[];
   significance: CompareSignificance;

@@ -1,6 +1,8 @@
 /** The samples filter of Compare Runs and its "biggest movers": rankings by Δ, paged, cached per comparison. */
 import { LsmiInputError } from '../errors';
-import { SPLITS, type Split } from '../io/run';
+import type { Split } from '../io/run';
+import type { MaybeNaN } from '../json';
+import { type RowRange, type SamplesTable, selectRows } from '../select';
 import { COMPARE_COMPONENTS, type CompareComponent, type Comparison, checkRun, defaultRun } from './model';
 import { sampleCore, sampleValues } from './details';
 
@@ -32,31 +34,24 @@ export function isFiltered(f: SampleFilter): boolean {
   return !!(f.classes?.length || f.split !== undefined || f.search?.trim() || f.ranges?.length);
 }
 
-/** Joined-sample indices that pass the filter, ascending. */
+/**
+ * Joined-sample indices that pass the filter, in the order of `order` (default: ascending), by the
+ * one row selection (src/engine/select.ts). The table need not be a comparison (exports filter a
+ * results file with it); a value range needs one.
+ */
 export function filterSamples(
-  cmp: Pick<Comparison, 'n' | 'labels' | 'split' | 'sampleIds'> & Partial<Pick<Comparison, 'values' | 'delta' | 'runs'>>,
+  cmp: SamplesTable & Partial<Pick<Comparison, 'values' | 'delta'>>,
   f: SampleFilter = {},
+  order?: ArrayLike<number>,
 ): Int32Array {
-  const classes = f.classes?.length ? new Set(f.classes) : undefined;
-  const split = f.split !== undefined ? SPLITS.indexOf(f.split) : -1;
-  const needle = f.search?.trim().toLowerCase() || undefined;
-  const ranges = (f.ranges ?? []).map((r) => {
+  const ranges = (f.ranges ?? []).map((r): RowRange => {
     const runs = cmp.values && cmp.delta ? cmp.values.length : 0;
     if (!Number.isInteger(r.run) || r.run < 0 || r.run >= runs || !(COMPARE_COMPONENTS as readonly string[]).includes(r.component)) {
       throw new LsmiInputError('BAD_SETTINGS', { file: '', setting: 'ranges' }, `a value range needs a run (0–${runs - 1}) and a component (${COMPARE_COMPONENTS.join(', ')})`);
     }
-    return { v: (r.delta ? cmp.delta! : cmp.values!)[r.run][r.component], lo: typeof r.lo === 'number' ? r.lo : -Infinity, hi: typeof r.hi === 'number' ? r.hi : Infinity };
+    return { values: (r.delta ? cmp.delta! : cmp.values!)[r.run][r.component], lo: r.lo, hi: r.hi };
   });
-  const out = new Int32Array(cmp.n);
-  let m = 0;
-  next: for (let j = 0; j < cmp.n; j++) {
-    if (classes && !classes.has(cmp.labels[j])) continue;
-    if (split >= 0 && (!cmp.split || cmp.split[j] !== split)) continue;
-    if (needle && !cmp.sampleIds[j].toLowerCase().includes(needle)) continue;
-    for (const r of ranges) if (!(r.v[j] >= r.lo && r.v[j] < r.hi)) continue next;
-    out[m++] = j;
-  }
-  return out.slice(0, m);
+  return selectRows(cmp, { classes: f.classes, split: f.split, search: f.search, ranges }, order);
 }
 
 export type MoverComponent = CompareComponent | 'any';
@@ -82,7 +77,7 @@ export interface MoversQuery extends SampleFilter {
 export interface MoverRow {
   /** 1-based rank within the filtered ranking. */
   rank: number;
-  /** Joined-sample index (for {@link sampleDetail}). */
+  /** Joined-sample index (for {@link joinedSample}). */
   index: number;
   sample_id: string;
   label: number;
@@ -91,12 +86,12 @@ export interface MoverRow {
   /** The component the row is ranked by (for `any`: the one with the largest |Δ|) and its Δ. */
   component: CompareComponent;
   delta: number;
-  /** Δ of every component, the baseline's values and the run's values. */
-  deltas: Record<CompareComponent, number>;
-  baseline: Record<CompareComponent, number>;
-  value: Record<CompareComponent, number>;
+  /** Δ of every component, the baseline's values and the run's values (NaN where a run lacks the value). */
+  deltas: Record<CompareComponent, MaybeNaN>;
+  baseline: Record<CompareComponent, MaybeNaN>;
+  value: Record<CompareComponent, MaybeNaN>;
   /** √(sd_run² + sd_baseline²) of the ranked component (both runs estimated with replicates). */
-  stability?: number;
+  stability?: MaybeNaN;
 }
 
 export interface MoversPage {
@@ -193,10 +188,7 @@ export function moversRanking(cmp: Comparison, q: MoversQuery = {}): Int32Array 
   const run = q.run ?? defaultRun(cmp);
   checkRun(cmp, run);
   const ranked = ranking(cmp, run, q.component ?? 'any', q.order ?? 'abs');
-  if (!isFiltered(q)) return ranked;
-  const pass = new Uint8Array(cmp.n);
-  for (const j of filterSamples(cmp, q)) pass[j] = 1;
-  return ranked.filter((j) => pass[j] === 1);
+  return isFiltered(q) ? filterSamples(cmp, q, ranked) : ranked;
 }
 
 export function moversPage(cmp: Comparison, q: MoversQuery = {}): MoversPage {
@@ -211,11 +203,8 @@ export function moversPage(cmp: Comparison, q: MoversQuery = {}): MoversPage {
   let keep: Int32Array = ranked;
   let missing = 0;
   if (filtered) {
-    const pass = new Uint8Array(cmp.n);
-    const sel = filterSamples(cmp, q);
-    for (const j of sel) pass[j] = 1;
-    keep = ranked.filter((j) => pass[j] === 1);
-    missing = sel.length - keep.length;
+    keep = filterSamples(cmp, q, ranked);
+    missing = filterSamples(cmp, q).length - keep.length;
   } else missing = cmp.n - ranked.length;
   const { key, comp } = moverKey(cmp, run, component);
   const noise = hasPairStability(cmp, run) ? pairNoise(cmp, run) : undefined;

@@ -1,5 +1,6 @@
 /** A bounded scatter of one component, run A against run B: a density grid of every sample and the points that matter. */
 import { topK } from '../estimate/decompose';
+import type { MaybeNaN } from '../json';
 import { Rng } from '../random';
 import { type CompareComponent, type Comparison, checkRun, defaultRun } from './model';
 import { type SampleFilter, filterSamples } from './movers';
@@ -36,7 +37,8 @@ export interface Scatter {
   points: { index: number[]; sampleId: string[]; x: number[]; y: number[]; label: number[] };
   /** True when points is a subset. */
   sampled: boolean;
-  pearson: number;
+  /** NaN for fewer than two samples or no spread. */
+  pearson: MaybeNaN;
 }
 
 export function scatter(cmp: Comparison, q: ScatterQuery): Scatter {

@@ -4,7 +4,7 @@ import type { ResultsMeta } from '../io/results';
 import type { AtomIntervals } from '../uncertainty';
 import { resultsOf } from './details';
 import { type DeltaHistogram, deltaHistogram } from './histograms';
-import { COMPARE_COMPONENTS, type ClassComparison, type CompareComponent, type CompareSignificance, type ComparedRun, type Comparison } from './model';
+import { COMPARE_COMPONENTS, type ClassComparison, type MeanAtoms, type CompareComponent, type CompareSignificance, type ComparedRun, type Comparison } from './model';
 import { type MoverOrder, type MoversPage, moversPage } from './movers';
 import { type ClassShifts, classShifts } from './shifts';
 import { significantMoves } from './significance';
@@ -13,7 +13,7 @@ export interface ComparisonSummary {
   baseline: number;
   runs: (Omit<ComparedRun, 'meta' | 'settings'> & {
     settings: Pick<ResultsMeta['settings'], 'mode' | 'covariance' | 'components' | 'prior' | 'seed'>;
-    datasetDelta: Atoms;
+    datasetDelta: MeanAtoms;
     /** The paired bootstrap interval of each Δ (null for the baseline or without a bootstrap). */
     deltaIntervals: AtomIntervals | null;
     /** The components whose Δ interval excludes 0, largest |Δ| first. */

@@ -20,6 +20,7 @@ export type ColumnMapping = Partial<Record<StandardColumn, string>>;
 
 export const SPLITS = ['train', 'val', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
+export const isSplit = (x: unknown): x is Split => typeof x === 'string' && (SPLITS as readonly string[]).includes(x);
 
 export type Head = '1' | '2' | '12';
 export const HEADS: readonly Head[] = ['1', '2', '12'];

@@ -9,10 +9,10 @@ import {
   COMPARE_COMPONENTS,
   type Comparison,
   type MoversQuery,
-  JOINED_COLUMNS,
   classShifts,
   compareResults,
   hasPairStability,
+  joinedSampleRuns,
   readResultsForCompare,
   moversPage,
   moversRanking,
@@ -21,14 +21,14 @@ import {
   scatter,
   summarizeComparison,
   withBaseline,
-} from '../../engine/compare';
-import { comparisonView, partitionByQuantiles } from '../../engine/export';
-import type { ResultsData } from '../../engine/io/results';
-import { SPLITS } from '../../engine/io/run';
+} from '../../engine';
+import { comparisonView, partitionByQuantiles } from '../../engine';
+import { toJson } from '../../engine';
+import type { ResultsData } from '../../engine';
+import { isSplit } from '../../engine';
 import {
   COMPARE_PANEL_VIEW_TYPE,
   type CompareRange,
-  type CompareSampleDetail,
   type ComparePanelFromWebview,
   type ComparePanelState,
   type ComparePanelToWebview,
@@ -51,10 +51,6 @@ export type CompareResult =
   | { ok: true; files: string[]; labels: string[]; baseline: number; n: number; nCommon: number; missing: number[] }
   | { ok: false; error: UserError };
 
-/** NaN and ±Infinity become null: what JSON (and so postMessage) can carry. */
-function jsonSafe<T>(x: T): T {
-  return JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as T;
-}
 
 const MAX_PAGE = 500;
 
@@ -138,7 +134,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
     // every class's shift, not only the largest five per direction: the panel names the classes that
     // moved beyond noise, which need not be the ones that moved most (a small class moves more)
     summary.shifts = summary.shifts.map((x) => ({ ...x, shifts: classShifts(cmp, x.run) }));
-    this.post({ type: 'comparison', files: this.files, summary: jsonSafe(summary) });
+    this.post({ type: 'comparison', files: this.files, summary: toJson(summary) });
   }
 
   private query(r: Omit<MoversRequest, 'offset' | 'limit' | 'gen'>): MoversQuery {
@@ -150,7 +146,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
       // 'stable' only where both runs carry per-sample stability (the webview disables it otherwise)
       order: r.order === 'gain' || r.order === 'loss' || (r.order === 'stable' && hasPairStability(cmp, run)) ? r.order : 'abs',
       classes: Array.isArray(r.classes) && r.classes.length ? r.classes.filter((k) => Number.isInteger(k) && k >= 0) : undefined,
-      split: (SPLITS as readonly string[]).includes(r.split ?? '') ? (r.split as (typeof SPLITS)[number]) : undefined,
+      split: isSplit(r.split) ? r.split : undefined,
       search: typeof r.search === 'string' && r.search.trim() ? r.search : undefined,
       ranges: rangesOf(r.ranges, cmp),
     };
@@ -182,7 +178,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
         if (!cmp) break;
         const limit = Math.max(1, Math.min(MAX_PAGE, Math.floor(Number(m.request.limit) || 100)));
         const page = moversPage(cmp, { ...this.query(m.request), offset: Math.max(0, Math.floor(Number(m.request.offset) || 0)), limit });
-        this.post({ type: 'moversPage', request: m.request, page: jsonSafe(page) });
+        this.post({ type: 'moversPage', request: m.request, page: toJson(page) });
         break;
       }
       case 'scatter': {
@@ -192,7 +188,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
         const q = this.query({ run: r.y, component: 'any', order: 'abs', classes: r.classes, split: r.split, search: r.search });
         const comp = (COMPARE_COMPONENTS as readonly string[]).includes(r.component) ? r.component : 's';
         const s = scatter(cmp, { component: comp, x: ok(r.x) ? r.x : cmp.baseline, y: ok(r.y) ? r.y : undefined, classes: q.classes, split: q.split, search: q.search, maxPoints: 3000, grid: 48 });
-        this.post({ type: 'scatter', request: r, scatter: jsonSafe(s) });
+        this.post({ type: 'scatter', request: r, scatter: toJson(s) });
         break;
       }
       case 'sample':
@@ -243,14 +239,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
       const other = await sampleDetail(files.file, data[files.run], files.row);
       detail = { ...detail, files: other.files };
     }
-    const runs = cmp.runs.map((r, q) => ({
-      run: q,
-      label: r.label,
-      present: cmp.rows[q][index] >= 0,
-      value: Object.fromEntries(JOINED_COLUMNS.map((c) => [c, cmp.values[q][c][index]])) as CompareSampleDetail['runs'][number]['value'],
-      delta: Object.fromEntries(COMPARE_COMPONENTS.map((c) => [c, cmp.delta[q][c][index]])) as CompareSampleDetail['runs'][number]['delta'],
-    }));
-    if (this.cmp === cmp || this.cmp?.rows === cmp.rows) this.post({ type: 'sampleDetail', detail: jsonSafe({ index, detail, detailRun: k, runs }) });
+    if (this.cmp === cmp || this.cmp?.rows === cmp.rows) this.post({ type: 'sampleDetail', detail: toJson({ index, detail, detailRun: k, runs: joinedSampleRuns(cmp, index) }) });
   }
 
   private async sampleFile(cmp: Comparison, index: number, which: 1 | 2, action: 'open' | 'reveal'): Promise<void> {

@@ -5,8 +5,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ResultsData } from '../../engine/io/results';
-import { SPLITS } from '../../engine/io/run';
+import type { ResultsData } from '../../engine';
+import { SPLITS } from '../../engine';
 import {
   RESULTS_PANEL_VIEW_TYPE,
   type ResultsPanelFromWebview,
@@ -24,7 +24,7 @@ import { RowsQuery } from '../rowsQuery';
 import { exportResultsFromPanel } from '../exportCommands';
 import { sampleDetail } from '../sampleDetail';
 import { showSampleFile } from '../sampleLinks';
-import { sliceQueryOf } from '../../engine/slices';
+import { sliceQueryOf } from '../../engine';
 import { saveSlice } from '../slices';
 import { PanelHost, openPanels } from './panelHost';
 import { gallery, thumbnails } from '../gallery';

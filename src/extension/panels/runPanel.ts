@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readRunIsolated } from '../../engine/io/isolated';
-import { resultsPathFor } from '../../engine/io/results';
-import { type RunSummary, summarizeRun } from '../../engine/summary';
+import { readRunIsolated } from '../../engine';
+import { resultsPathFor } from '../../engine';
+import { type RunSummary, summarizeRun } from '../../engine';
 import {
   RUN_PANEL_VIEW_TYPE,
   type RunPanelFromWebview,
