@@ -1,6 +1,15 @@
 // Runs the test suites one after another (2 cores: no parallel code-servers), streams their output,
 // and ends with one total line `N passed, N failed`. A suite that dies without reporting counts as
-// one failure. Usage: node scripts/test-all.mjs [--only engine,fuzz,fuzz-targeted,python,package,webgpu,gpu-check,host,ui]
+// one failure.
+// Usage: node scripts/test-all.mjs [--only engine,fuzz,fuzz-targeted,python,package,webgpu,gpu-check,host,ui] [--from-tree]
+//
+// The host and UI suites test the extension as users install it: the .vsix, installed with
+// `code-server --install-extension` into a throwaway extensions folder that every code-server of the run
+// uses. The .vsix is built once per run: the one the package suite built from a fresh copy of the
+// checkout (it leaves it at .test-output/lsmi-explorer-<version>.vsix), else `npm run package` here, or
+// LSMI_VSIX=<file> to test a given .vsix.
+// --from-tree (or LSMI_TEST_FROM=tree): the fast development mode, which loads the extension from a
+// staged copy of the working tree (after `npm run build`) with no packaging or install; ignored when CI is set.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +19,21 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : null;
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+// where the host and UI suites take the extension from: 'vsix' (the default, and always under CI) or 'tree'
+const CI = !!process.env.CI && !/^(0|false)$/i.test(process.env.CI);
+let from = process.argv.includes('--from-tree') ? 'tree' : (process.env.LSMI_TEST_FROM || 'vsix');
+if (!['vsix', 'tree'].includes(from)) {
+  console.error(`LSMI_TEST_FROM=${from}: expected vsix or tree`);
+  process.exit(2);
+}
+if (from === 'tree' && CI) {
+  console.log('CI is set: --from-tree / LSMI_TEST_FROM=tree ignored, the host and UI suites run against the installed .vsix');
+  from = 'vsix';
+}
+/** Where the package suite leaves the .vsix it built (LSMI_VSIX_OUT), for the host and UI suites to install. */
+const builtVsix = path.join(root, '.test-output', `${pkg.name}-${pkg.version}.vsix`);
 
 /** A throwaway copy of the example workspace, so tests may write into it. */
 function exampleWorkspace() {
@@ -30,6 +54,38 @@ function stagedExtension() {
   for (const d of ['dist', 'media']) fs.cpSync(path.join(root, d), path.join(dir, d), { recursive: true });
   for (const d of ['out', 'node_modules']) fs.symlinkSync(path.join(root, d), path.join(dir, d));
   return dir;
+}
+
+/**
+ * The extension as users install it, once per run: the .vsix (LSMI_VSIX, else the package suite's, else built
+ * now with `npm run package`) installed by `code-server --install-extension` into a throwaway extensions
+ * folder (removed when this script ends; KEEP_TMP=1 keeps it). Returns that folder.
+ */
+let installing;
+function installedExtension() {
+  installing ??= (async () => {
+    let vsix = process.env.LSMI_VSIX && path.resolve(process.env.LSMI_VSIX);
+    let how = 'LSMI_VSIX';
+    const t0 = Date.now();
+    if (!vsix && fs.existsSync(builtVsix)) [vsix, how] = [builtVsix, 'built by the package suite of this run'];
+    if (!vsix) {
+      console.log(`[vsix] npm run package -- --out ${path.relative(root, builtVsix)}`);
+      const { code } = await run('npm', ['run', 'package', '--', '--out', builtVsix]);
+      if (code !== 0 || !fs.existsSync(builtVsix)) throw new Error(`npm run package failed (exit code ${code})`);
+      [vsix, how] = [builtVsix, `built by npm run package in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
+    }
+    if (!fs.existsSync(vsix)) throw new Error(`${vsix}: no such .vsix`);
+    const lib = await import('../test/harness/lib.mjs');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lsmi-vsix-'));
+    process.on('exit', () => (process.env.KEEP_TMP ? console.log(`[vsix] kept ${tmp}`) : fs.rmSync(tmp, { recursive: true, force: true })));
+    const extensionsDir = path.join(tmp, 'extensions');
+    const t1 = Date.now();
+    const folder = lib.installVsix(vsix, extensionsDir);
+    console.log(`[vsix] ${path.relative(root, vsix) || vsix} (${(fs.statSync(vsix).size / 1e6).toFixed(2)} MB, ${how}); ` +
+      `code-server --install-extension: ${path.basename(folder)} in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    return extensionsDir;
+  })();
+  return installing;
 }
 
 // UI_ONLY=results-panel runs only the UI files whose names contain it (while working on one panel)
@@ -66,6 +122,7 @@ const suites = [
     // file, metadata, README links, its engine offline), the CLI tarball (`npm pack`, installed with
     // `npm install -g` into an empty prefix) and the exporter (`pip install ./python` in a new venv)
     name: 'package',
+    env: { LSMI_VSIX_OUT: builtVsix },
     cmd: () => [
       'node',
       ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=.test-output/package.tap', 'test/package/'],
@@ -99,16 +156,25 @@ const suites = [
   {
     name: 'host',
     retries: 1,
-    cmd: () => {
-      const ext = stagedExtension();
-      return ['node', ['test/harness/run-host-tests.mjs', ext, path.join(ext, 'out', 'test', 'host', 'index'), exampleWorkspace()]];
+    cmd: async () => {
+      await compiledTests();
+      if (from === 'tree') {
+        const ext = stagedExtension();
+        return ['node', ['test/harness/run-host-tests.mjs', ext, path.join(ext, 'out', 'test', 'host', 'index'), exampleWorkspace()]];
+      }
+      // the installed extension, and the mocha entry from the compiled tests (out/) of the working tree
+      const ext = await installedExtension();
+      return ['node', ['test/harness/run-host-tests.mjs', '--extensions-dir', ext, path.join(root, 'out', 'test', 'host', 'index'), exampleWorkspace()]];
     },
     counts: lastSummaryLine,
   },
   {
     name: 'ui',
     retries: 1,
-    cmd: () => ['node', ['test/harness/run-ui-tests.mjs', stagedExtension(), exampleWorkspace(), ...uiTests()]],
+    cmd: async () =>
+      from === 'tree'
+        ? ['node', ['test/harness/run-ui-tests.mjs', stagedExtension(), exampleWorkspace(), ...uiTests()]]
+        : ['node', ['test/harness/run-ui-tests.mjs', '--extensions-dir', await installedExtension(), exampleWorkspace(), ...uiTests()]],
     counts: lastSummaryLine,
   },
 ];
@@ -130,10 +196,20 @@ function lastSummaryLine(out) {
   return m ? { passed: Number(m[1]), failed: Number(m[2]) } : undefined;
 }
 
-function run(cmd, args) {
+/** The host suite's mocha entry, out/test/host/index.js, compiled unless a suite of this run compiled the tests. */
+let compiling;
+function compiledTests() {
+  if (results.some((r) => ['engine', 'fuzz', 'fuzz-targeted', 'webgpu'].includes(r.name))) return;
+  compiling ??= run('npx', ['tsc', '-p', 'tsconfig.test.json']).then(({ code }) => {
+    if (code !== 0) throw new Error(`npx tsc -p tsconfig.test.json failed (exit code ${code})`);
+  });
+  return compiling;
+}
+
+function run(cmd, args, env = {}) {
   return new Promise((resolve) => {
     let out = '';
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     child.stdout.on('data', (d) => ((out += d), process.stdout.write(d)));
     child.stderr.on('data', (d) => ((out += d), process.stderr.write(d)));
     child.on('close', (code) => resolve({ code, out }));
@@ -141,6 +217,8 @@ function run(cmd, args) {
 }
 
 fs.mkdirSync(path.join(root, '.test-output'), { recursive: true });
+fs.rmSync(builtVsix, { force: true }); // only a .vsix built by this run is tested
+if (!only || only.includes('host') || only.includes('ui')) console.log(`host and UI suites: the extension from ${from === 'vsix' ? 'the installed .vsix' : 'the working tree (--from-tree)'}`);
 const results = [];
 for (const s of suites) {
   if (only && !only.includes(s.name)) continue;
@@ -151,8 +229,14 @@ for (const s of suites) {
   // not a product failure; the first attempt's output stays in the log, and the summary says so
   for (let attempt = 1; attempt <= (s.retries ?? 0) + 1; attempt++) {
     console.log(`\n=== ${s.name}${attempt > 1 ? ` (retry ${attempt - 1})` : ''} ===`);
-    const [cmd, args] = s.cmd();
-    const { code, out } = await run(cmd, args);
+    let code, out;
+    try {
+      const [cmd, args] = await s.cmd();
+      ({ code, out } = await run(cmd, args, s.env));
+    } catch (e) {
+      console.error(`${s.name}: ${e?.stack ?? e}`);
+      [code, out] = [1, ''];
+    }
     try {
       counts = s.counts(out);
     } catch {

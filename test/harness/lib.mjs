@@ -2,7 +2,7 @@
 // chromium through playwright-core. Used by run-host-tests.mjs, run-ui-tests.mjs and the UI test modules.
 // Background and measured timings: docs/testing.md. Run ./setup.sh first.
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -42,16 +42,60 @@ process.on('exit', () => { for (const s of live) s.killNow(); });
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(128 + os.constants.signals[sig])); // runs the hook
 
 /**
+ * Install a .vsix as users do (`code-server --install-extension <vsix>`) into extensionsDir, with throwaway
+ * user-data / XDG dirs. Returns the folder the extension was installed to (<extensionsDir>/<publisher>.<name>-<version>).
+ * Servers started with startCodeServer({ extensionsDir }) then load that installed copy.
+ */
+export function installVsix(vsix, extensionsDir) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lsmi-cs-install-'));
+  try {
+    fs.mkdirSync(extensionsDir, { recursive: true });
+    const r = spawnSync(CODE_SERVER, ['--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', extensionsDir,
+      '--install-extension', path.resolve(vsix)], {
+      encoding: 'utf8', timeout: 120_000,
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') },
+    });
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    if (r.status !== 0 || !/successfully installed/i.test(out)) {
+      throw new Error(`code-server --install-extension ${vsix} failed (${r.status ?? r.signal}):\n${out.slice(-3000)}`);
+    }
+    const installed = JSON.parse(fs.readFileSync(path.join(extensionsDir, 'extensions.json'), 'utf8'));
+    // the one just installed: the newest installedTimestamp
+    const entry = installed.reduce((a, e) => ((e.metadata?.installedTimestamp ?? 0) >= (a?.metadata?.installedTimestamp ?? 0) ? e : a), undefined);
+    return path.join(extensionsDir, entry.relativeLocation ?? path.basename(entry.location.path));
+  } finally {
+    rmrf(tmp);
+  }
+}
+
+/**
+ * VS Code loads a test runner (extensionTestsPath) only in a window that has an extensionDevelopmentPath.
+ * To run the host tests against an installed extension, the development path is this empty extension
+ * (no code, no contributions, another id), so the extension under test is the installed one.
+ */
+export function testRunnerStub(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: 'lsmi-host-test-runner', publisher: 'lsmi-test', version: '0.0.0', engines: { vscode: '*' },
+    description: 'Stands in as the development extension so that VS Code loads the test runner; contributes nothing.',
+  }, null, 2));
+  return dir;
+}
+
+/**
  * Start code-server on 127.0.0.1 with throwaway XDG/user-data/extensions dirs (removed by stop(); KEEP_TMP=1 keeps
  * them). `theme` (e.g. THEMES.light) becomes workbench.colorTheme; `userSettings` are merged over DEFAULT_SETTINGS.
- * Returns { host, port, tmp, userDataDir, logFile, remote(absPath), url(payload?, folder?), stop() }.
+ * `extensionsDir`: use this extensions folder (extensions installed there by installVsix) instead of an empty one;
+ * it is not removed. `env`: added to code-server's environment (its extension host inherits it).
+ * Returns { host, port, tmp, userDataDir, extensionsDir, logFile, remote(absPath), url(payload?, folder?), stop() }.
  */
-export async function startCodeServer({ port, workspace, userSettings = {}, theme, env = {}, timeoutMs = 60_000 } = {}) {
+export async function startCodeServer({ port, workspace, userSettings = {}, theme, env = {}, extensionsDir, timeoutMs = 60_000 } = {}) {
   port = port || Number(process.env.CS_PORT) || await freePort();
   const host = `127.0.0.1:${port}`;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lsmi-cs-'));
   const userDataDir = path.join(tmp, 'user-data');
   const logFile = path.join(tmp, 'code-server.log');
+  extensionsDir = path.resolve(extensionsDir ?? path.join(tmp, 'extensions'));
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(
     { ...DEFAULT_SETTINGS, ...(theme ? { 'workbench.colorTheme': theme } : {}), ...userSettings }, null, 2));
@@ -60,7 +104,7 @@ export async function startCodeServer({ port, workspace, userSettings = {}, them
   // detached: own process group, so stop() also ends the extension host and the other children.
   const cs = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', host, '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--disable-getting-started-override',
-    '--user-data-dir', userDataDir, '--extensions-dir', path.join(tmp, 'extensions')], {
+    '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir], {
     detached: true, stdio: ['ignore', log, log],
     env: { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data'), ...env },
   });
@@ -72,7 +116,7 @@ export async function startCodeServer({ port, workspace, userSettings = {}, them
     else rmrf(tmp);
   };
   const server = {
-    host, port, tmp, userDataDir, logFile,
+    host, port, tmp, userDataDir, extensionsDir, logFile,
     remote: (p) => `vscode-remote://${host}${path.resolve(p)}`,
     /** Workbench URL. payload: [[key, value], ...] or {key: value}; absolute paths given for
      * extensionDevelopmentPath / extensionTestsPath are turned into vscode-remote:// URIs. */

@@ -16,6 +16,29 @@ suite('LSMI Explorer in a real extension host', () => {
     console.log(`    vscode ${vscode.version}, appHost=${vscode.env.appHost}, node ${process.version}`);
   });
 
+  test('runs the copy of the extension the suite was started with (the installed .vsix in CI)', function () {
+    // set by test/harness/run-host-tests.mjs; absent under @vscode/test-electron (npm run test-electron)
+    const from = process.env.LSMI_TEST_FROM;
+    const expected = process.env.LSMI_TEST_EXTENSION_ROOT;
+    if (!from || !expected) return this.skip();
+    const ext = vscode.extensions.getExtension<LsmiExtensionApi>(EXTENSION_ID)!;
+    const where = fs.realpathSync(ext.extensionPath);
+    const root = fs.realpathSync(expected);
+    const pkg = ext.packageJSON as { name: string; publisher: string; version: string };
+    console.log(`    ${EXTENSION_ID} ${pkg.version} from ${from === 'vsix' ? 'the installed .vsix' : 'the working tree'}: ${where}`);
+    if (from === 'vsix') {
+      // code-server --install-extension unpacked it into <extensions dir>/<publisher>.<name>-<version>
+      assert.equal(path.dirname(where), root, `${where} is not inside the extensions folder ${root}`);
+      assert.equal(path.basename(where), `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+      // what the package carries (.vscodeignore), not the repository: no sources, tests or node_modules
+      for (const f of ['src', 'out', 'test', 'node_modules', 'tsconfig.json']) assert.ok(!fs.existsSync(path.join(where, f)), `${f} in the installed extension`);
+      assert.ok(fs.existsSync(path.join(where, 'dist', 'extension.js')));
+    } else {
+      assert.equal(from, 'tree');
+      assert.equal(where, root, 'the development folder');
+    }
+  });
+
   test('contributes its commands', async () => {
     const commands = await vscode.commands.getCommands(true);
     for (const c of ['lsmi.inspectRun', 'lsmi.estimate', 'lsmi.openResults']) assert.ok(commands.includes(c), c);

@@ -137,6 +137,8 @@ test('npm run package on a fresh checkout builds lsmi-explorer-<version>.vsix wi
   vsixFile = path.join(fresh, `lsmi-explorer-${pkg.version}.vsix`);
   assert.ok(fs.existsSync(vsixFile), `${path.basename(vsixFile)} was written`);
   vsix = readZip(vsixFile);
+  // scripts/test-all.mjs installs this very .vsix for the host and UI suites (built once per run)
+  if (process.env.LSMI_VSIX_OUT) fs.copyFileSync(vsixFile, process.env.LSMI_VSIX_OUT);
   const size = fs.statSync(vsixFile).size;
   t.diagnostic(`${path.basename(vsixFile)}: ${(size / 1e6).toFixed(2)} MB, ${vsix.length} files`);
 });
