@@ -21,7 +21,7 @@ import { RESULTS_SUFFIX, type ResultsData, readResults } from './io/results';
 import { SPLITS } from './io/run';
 import { type RowsQueryInput, RowsQuery } from './rowsQuery';
 import { TOOL_VERSION } from './version';
-import { type RangeFilter, SORT_COLUMNS, type SortColumn } from '../protocol/messages';
+import { type RangeFilter, type SamplesQuery, SORT_COLUMNS, type SortColumn } from '../protocol/messages';
 
 export const SLICE_FORMAT_VERSION = 1;
 export const SLICE_SUFFIX = '.slice.json';
@@ -32,15 +32,8 @@ export const MAX_SLICE_NAME = 80;
 /** The value columns of a slice's table (after sample_id, label, class and split). */
 export const SLICE_VALUE_COLUMNS = ['r', 'u1', 'u2', 's', 'i1', 'i2', 'i12'] as const;
 
-/** The query of a slice: the samples table's (RowsRequest's) filters and sort, validated. */
-export interface SliceQuery {
-  sort: SortColumn;
-  desc: boolean;
-  classes?: number[];
-  split?: string;
-  range?: RangeFilter;
-  search?: string;
-}
+/** The query of a slice: the samples table's filters and sort (the protocol's SamplesQuery), validated. */
+export type SliceQuery = SamplesQuery;
 
 /** Which results a slice was taken from: a later estimate (or another run) differs here. */
 export interface ResultsIdentity {

@@ -9,8 +9,8 @@ import { type MoverOrder, type MoversPage, moversPage } from './movers';
 import { type ClassShifts, classShifts } from './shifts';
 import { significantMoves } from './significance';
 
-export interface ComparisonSummary {
-  baseline: number;
+/** What the Compare panel shows; the counts and names are the comparison's own (Comparison in model.ts). */
+export interface ComparisonSummary extends Pick<Comparison, 'baseline' | 'n' | 'nCommon' | 'nIncomplete' | 'nClasses' | 'classNames' | 'modalityNames'> {
   runs: (Omit<ComparedRun, 'meta' | 'settings'> & {
     settings: Pick<ResultsMeta['settings'], 'mode' | 'covariance' | 'components' | 'prior' | 'seed'>;
     datasetDelta: MeanAtoms;
@@ -24,12 +24,6 @@ export interface ComparisonSummary {
   })[];
   /** How the intervals were computed. */
   significance: CompareSignificance;
-  n: number;
-  nCommon: number;
-  nIncomplete: number;
-  nClasses: number;
-  classNames: string[];
-  modalityNames: [string, string];
   hasSplit: boolean;
   hasFiles: boolean;
   perClass: ClassComparison[];
