@@ -246,7 +246,7 @@ const scatter = {
     const sOf = (d) => fixed(d.columns.s[d.sampleIds.indexOf(id[1])]);
     assert.equal(tipText[1], `x fmnist-early-fusion: ${sOf(early)}`);
     assert.equal(tipText[2], `y fmnist-late-fusion: ${sOf(late)}`);
-    assert.match(tipText[3], /^Δs = y − x: [+−]?\d\.\d{3}$/);
+    assert.match(tipText[3], /^Δs = y − x: [+−]?\d\.\d{4}$/);
     // the tooltip stays inside the chart
     const tipInside = await tip.evaluate((g) => {
       const b = g.getBoundingClientRect();
