@@ -70,13 +70,7 @@ export class ComparePanel extends PanelHost<ComparePanelToWebview, ComparePanelF
 
   static async show(extensionUri: vscode.Uri, files: string[], baseline?: string | number): Promise<CompareResult> {
     const key = files.join('\n');
-    let panel = openPanels.get<ComparePanel>('compare', key);
-    if (panel) panel.reveal();
-    else {
-      const p = vscode.window.createWebviewPanel(COMPARE_PANEL_VIEW_TYPE, ComparePanel.title(files), vscode.ViewColumn.Active, PanelHost.panelOptions(extensionUri));
-      panel = new ComparePanel(p, extensionUri, files);
-    }
-    return panel.load(baseline);
+    return openPanels.revealOrCreate('compare', key, COMPARE_PANEL_VIEW_TYPE, ComparePanel.title(files), extensionUri, (p) => new ComparePanel(p, extensionUri, files)).load(baseline);
   }
 
   static restore(webviewPanel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: ComparePanelState): void {

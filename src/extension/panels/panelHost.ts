@@ -47,6 +47,15 @@ export const openPanels = {
   get<P>(kind: PanelKind, key: string): P | undefined {
     return this.of(kind).get(key) as P | undefined;
   },
+  /** The open panel of a kind and key, revealed; or a new one in the active editor group (every panel's show). */
+  revealOrCreate<P extends { reveal(): void }>(kind: PanelKind, key: string, viewType: string, title: string, extensionUri: vscode.Uri, create: (panel: vscode.WebviewPanel) => P): P {
+    const open = this.get<P>(kind, key);
+    if (open) {
+      open.reveal();
+      return open;
+    }
+    return create(vscode.window.createWebviewPanel(viewType, title, vscode.ViewColumn.Active, PanelHost.panelOptions(extensionUri)));
+  },
 };
 
 export abstract class PanelHost<Out extends Tagged, In extends Tagged> {

@@ -53,13 +53,7 @@ export class ResultsPanel extends PanelHost<ResultsPanelToWebview, ResultsPanelF
 
   /** Opens (or reveals and reloads) the panel for a results file. */
   static async show(extensionUri: vscode.Uri, file: string): Promise<OpenResultsResult> {
-    let panel = openPanels.get<ResultsPanel>('results', file);
-    if (panel) panel.reveal();
-    else {
-      const p = vscode.window.createWebviewPanel(RESULTS_PANEL_VIEW_TYPE, ResultsPanel.title(file), vscode.ViewColumn.Active, PanelHost.panelOptions(extensionUri));
-      panel = new ResultsPanel(p, extensionUri, file);
-    }
-    return panel.load();
+    return openPanels.revealOrCreate('results', file, RESULTS_PANEL_VIEW_TYPE, ResultsPanel.title(file), extensionUri, (p) => new ResultsPanel(p, extensionUri, file)).load();
   }
 
   /** Re-creates a panel after a window reload (see the serializer in extension.ts). */

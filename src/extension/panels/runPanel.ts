@@ -22,13 +22,7 @@ export class RunPanel extends PanelHost<RunPanelToWebview, RunPanelFromWebview> 
 
   /** Opens (or reveals) the panel for `file` and loads it. */
   static async show(extensionUri: vscode.Uri, file: string): Promise<InspectResult> {
-    let panel = openPanels.get<RunPanel>('run', file);
-    if (panel) panel.reveal();
-    else {
-      const p = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, RunPanel.title(file), vscode.ViewColumn.Active, PanelHost.panelOptions(extensionUri));
-      panel = new RunPanel(p, extensionUri, file);
-    }
-    return panel.load();
+    return openPanels.revealOrCreate('run', file, RUN_PANEL_VIEW_TYPE, RunPanel.title(file), extensionUri, (p) => new RunPanel(p, extensionUri, file)).load();
   }
 
   /** Re-creates a panel after a window reload (see the serializer in extension.ts). */
