@@ -161,7 +161,7 @@ export function formatReport(r: ResultsReport, opts: { classes?: ClassTableOptio
         .map((c) => `${c.covariance} K=${c.K} ${f4(c.heldOutLogLik!)}`)
         .join(', ')}${fitted.length > 3 ? ', ...' : ''}${skipped ? `; ${skipped} skipped (--json says why)` : ''}`;
     }
-    lines.push(`density ${m}: ${x.mode} ${x.covariance} K=${x.K}${x.iterations !== undefined ? `, ${x.iterations} iterations${x.converged === false ? ' (not converged)' : ''}` : ''}, mean log-lik ${f4(x.meanLogLik)} on ${formatCount(x.fitRows)} rows${search}`);
+    lines.push(`density ${m}: ${x.mode} ${x.covariance} K=${x.K}${x.iterations !== undefined ? `, ${x.iterations} iterations${x.converged === false ? ' (not converged)' : ''}` : ''}, mean log-lik ${f4(x.meanLogLik)} on ${formatCount(x.fitRows)} rows${x.shrinkage ? `; covariances shrunk toward the pooled one by λ = ${x.shrinkage.lambda}${x.shrinkage.lambda === 1 ? ' (tied)' : ''}, chosen by held-out log-lik (${formatCount(x.shrinkage.valRows)} rows)` : ''}${search}`);
   }
   if (r.warnings.length) {
     lines.push('');

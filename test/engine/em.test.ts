@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initBackend, tf } from '../../src/engine/compute/backend';
-import { fitGmm, gmmLogPdf, type GmmParams } from '../../src/engine/estimate/density/em';
+import { fitGmm, gmmLogPdf, SHRINK_GRID, type GmmParams } from '../../src/engine/estimate/density/em';
+import { resolveFullFit } from '../../src/engine/estimate/density/search';
 import { fullStep } from '../../src/engine/estimate/density/full';
 import { TransposedBlocks } from '../../src/engine/estimate/density/rows';
-import { DEFAULT_SETTINGS, type EmSettings } from '../../src/engine/estimate/settings';
+import { DEFAULT_SETTINGS, resolveSettings, type EmSettings } from '../../src/engine/estimate/settings';
 import { denseMatrix, matrixFromChunks, type Matrix } from '../../src/engine/io/matrix';
 import { Rng } from '../../src/engine/random';
 
@@ -397,6 +398,92 @@ describe('EM Gaussian mixture', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
+
+  /** d×d lower-triangular factor with random shear (a correlated covariance A·Aᵀ). */
+  const shear = (d: number, scale: number, rng: Rng): number[] => {
+    const A = new Array<number>(d * d).fill(0);
+    for (let a = 0; a < d; a++) {
+      A[a * d + a] = scale * (0.3 + rng.random());
+      for (let b = 0; b < a; b++) A[a * d + b] = scale * (rng.random() * 2 - 1);
+    }
+    return A;
+  };
+  /** A shared factor repeated per component, for the float64 reference. */
+  const expanded = (p: GmmParams): GmmParams => {
+    const chol = new Float64Array(p.K * p.d * p.d);
+    for (let k = 0; k < p.K; k++) chol.set(p.precisionChol!.subarray(0, p.d * p.d), k * p.d * p.d);
+    return { ...p, precisionChol: chol };
+  };
+
+  it("full covariance 'shrunk': components sharing one correlated covariance give λ = 1, one factor, and the true density", async () => {
+    const d = 8;
+    const rng = new Rng(40);
+    const A = shear(d, 1, rng);
+    const comps: TrueComponent[] = [
+      { weight: 0.5, mean: new Array(d).fill(0), A },
+      { weight: 0.3, mean: new Array(d).fill(6), A },
+      { weight: 0.2, mean: Array.from({ length: d }, (_, j) => (j % 2 ? 6 : -6)), A },
+    ];
+    const n = 8000;
+    const X = denseMatrix(n, d, sample(comps, n, rng, 50));
+    const p = await fitGmm(X, { K: 3, covariance: 'full', fullFit: 'shrunk', em: EM, rng: new Rng(41) });
+    assert.equal(p.covariance, 'full');
+    assert.equal(p.K, 3);
+    assert.ok(p.shrinkage, 'the shrinkage is reported');
+    assert.equal(p.shrinkage!.lambda, 1, JSON.stringify(p.shrinkage));
+    assert.deepEqual(p.shrinkage!.tried.map((t) => t.lambda), SHRINK_GRID.slice(0, 2), 'the search stops at the first λ that is no better');
+    assert.equal(p.shrinkage!.valRows, 800);
+    assert.equal(p.precisionChol!.length, d * d, 'one shared factor');
+    // λ = 1 continues as tied covariance on every row
+    assert.equal(p.fitRows, n);
+    assertFiniteParams(p);
+    const fresh = sample(comps, 4000, new Rng(42), 50);
+    const scores = await gmmLogPdf(p, denseMatrix(4000, d, fresh));
+    assertClose(scores, referenceLogPdf(expanded(p), fresh), 2e-4, 'shared-factor scores');
+    const truth = trueMeanLogLik(comps, fresh, d, 50);
+    assert.ok(Math.abs(mean(scores) - truth) < 0.03, `fresh rows ${mean(scores)} vs true ${truth}`);
+    // the same model as tied covariance fitted directly
+    const tied = await fitGmm(X, { K: 3, covariance: 'tied', em: EM, rng: new Rng(41) });
+    const tiedScores = await gmmLogPdf(tied, denseMatrix(4000, d, fresh));
+    assert.ok(Math.abs(mean(scores) - mean(tiedScores)) < 0.01, `shrunk ${mean(scores)} vs tied ${mean(tiedScores)}`);
+  });
+
+  it("full covariance 'shrunk': components with their own covariances give λ < 1 and beat tied covariance on fresh rows", async () => {
+    const d = 6;
+    const rng = new Rng(43);
+    const comps: TrueComponent[] = [
+      { weight: 0.6, mean: [0, 0, 0, 0, 0, 0], A: shear(d, 1, rng) },
+      { weight: 0.4, mean: [8, -8, 8, -8, 8, -8], A: shear(d, 0.7, rng) },
+    ];
+    const n = 6000;
+    const X = denseMatrix(n, d, sample(comps, n, rng));
+    const p = await fitGmm(X, { K: 2, covariance: 'full', fullFit: 'shrunk', em: EM, rng: new Rng(44) });
+    assert.ok(p.shrinkage!.lambda < 0.5, JSON.stringify(p.shrinkage));
+    assert.equal(p.precisionChol!.length, 2 * d * d);
+    // λ < 1: fitted on the rows not held out
+    assert.equal(p.fitRows, n - 600);
+    const fresh = sample(comps, 4000, new Rng(45));
+    const scores = await gmmLogPdf(p, denseMatrix(4000, d, fresh));
+    assertClose(scores, referenceLogPdf(p, fresh), 2e-4, 'scores');
+    const truth = trueMeanLogLik(comps, fresh, d);
+    assert.ok(Math.abs(mean(scores) - truth) < 0.03, `fresh rows ${mean(scores)} vs true ${truth}`);
+    const tied = await fitGmm(X, { K: 2, covariance: 'tied', em: EM, rng: new Rng(44) });
+    const tiedScores = await gmmLogPdf(tied, denseMatrix(4000, d, fresh));
+    assert.ok(mean(scores) > mean(tiedScores) + 0.1, `shrunk ${mean(scores)} vs tied ${mean(tiedScores)}`);
+    // plain EM ('em') reaches the same density here
+    const plain = await fitGmm(X, { K: 2, covariance: 'full', em: EM, rng: new Rng(44) });
+    assert.equal(plain.shrinkage, undefined);
+    assert.ok(Math.abs(mean(await gmmLogPdf(plain, denseMatrix(4000, d, fresh))) - mean(scores)) < 0.02);
+  });
+
+  it("em.fullFit 'auto': plain EM while its predicted cost fits the density budget, the shrunk fit beyond", () => {
+    const at = (N: number, d: number, K: number, em: Partial<EmSettings> = {}) => resolveFullFit(resolveSettings({ em: { ...EM, ...em } }), N, d, K).fullFit;
+    assert.equal(at(6000, 6, 2), 'em');
+    assert.equal(at(10000, 64, 4), 'em');
+    assert.equal(at(100000, 512, 10), 'shrunk');
+    assert.equal(at(100000, 512, 10, { fullFit: 'em' }), 'em');
+    assert.equal(at(6000, 6, 2, { fullFit: 'shrunk' }), 'shrunk');
+  });
 
   // EM's speed is measured by `npm run bench` (cases at N = 1e5, d = 512; BENCHMARKS.md), not here
 });

@@ -88,6 +88,13 @@ export interface EmSettings {
    * no longer grows with N (measured: N = 1e5, d = 512 from 157 s to the figures in BENCHMARKS.md).
    */
   diagFitSubsample: number;
+  /**
+   * Full covariance: 'em' fits it by EM from a diagonal start (K separate covariances); 'shrunk'
+   * from a tied fit, each component's covariance shrunk toward the pooled one by a λ chosen on
+   * held-out rows (scales to large d: docs/estimator.md, "Full covariance"); 'auto' (the default)
+   * 'em' when its predicted cost fits `densitySearch.budgetSeconds`, else 'shrunk'.
+   */
+  fullFit: 'auto' | 'em' | 'shrunk';
 }
 
 /**
@@ -182,7 +189,7 @@ export const DEFAULT_SETTINGS: EstimatorSettings = {
   logistic: { penalties: [1e-1, 1e-2, 1e-3, 1e-4], maxIter: 100, tol: 1e-5 },
   lda: { shrinkage: 'auto' },
   selection: { maxRows: 2000, valFraction: 0.25 },
-  em: { maxIter: 200, tol: 1e-3, varFloor: 1e-6, fitSubsample: 20000, diagFitSubsample: 30000 },
+  em: { maxIter: 200, tol: 1e-3, varFloor: 1e-6, fitSubsample: 20000, diagFitSubsample: 30000, fullFit: 'auto' },
   densitySearch: { candidates: [1, 2, 4, 8, 16, 32], valFraction: 0.2, maxRows: 10000, maxIter: 30, budgetSeconds: 15 },
   bootstrap: { replicates: 1000, level: 0.95 },
   knife: { epochs: 30, batchSize: 32, learningRate: 1e-3, stepSize: 20, gamma: 0.1, useTanh: true, zeroGrad: true },
@@ -270,6 +277,7 @@ export const SETTINGS_TABLE: Record<string, Constraint> = {
   'em.varFloor': positive,
   'em.fitSubsample': int(1),
   'em.diagFitSubsample': int(1),
+  'em.fullFit': oneOf('auto', 'em', 'shrunk'),
   'densitySearch.candidates': list(int(1)),
   'densitySearch.valFraction': num(0, 0.5, { openLo: true }),
   'densitySearch.maxRows': int(20),

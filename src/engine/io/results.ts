@@ -165,8 +165,10 @@ export interface DensityReport {
   converged?: boolean;
   meanLogLik: number;
   fitRows: number;
-  /** How 'auto' settings were resolved when that was not by a search (KNIFE parity), in words. */
+  /** How 'auto' settings were resolved when that was not by a search (KNIFE parity, `em.fullFit`), in words. */
   auto?: string;
+  /** Full covariance fitted from a tied start (`em.fullFit` 'shrunk'): the shrinkage λ toward the pooled covariance and the held-out log-likelihoods it was chosen by. */
+  shrinkage?: { lambda: number; valRows: number; tried: { lambda: number; heldOutLogLik: number }[] };
   /** Present when K or the covariance was chosen by held-out log-likelihood. */
   search?: DensitySearch;
   /** Wall seconds of the search (when there was one), the fit and the scoring of every row. */

@@ -18,7 +18,7 @@ import type { Rng } from '../../random';
 import { settingsError, type EstimatorSettings } from '../settings';
 import { monotone, span } from './em-loop';
 import { EmDensity, KnifeDensity, type DensityModel } from './model';
-import { searchDensity } from './search';
+import { resolveFullFit, searchDensity } from './search';
 
 export type { DensityModel } from './model';
 export { EmDensity, KnifeDensity } from './model';
@@ -57,7 +57,14 @@ export async function estimateDensity(X: Matrix, settings: EstimatorSettings, op
     return { logp, report };
   }
   if (settings.components !== 'auto' && settings.covariance !== 'auto') {
-    return fitAndScore(new EmDensity(settings.components, settings.covariance, settings.em), X, rng, signal, progress, 0.9);
+    if (settings.covariance !== 'full') return fitAndScore(new EmDensity(settings.components, settings.covariance, settings.em), X, rng, signal, progress, 0.9);
+    const { fullFit, predictedSeconds } = resolveFullFit(settings, X.rows, X.cols, settings.components);
+    const fit = await fitAndScore(new EmDensity(settings.components, 'full', settings.em, { fullFit }), X, rng, signal, progress, 0.9);
+    if (settings.em.fullFit === 'auto') {
+      const how = fullFit === 'em' ? 'EM from a diagonal start' : 'shrunk toward the pooled covariance from a tied start';
+      fit.report.auto = `em.fullFit 'auto' → '${fullFit}' (${how}): plain EM predicted at ${predictedSeconds.toFixed(1)} s against the ${settings.densitySearch.budgetSeconds} s budget`;
+    }
+    return fit;
   }
   const searchRng = rng.fork();
   const refitRng = rng.fork();

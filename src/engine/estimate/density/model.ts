@@ -46,18 +46,19 @@ export class EmDensity implements DensityModel {
    * @param start.rows the rows to fit, already prepared (shared by several fits: see prepareFitRows);
    *   `fit` must then be given the same matrix.
    * @param start.startKey with `rows`: fits with the same key and K share one k-means initialisation.
+   * @param start.fullFit full covariance: plain EM ('em', the default) or the shrunk fit from a tied start.
    */
   constructor(
     readonly K: number,
     readonly covariance: Covariance,
     readonly em: EmSettings,
-    readonly start: { init?: GmmParams; rows?: FitRows; startKey?: string } = {},
+    readonly start: { init?: GmmParams; rows?: FitRows; startKey?: string; fullFit?: 'em' | 'shrunk' } = {},
   ) {}
 
   async fit(X: Matrix, opts: DensityFitOptions): Promise<this> {
-    const { init, rows, startKey } = this.start;
+    const { init, rows, startKey, fullFit } = this.start;
     if (rows && rows.X !== X) throw new Error('EmDensity.fit: X is not the matrix its prepared rows were made from');
-    this.params = await fitGmm(X, { K: init?.K ?? this.K, covariance: this.covariance, em: this.em, init, rows, startKey, ...opts });
+    this.params = await fitGmm(X, { K: init?.K ?? this.K, covariance: this.covariance, em: this.em, init, rows, startKey, fullFit, ...opts });
     return this;
   }
 
@@ -67,7 +68,7 @@ export class EmDensity implements DensityModel {
 
   report(): DensityReport {
     const p = this.fitted();
-    return { mode: 'em', covariance: p.covariance, K: p.K, iterations: p.iterations, converged: p.converged, meanLogLik: p.meanLogLik, fitRows: p.fitRows };
+    return { mode: 'em', covariance: p.covariance, K: p.K, iterations: p.iterations, converged: p.converged, meanLogLik: p.meanLogLik, fitRows: p.fitRows, ...(p.shrinkage ? { shrinkage: p.shrinkage } : {}) };
   }
 
   private fitted(): GmmParams {

@@ -327,6 +327,21 @@ export function parameterCount(cov: Covariance, K: number, d: number): number {
  * about 2, medians on a busy machine 2–3× slower). Deliberately not rescaled by measured times: the
  * search's choices must not depend on the machine or its load.
  */
+/**
+ * `em.fullFit` 'auto' for a fixed full covariance with K components: plain EM ('em', from a diagonal
+ * start, {@link DEFAULT_ITERATIONS} passes predicted) when its fit and the scoring of every row are
+ * predicted to take at most `densitySearch.budgetSeconds` on the reference machine, else the shrunk
+ * fit from a tied start (./em.ts). Deterministic: the cost model, never a clock.
+ */
+export function resolveFullFit(settings: EstimatorSettings, N: number, d: number, K: number): { fullFit: 'em' | 'shrunk'; predictedSeconds: number } {
+  const cost = new CostModel(d);
+  const n = Math.min(N, settings.em.fitSubsample);
+  const iterations = Math.min(settings.em.maxIter, DEFAULT_ITERATIONS);
+  const predictedSeconds = cost.fit('diag', K, n, iterations, SEARCH_SEED_ROWS) + cost.fit('full', K, n, iterations, 0) + cost.score('full', K, N);
+  const { fullFit } = settings.em;
+  return { fullFit: fullFit !== 'auto' ? fullFit : predictedSeconds <= settings.densitySearch.budgetSeconds ? 'em' : 'shrunk', predictedSeconds };
+}
+
 export class CostModel {
   /** Seconds per unit (see the private methods below for where each applies). */
   static readonly UNIT = {
