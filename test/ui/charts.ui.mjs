@@ -10,13 +10,12 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { THEMES } from '../harness/lib.mjs';
-import { assertNoSidewaysScroll, expectTheme, fixed, openResultsFromPalette, parseShown, splitBesideReadme } from './common.mjs';
+import { assertNoSidewaysScroll, compareFromPalette, expectTheme, fixed, openResultsFromPalette, parseShown, splitBesideReadme } from './common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { readResults } = createRequire(import.meta.url)('../../out/src/engine/io/results.js');
 const RUN = 'fmnist-late-fusion';
 const PANEL = `LSMI Results: ${RUN}`;
-const COMPARE = 'LSMI Compare: fmnist-early-fusion vs fmnist-late-fusion';
 
 /** Both example runs estimated with the CLI (the results panel and Compare read the files). */
 function estimate(workspace) {
@@ -201,16 +200,8 @@ const waterfall = {
 
 /** Palette → LSMI: Compare Runs → both Fashion-MNIST runs (in the active editor group). */
 async function openCompare(ctx, { close = true } = {}) {
-  const { page } = ctx;
   if (close) await ctx.runCommand('View: Close All Editors');
-  await ctx.runCommand('LSMI: Compare Runs');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill('fmnist');
-  for (const run of ['fmnist-early-fusion', 'fmnist-late-fusion']) await page.locator('.quick-input-list .monaco-list-row', { hasText: run }).first().waitFor();
-  await page.locator('.quick-input-widget [role="checkbox"][aria-label="Toggle all checkboxes"]').click();
-  await page.keyboard.press('Enter');
-  const frame = await ctx.webview({ title: COMPARE, timeout: 60_000 });
+  const frame = await compareFromPalette(ctx);
   await frame.locator('#scatter svg circle').nth(100).waitFor({ timeout: 60_000 });
   return frame;
 }

@@ -158,3 +158,24 @@ export async function pickClasses(frame, select, names) {
   }
   await input.press('Escape');
 }
+
+/** The compare panel of the two Fashion-MNIST example runs. */
+export const FMNIST_COMPARE = 'LSMI Compare: fmnist-early-fusion vs fmnist-late-fusion';
+
+/** Palette → LSMI: Compare Runs → type `filter`, tick the runs it leaves (`runs`) → the compare panel. */
+export async function compareFromPalette(ctx, { filter = 'fmnist', runs = ['fmnist-early-fusion', 'fmnist-late-fusion'], title = FMNIST_COMPARE } = {}) {
+  const { page } = ctx;
+  await ctx.runCommand('LSMI: Compare Runs');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(filter);
+  for (const run of runs) await page.locator('.quick-input-list .monaco-list-row', { hasText: run }).first().waitFor();
+  // the filter leaves exactly these runs: tick them with the list's "toggle all"
+  // (ticking rows one by one raced with the list re-rendering)
+  await page.locator('.quick-input-widget [role="checkbox"][aria-label="Toggle all checkboxes"]').click();
+  for (const run of runs) {
+    await page.locator(`.quick-input-widget [role="checkbox"][aria-label="${run}"][aria-checked="true"]`).waitFor({ timeout: 10_000 });
+  }
+  await page.keyboard.press('Enter');
+  return ctx.webview({ title, timeout: 60_000 });
+}

@@ -9,30 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { THEMES } from '../harness/lib.mjs';
-import { assertNoSidewaysScroll, estimateFromPalette, expectTheme, reloadWindowAndFind, splitBesideReadme } from './common.mjs';
+import { assertNoSidewaysScroll, compareFromPalette, estimateFromPalette, expectTheme, FMNIST_COMPARE, reloadWindowAndFind, splitBesideReadme } from './common.mjs';
 
 const { readResults, writeResults } = createRequire(import.meta.url)('../../out/src/engine/io/results.js');
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const TITLE = 'LSMI Compare: fmnist-early-fusion vs fmnist-late-fusion';
-
-/** Palette → LSMI: Compare Runs → type `filter`, tick the runs it leaves (`runs`) → the compare panel. */
-async function compareFromPalette(ctx, { filter = 'fmnist', runs = ['fmnist-early-fusion', 'fmnist-late-fusion'], title = TITLE } = {}) {
-  const { page } = ctx;
-  await ctx.runCommand('LSMI: Compare Runs');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(filter);
-  for (const run of runs) await page.locator('.quick-input-list .monaco-list-row', { hasText: run }).first().waitFor();
-  // the filter leaves exactly these runs: tick them with the list's "toggle all"
-  // (ticking rows one by one raced with the list re-rendering)
-  await page.locator('.quick-input-widget [role="checkbox"][aria-label="Toggle all checkboxes"]').click();
-  for (const run of runs) {
-    await page.locator(`.quick-input-widget [role="checkbox"][aria-label="${run}"][aria-checked="true"]`).waitFor({ timeout: 10_000 });
-  }
-  await page.keyboard.press('Enter');
-  return ctx.webview({ title, timeout: 60_000 });
-}
+const TITLE = FMNIST_COMPARE;
 
 async function checkPanel(ctx, frame, label) {
   await frame.locator('#compare-title').waitFor({ timeout: 60_000 });

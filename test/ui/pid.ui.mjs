@@ -2,24 +2,10 @@
 // panel's "Ensembles" section (docs/pid.md) in a real VS Code workbench, in every theme and at half width.
 import assert from 'node:assert/strict';
 import { THEMES } from '../harness/lib.mjs';
-import { assertNoSidewaysScroll, estimateFromPalette, expectTheme, openResultsFromPalette, splitBesideReadme } from './common.mjs';
+import { assertNoSidewaysScroll, compareFromPalette, estimateFromPalette, expectTheme, openResultsFromPalette, splitBesideReadme } from './common.mjs';
 
-const COMPARE = 'LSMI Compare: fmnist-early-fusion vs fmnist-late-fusion';
 // `lsmi pid examples/fashion-mnist/fmnist-late-fusion.lsmi.arrow` with the default (seeded) settings: README
 const BROJA = { R: '1.1527', U1: '0.2524', U2: '0.2067', S: '0.1728' };
-
-async function compareFromPalette(ctx) {
-  const { page } = ctx;
-  await ctx.runCommand('LSMI: Compare Runs');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill('fmnist');
-  for (const run of ['fmnist-early-fusion', 'fmnist-late-fusion']) await page.locator('.quick-input-list .monaco-list-row', { hasText: run }).first().waitFor();
-  await page.locator('.quick-input-widget [role="checkbox"][aria-label="Toggle all checkboxes"]').click();
-  for (const run of ['fmnist-early-fusion', 'fmnist-late-fusion']) await page.locator(`.quick-input-widget [role="checkbox"][aria-label="${run}"][aria-checked="true"]`).waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-  return ctx.webview({ title: COMPARE, timeout: 60_000 });
-}
 
 async function checkPid(frame) {
   await frame.locator('#pid-table').waitFor({ timeout: 300_000 });
