@@ -46,21 +46,24 @@ const CASES = LOCAL
       // tied covariance fitted on a subsample, then continued on every row (the scalable path for correlated noise)
       { name: 'tied-logits', data: gauss({ C: 10, d: 16, n: 4000, seed: 43, logits: true, block: 8, mixSeed: 7 }), settings: { covariance: 'tied', em: { diagFitSubsample: 1000 } }, backends: ['webgpu', 'wasm'], expect: 40 },
       { name: 'large-tied', data: gauss({ C: 10, d: 64, n: 4000, seed: 61, logits: true, block: 8, mixSeed: 7 }), settings: { covariance: 'tied', em: { diagFitSubsample: 2000 } }, backends: ['webgpu'], expect: 40 },
-      { name: 'large-full', data: gauss({ C: 10, d: 64, n: 4000, seed: 61, logits: true, block: 8, mixSeed: 7 }), settings: { components: 4, covariance: 'full', em: { fitSubsample: 2000 } }, backends: ['webgpu'], expect: 60 },
+      // full covariance the scalable way (the device's large cases: a tied start, covariances shrunk toward the pooled one)
+      { name: 'large-full', data: gauss({ C: 10, d: 64, n: 4000, seed: 61, logits: true, block: 8, mixSeed: 7 }), settings: { components: 4, covariance: 'full', em: { fitSubsample: 2000, fullFit: 'shrunk' } }, backends: ['webgpu', 'wasm'], expect: 60 },
     ]
   : [
       // the C = d = 64 demo family with probes (both backends: 2.6 s on wasm, 2 cores)
       { name: 'demo-c64-probes', data: gauss({ C: 64, d: 64, n: 10000, seed: 22 }), settings: {}, backends: ['webgpu', 'wasm'], expect: 30 },
       // N = 1e5, d = 512, diagonal, logits given (21 s on wasm, 2 cores)
       { name: 'diag-1e5-d512', data: gauss({ C: 10, d: 512, n: 100000, seed: 31, logits: true }), settings: { components: 10 }, backends: ['webgpu', 'wasm'], expect: 90 },
-      // correlated noise at N = 1e5, d = 512 the scalable way (the defaults choose tied covariance,
-      // continued on every row: 30–40 s on wasm, 2 cores), on both backends
+      // the same with full covariance at K = 10 (em.fullFit 'auto' → the shrunk fit from a tied start:
+      // 52 s on wasm, 2 cores; plain EM took 255 s), on both backends
+      { name: 'full-1e5-d512', data: gauss({ C: 10, d: 512, n: 100000, seed: 41, logits: true, block: 8, mixSeed: 7 }), settings: { components: 10, covariance: 'full', em: { fitSubsample: 20000 } }, backends: ['webgpu', 'wasm'], expect: 150 },
+      // N = 1e6, d = 1024, full covariance at K = 10 fitted on a 20,000-row subsample (the shrunk fit;
+      // λ = 1 continues as tied covariance on every row): WebGPU only (8 GiB of data), target ≤ 60 s
+      { name: 'gpu-large-1e6-d1024', data: gauss({ C: 10, d: 1024, n: 1000000, seed: 61, logits: true, block: 8, mixSeed: 7 }), settings: { components: 10, covariance: 'full' }, backends: ['webgpu'], expect: 180 },
+      // correlated noise at N = 1e5, d = 512 with the defaults (tied covariance K = 1, continued on every row)
       { name: 'cov-1e5-d512', data: gauss({ C: 10, d: 512, n: 100000, seed: 41, logits: true, block: 8, mixSeed: 7 }), settings: {}, backends: ['webgpu', 'wasm'], expect: 90 },
-      // N = 1e6, d = 1024, tied covariance (the scalable path; K = 1 without a search at this size): WebGPU only (8 GiB of data)
-      { name: 'gpu-large-1e6-d1024', data: gauss({ C: 10, d: 1024, n: 1000000, seed: 61, logits: true, block: 8, mixSeed: 7 }), settings: { covariance: 'tied' }, backends: ['webgpu'], expect: 180 },
-      // full covariance: agreement on a size wasm finishes in time, then the 1e5 × 512 case on WebGPU (after the scalable path: skipped first when the budget runs short)
-      { name: 'full-2e4-d256', data: gauss({ C: 10, d: 256, n: 20000, seed: 42, logits: true, block: 8, mixSeed: 7 }), settings: { components: 10, covariance: 'full', em: { fitSubsample: 10000 } }, backends: ['webgpu', 'wasm'], expect: 90 },
-      { name: 'full-1e5-d512', data: gauss({ C: 10, d: 512, n: 100000, seed: 41, logits: true, block: 8, mixSeed: 7 }), settings: { components: 10, covariance: 'full', em: { fitSubsample: 20000 } }, backends: ['webgpu'], expect: 120 },
+      // plain full-covariance EM (em.fullFit 'em'): agreement on a size wasm finishes in time
+      { name: 'full-2e4-d256', data: gauss({ C: 10, d: 256, n: 20000, seed: 42, logits: true, block: 8, mixSeed: 7 }), settings: { components: 10, covariance: 'full', em: { fitSubsample: 10000, fullFit: 'em' } }, backends: ['webgpu', 'wasm'], expect: 90 },
     ];
 
 function run(cmd, argv, { timeoutSeconds, env, capture } = {}) {

@@ -3,7 +3,7 @@
  * gives the same fit (and another seed, where the fitter is random, another fit); an abort before or
  * during the fit stops it promptly with an AbortError; progress never goes back and ends at 1; no
  * tfjs tensor outlives a fit, an abort or a scoring. The fitters: EM mixtures (diagonal, full,
- * tied), the density search with its refit, KNIFE, the MLP probe, the cross-fitted head with each
+ * tied, full by the shrunk fit), the density search with its refit, KNIFE, the MLP probe, the cross-fitted head with each
  * probe family and `auto`, a whole head (probe, cross-fit and calibration) and the out-of-fold
  * calibration on given logits. Fitter-specific behaviour stays in em.test.ts, density.test.ts,
  * knife.test.ts and heads.test.ts.
@@ -73,6 +73,14 @@ const FITTERS: Fitter[] = [
       return { p, scores: await gmmLogPdf(p, X, { signal }) };
     },
   })),
+  {
+    name: "EM mixture (full, em.fullFit 'shrunk': tied start, λ on held-out rows)",
+    random: true,
+    run: async ({ seed, signal, onProgress }: FitArgs) => {
+      const p = await fitGmm(X, { K: 3, covariance: 'full', fullFit: 'shrunk', em: { ...EM, fitSubsample: 4000 }, rng: new Rng(seed), signal, onProgress });
+      return { p, scores: await gmmLogPdf(p, X, { signal }) };
+    },
+  },
   {
     name: "density search ('auto' K and covariance) and refit",
     random: true,
