@@ -44,6 +44,7 @@
  */
 import { initBackend, tf } from '../../compute/backend';
 import type { Matrix } from '../../io/matrix';
+import type { DensityReport } from '../../io/results';
 import type { Rng } from '../../random';
 import type { Covariance, EmSettings } from '../settings';
 import { diagKernels, diagStep } from './diag';
@@ -90,15 +91,8 @@ export interface GmmParams {
   fitRows: number;
 }
 
-/** How the covariances of a shrunk full fit were chosen (see {@link fitShrunkFull}). */
-export interface ShrinkageReport {
-  /** λ: 0 = each component's own covariance, 1 = the pooled one for every component (tied). */
-  lambda: number;
-  /** The held-out rows λ was chosen on (not fitted). */
-  valRows: number;
-  /** Every λ tried, in order, with the mean log-likelihood of the held-out rows (nats). */
-  tried: { lambda: number; heldOutLogLik: number }[];
-}
+/** How the covariances of a shrunk full fit were chosen (see {@link fitShrunkFull}); the results file's type. */
+export type ShrinkageReport = NonNullable<DensityReport['shrinkage']>;
 
 export interface FitGmmOptions {
   /** Components asked for (ignored when `init` is given: its K is used). */
